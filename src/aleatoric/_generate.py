@@ -1,0 +1,226 @@
+"""Generate a dataset on disk: plan segments, simulate, number rows, write, publish atomically.
+
+The reactor is pure; this module does the I/O. Output goes to a hidden temporary directory
+next to the target and is renamed into place only when every file and the manifest are
+written, so a failed or interrupted run leaves nothing at the target.
+
+Global counters (``seq``, ``trade_id``) need the row counts of all earlier segments. One
+process simulates segments in order and carries the counts along. Several workers first
+simulate every segment (spilling results to the temporary directory), then the parent sums
+the counts and the workers write Parquet with their offsets: the bytes are the same.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import shutil
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aleatoric.config import DatasetConfig
+from aleatoric.instruments import get_instrument
+from aleatoric.reactor import SegmentResult, segment_bounds, segment_count, simulate_segment
+from aleatoric.sinks import (
+    MANIFEST_NAME,
+    FileEntry,
+    Offsets,
+    build_manifest,
+    segment_counts,
+    segment_tables,
+    write_segment_tables,
+)
+from aleatoric.sinks.manifest import write_json
+
+__all__ = ["GenerateResult", "OutputExistsError", "ProgressCallback", "generate"]
+
+#: ``callback(segment, done, total)``: work units done so far within a segment.
+ProgressCallback = Callable[[int, int, int], None]
+
+
+class OutputExistsError(FileExistsError):
+    """The output directory exists and is not empty (pass ``overwrite=True`` to replace it)."""
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    """What a run wrote: the dataset root, its files and per-table row counts."""
+
+    path: Path
+    files: list[FileEntry]
+    tables: dict[str, int]
+    segments: list[dict[str, int]] = field(default_factory=list)
+
+    @property
+    def bytes(self) -> int:
+        """Return the total size of the Parquet files."""
+        return sum(f.bytes for f in self.files)
+
+    @property
+    def rows(self) -> int:
+        """Return the total number of rows over all tables."""
+        return sum(self.tables.values())
+
+
+def _segment_meta(result: SegmentResult, rows: int, trades: int) -> dict[str, int]:
+    return {
+        "index": result.index,
+        "start_ns": result.start_ns,
+        "end_ns": result.end_ns,
+        "rows": rows,
+        "trades": trades,
+        "reconciliation_rows": result.reconciliation_rows,
+    }
+
+
+def _write(
+    config: DatasetConfig, result: SegmentResult, offsets: Offsets, root: Path
+) -> list[FileEntry]:
+    inst = get_instrument(config.venue, config.symbol)
+    tables = segment_tables(result, config, inst, offsets)
+    meta = {"venue": config.venue, "symbol": config.symbol, "seed": str(config.seed)}
+    return write_segment_tables(
+        dict(tables), root, venue=config.venue, symbol=config.symbol, segment=result.index,
+        metadata=meta,
+    )  # fmt: skip
+
+
+# --- worker entry points (module level so that they pickle) ------------------------------
+
+
+def _simulate_and_spill(config_json: str, index: int, spill: str) -> tuple[int, int, dict[str, int]]:
+    config = DatasetConfig.model_validate_json(config_json)
+    result = simulate_segment(config, index)
+    rows, trades = segment_counts(result, config.tables)
+    with open(spill, "wb") as fh:
+        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return rows, trades, _segment_meta(result, rows, trades)
+
+
+def _write_spilled(config_json: str, spill: str, seq: int, trades: int, root: str) -> list[FileEntry]:
+    config = DatasetConfig.model_validate_json(config_json)
+    with open(spill, "rb") as fh:
+        result: SegmentResult = pickle.load(fh)
+    os.unlink(spill)
+    return _write(config, result, Offsets(seq, trades), Path(root))
+
+
+def _run_serial(
+    config: DatasetConfig, root: Path, progress: ProgressCallback | None
+) -> tuple[list[FileEntry], list[dict[str, int]]]:
+    files: list[FileEntry] = []
+    segments: list[dict[str, int]] = []
+    offsets = Offsets(0, 0)
+    for index in range(segment_count(config)):
+        callback = None
+        if progress is not None:
+            done = [0]
+
+            def callback(n: int, total: int, index: int = index, done: list[int] = done) -> None:
+                done[0] += n
+                progress(index, done[0], total)
+
+        result = simulate_segment(config, index, progress=callback)
+        rows, trades = segment_counts(result, config.tables)
+        files += _write(config, result, offsets, root)
+        segments.append(_segment_meta(result, rows, trades))
+        offsets = Offsets(offsets.seq + rows, offsets.trades + trades)
+    return files, segments
+
+
+def _run_parallel(
+    config: DatasetConfig, root: Path, workers: int, progress: ProgressCallback | None
+) -> tuple[list[FileEntry], list[dict[str, int]]]:
+    n = segment_count(config)
+    spill_dir = root / ".spill"
+    spill_dir.mkdir()
+    config_json = config.model_dump_json()
+    spills = [str(spill_dir / f"{i:05d}.pkl") for i in range(n)]
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = [pool.submit(_simulate_and_spill, config_json, i, spills[i]) for i in range(n)]
+        counts = []
+        for i, fut in enumerate(futures):
+            counts.append(fut.result())
+            if progress is not None:
+                progress(i, 1, 2)
+        seq = trades = 0
+        writes = []
+        for i, (rows, n_trades, _) in enumerate(counts):
+            writes.append(pool.submit(_write_spilled, config_json, spills[i], seq, trades, str(root)))
+            seq += rows
+            trades += n_trades
+        files: list[FileEntry] = []
+        for i, fut in enumerate(writes):
+            files += fut.result()
+            if progress is not None:
+                progress(i, 2, 2)
+    spill_dir.rmdir()
+    return files, [meta for _, _, meta in counts]
+
+
+def generate(
+    config: DatasetConfig,
+    out: str | os.PathLike[str],
+    *,
+    workers: int = 1,
+    overwrite: bool = False,
+    progress: ProgressCallback | None = None,
+) -> GenerateResult:
+    """Write the dataset ``config`` describes to the directory ``out``.
+
+    The bytes written depend only on ``config`` and the engine and library versions, never on
+    ``workers``. Nothing appears at ``out`` unless the whole dataset was written.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``out`` exists, is not empty and ``overwrite`` is false.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, was {workers}")
+    target = Path(out)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())) and not overwrite:
+        raise OutputExistsError(f"{target} exists and is not empty; pass overwrite to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:12]}"
+    tmp.mkdir()
+    try:
+        workers = min(workers, segment_count(config))
+        if workers == 1:
+            files, segments = _run_serial(config, tmp, progress)
+        else:
+            files, segments = _run_parallel(config, tmp, workers, progress)
+        files.sort(key=lambda f: f.path)
+        manifest = build_manifest(config, files, segments)
+        write_json(tmp / MANIFEST_NAME, manifest)
+        _publish(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return GenerateResult(target, files, manifest["tables"], segments)
+
+
+def _publish(tmp: Path, target: Path) -> None:
+    # Rename into place; an old target is moved aside first and removed only afterwards.
+    old: Path | None = None
+    if target.exists():
+        old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
+        target.rename(old)
+    tmp.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _segment_starts(config: DatasetConfig) -> list[tuple[int, int]]:
+    return [segment_bounds(config, i) for i in range(segment_count(config))]
+
+
+def describe_plan(config: DatasetConfig) -> dict[str, Any]:
+    """Return the segment plan of a config (for dry runs and job splitting)."""
+    return {"segments": _segment_starts(config), "count": segment_count(config)}

@@ -1,0 +1,473 @@
+"""Simulate one segment: validate, build inputs, run the kernels, reconcile the boundary.
+
+A segment ``[T, T + L)`` is simulated from an empty book at ``T - W`` (the warm-up), replaying
+the same minute blocks as the previous segment, so it starts from (almost always) the very
+book the previous segment ended with. To make the boundary exact always, every segment also
+runs the next segment's warm-up and, at its last nanosecond, emits the difference between its
+true final book and that warm-up book (cancels, modifies and adds, as one message). The next
+segment then starts from exactly the book a reader has rebuilt. Nothing here reads a clock,
+a file or a global RNG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from aleatoric._seeding import BLOCK_OFFSET, instrument_key
+from aleatoric.config import DatasetConfig, Preset, get_preset
+from aleatoric.instruments import Instrument, get_instrument
+from aleatoric.reactor import dtypes as d
+from aleatoric.reactor._flow import (
+    NS_PER_MINUTE,
+    STEP_NS,
+    STEPS_PER_MINUTE,
+    Flow,
+    draw_flow,
+)
+from aleatoric.reactor._kernels import book as k
+from aleatoric.reactor._latent import latent_log_path
+from aleatoric.reactor._perp import funding_path, interp_minutes, mark_prices, settled_rates
+from aleatoric.reactor._skeleton import Skeleton, build_skeleton
+from aleatoric.reactor._state import LEVELS, BookState, LiveOrders
+
+__all__ = ["SegmentResult", "segment_bounds", "segment_count", "simulate_segment"]
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+ProgressFn = Callable[[int, int], None]
+_NO_EMIT = int(k.INF)
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """Everything a segment contributes to the dataset, before global counters are applied.
+
+    ``rows`` is in ``seq`` order (see :mod:`aleatoric.reactor.dtypes`); marker rows point into
+    the snapshot, ticker and funding arrays through their ``aux`` column.
+    """
+
+    index: int
+    start_ns: int
+    end_ns: int
+    rows: I64
+    snapshot_price: I64  # [n, 2 sides, depth], ticks, -1 = no level
+    snapshot_size: I64
+    ticker: dict[str, npt.NDArray[np.generic]]
+    funding_rate: F64
+    funding_mark: F64
+    reconciliation_rows: int
+
+    def count(self, kinds: tuple[int, ...]) -> int:
+        """Return how many rows of the given kinds the segment holds."""
+        return int(np.isin(self.rows[:, d.COL_CODE] & 0xFF, kinds).sum())
+
+
+def segment_count(config: DatasetConfig) -> int:
+    """Return how many segments the dataset has (the last may be shorter)."""
+    return -(-config.duration // config.segment)
+
+
+def segment_bounds(config: DatasetConfig, index: int) -> tuple[int, int]:
+    """Return ``(start_ns, end_ns)`` of segment ``index``."""
+    start = config.start_ns + index * config.segment
+    return start, min(start + config.segment, config.end_ns)
+
+
+@lru_cache(maxsize=4)
+def _skeleton(
+    preset: str, sigma_scale: float, price: float, seed: int, key: int, end_minute: int
+) -> Skeleton:
+    return build_skeleton(
+        get_preset(preset),
+        sigma_scale=sigma_scale,
+        initial_price=price,
+        seed=seed,
+        instrument=key,
+        end_minute=end_minute,
+    )
+
+
+@dataclass(frozen=True)
+class _Context:
+    config: DatasetConfig
+    inst: Instrument
+    preset: Preset
+    key: int
+    skeleton: Skeleton
+    tick: float
+    lot: float
+    scale: int
+    sig: int
+
+
+def _context(config: DatasetConfig, end_minute: int) -> _Context:
+    inst = get_instrument(config.venue, config.symbol)
+    preset = get_preset(config.preset)
+    asset = preset.asset(inst.base)
+    key = instrument_key(config.venue, config.symbol)
+    skeleton = _skeleton(
+        config.preset, asset.sigma_scale, float(asset.initial_price), config.seed, key, end_minute
+    )
+    grid = inst.price_grid
+    return _Context(
+        config=config,
+        inst=inst,
+        preset=preset,
+        key=key,
+        skeleton=skeleton,
+        tick=float(inst.tick_size),
+        lot=float(inst.lot_size * inst.contract_value),
+        scale=grid.scale if grid.numerator == 1 else 0,
+        sig=inst.significant_figures,
+    )
+
+
+def _flows(ctx: _Context, first_minute: int, last_minute: int) -> list[Flow]:
+    cfg = ctx.config
+    asset = ctx.preset.asset(ctx.inst.base)
+    return [
+        draw_flow(
+            ctx.preset,
+            seed=cfg.seed,
+            instrument=ctx.key,
+            minute=m,
+            minute_start_ns=cfg.start_ns + m * NS_PER_MINUTE,
+            activity=float(ctx.skeleton.activity[ctx.skeleton.index(m)]),
+            size_scale=asset.size_scale,
+            lot=ctx.lot,
+            lifetime_cap_ns=cfg.warmup,
+        )
+        for m in range(first_minute, last_minute)
+    ]
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    t0: int
+    fair: F64
+    req_u: F64
+    req_size: I64
+    req_life: I64
+    dyn_id: I64
+    ev: tuple[npt.NDArray[np.generic], ...]
+
+
+def _inputs(ctx: _Context, first_minute: int, last_minute: int) -> _Inputs:
+    flows = _flows(ctx, first_minute, last_minute)
+    log_path = latent_log_path(
+        ctx.skeleton,
+        seed=ctx.config.seed,
+        instrument=ctx.key,
+        first_minute=first_minute,
+        last_minute=last_minute,
+    )
+    t = np.concatenate([f.t for f in flows])
+    ids = np.concatenate([f.id for f in flows])
+    order = np.lexsort((ids, t))
+    ev = (
+        t[order],
+        np.concatenate([f.kind for f in flows])[order],
+        np.concatenate([f.side for f in flows])[order],
+        np.concatenate([f.dist for f in flows])[order],
+        np.concatenate([f.size for f in flows])[order],
+        np.concatenate([f.life for f in flows])[order],
+        ids[order],
+    )
+    return _Inputs(
+        t0=ctx.config.start_ns + first_minute * NS_PER_MINUTE,
+        fair=np.exp(log_path) / ctx.tick,
+        req_u=np.concatenate([f.req_u for f in flows]),
+        req_size=np.concatenate([f.req_size for f in flows]),
+        req_life=np.concatenate([f.req_life for f in flows]),
+        dyn_id=np.concatenate([f.dyn_id for f in flows]),
+        ev=ev,
+    )
+
+
+class _Runner:
+    """Drive ``run_steps`` over a step range, flushing its output buffer as it fills."""
+
+    def __init__(
+        self,
+        ctx: _Context,
+        inputs: _Inputs,
+        *,
+        emit_from: int,
+        snapshots: tuple[I64, I64, int],
+        ticker: tuple[int, I64, I64, I64],
+        funding_times: I64,
+    ) -> None:
+        self.ctx = ctx
+        self.inputs = inputs
+        self.state = BookState(base=int(inputs.fair[0]) - LEVELS // 2)
+        self.emit_from = emit_from
+        self.snap_px, self.snap_sz, self.snap_dt = snapshots
+        self.tick_dt, self.tick_bid, self.tick_ask, self.tick_last = ticker
+        self.funding_times = funding_times
+        capacity = 1 << 16
+        self.buffer = np.empty((capacity, 6), dtype=np.int64)
+        self.chunks: list[I64] = []
+
+    def run(self, s_begin: int, s_end: int, progress: ProgressFn | None = None) -> None:
+        inp = self.inputs
+        s = s_begin
+        while s < s_end:
+            target = min(s_end, s + STEPS_PER_MINUTE)
+            n, s_new = k.run_steps(
+                *self.state.arrays(),
+                inp.t0, STEP_NS, inp.fair, inp.req_u, inp.req_size, inp.req_life, inp.dyn_id,
+                self.ctx.preset.requote_prob, self.ctx.scale, self.ctx.sig,
+                *inp.ev,
+                self.emit_from, self.snap_dt, self.snap_px, self.snap_sz,
+                inp.t0, self.tick_dt, self.tick_bid, self.tick_ask, self.tick_last,
+                self.funding_times,
+                s, target, self.buffer, 0,
+            )  # fmt: skip
+            error = int(self.state.sc[k.S_ERROR])
+            if error:
+                raise RuntimeError(_KERNEL_ERRORS.get(error, f"kernel error {error}"))
+            if n:
+                self.chunks.append(self.buffer[:n].copy())
+            if s_new == s:
+                # Not even one step fits: grow the buffer (never changes what is simulated).
+                self.buffer = np.empty((self.buffer.shape[0] * 2, 6), dtype=np.int64)
+            elif progress is not None:
+                progress(s_new - s, s_end - s_begin)
+            s = s_new
+
+    def append(self, rows: I64) -> None:
+        self.chunks.append(rows)
+
+    def rows(self) -> I64:
+        if not self.chunks:
+            return np.empty((0, 6), dtype=np.int64)
+        return np.concatenate(self.chunks)
+
+
+_KERNEL_ERRORS = {
+    1: "the price left the simulation window (over +-50% within one segment)",
+    2: "the order pool is full: the preset rests too many orders at once",
+    3: "the cancellation heap is full",
+}
+
+
+def _snapshot_rows(live: LiveOrders, ts: int) -> I64:
+    # The initial book as an MBO snapshot (adds) and an L2 snapshot (levels), one message each.
+    mbo_code = d.KIND_MBO | (d.ACTION_ADD << 8)
+    rows = [
+        (ts, mbo_code | (int(s) << 16) | (d.F_SNAPSHOT << 24), int(i), int(p), int(q), 0)
+        for i, s, p, q in zip(live.id, live.side, live.price, live.size, strict=True)
+    ]
+    if rows:
+        last = rows[-1]
+        rows[-1] = (last[0], last[1] | (d.F_LAST << 24), *last[2:])
+    levels: dict[tuple[int, int], int] = {}
+    for s, p, q in zip(live.side, live.price, live.size, strict=True):
+        levels[(int(s), int(p))] = levels.get((int(s), int(p)), 0) + int(q)
+    deltas = [
+        (ts, d.KIND_DELTA | (s << 16) | (d.F_SNAPSHOT << 24), 0, p, q, 0)
+        for (s, p), q in levels.items()
+    ]
+    if deltas:
+        last = deltas[-1]
+        deltas[-1] = (last[0], last[1] | (d.F_LAST << 24), *last[2:])
+    return np.asarray(rows + deltas, dtype=np.int64).reshape(-1, 6)
+
+
+def _reconcile(true: LiveOrders, warm: LiveOrders, ts: int) -> I64:
+    # Rows that turn the true final book into the next segment's warm-up book. Per level, the
+    # common prefix of the two queues stays (with a modify where the size differs); the rest
+    # of the true queue is cancelled and the rest of the warm-up queue is added in order, so
+    # queue priority matches exactly. Cancels come first, then modifies, then adds: every
+    # intermediate book is a subset of one of the two uncrossed books, so never crossed.
+    def queues(book: LiveOrders) -> dict[tuple[int, int], list[tuple[int, int]]]:
+        out: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for i, s, p, q in zip(book.id, book.side, book.price, book.size, strict=True):
+            out.setdefault((int(s), int(p)), []).append((int(i), int(q)))
+        return out
+
+    tq, wq = queues(true), queues(warm)
+    cancels: list[tuple[int, int, int, int]] = []
+    modifies: list[tuple[int, int, int, int]] = []
+    adds: list[tuple[int, int, int, int]] = []
+    for level in sorted(set(tq) | set(wq)):
+        a, b = tq.get(level, []), wq.get(level, [])
+        j = 0
+        while j < min(len(a), len(b)) and a[j][0] == b[j][0]:
+            if a[j][1] != b[j][1]:
+                modifies.append((level[0], level[1], b[j][0], b[j][1]))
+            j += 1
+        cancels += [(level[0], level[1], oid, q) for oid, q in a[j:]]
+        adds += [(level[0], level[1], oid, q) for oid, q in b[j:]]
+    if not (cancels or modifies or adds):
+        return np.empty((0, 6), dtype=np.int64)
+    size = {level: sum(q for _, q in orders) for level, orders in tq.items()}
+    rows: list[tuple[int, ...]] = []
+    for action, items in ((d.ACTION_CANCEL, cancels), (d.ACTION_MODIFY, modifies),
+                          (d.ACTION_ADD, adds)):  # fmt: skip
+        for side, price, oid, q in items:
+            level = (side, price)
+            before = {o: s for o, s in tq.get(level, [])}
+            if action == d.ACTION_CANCEL:
+                size[level] -= q
+            elif action == d.ACTION_MODIFY:
+                size[level] += q - before[oid]
+            else:
+                size[level] = size.get(level, 0) + q
+            rows.append((ts, d.KIND_MBO | (action << 8) | (side << 16), oid, price, q, 0))
+            rows.append((ts, d.KIND_DELTA | (side << 16), 0, price, size[level], 0))
+    out = np.asarray(rows, dtype=np.int64)
+    kinds = out[:, d.COL_CODE] & 0xFF
+    out[np.flatnonzero(kinds == d.KIND_MBO)[-1], d.COL_CODE] |= d.F_LAST << 24
+    out[np.flatnonzero(kinds == d.KIND_DELTA)[-1], d.COL_CODE] |= d.F_LAST << 24
+    return out
+
+
+def _grid(start: int, end: int, step: int) -> I64:
+    return np.arange(-(-start // step) * step, end, step, dtype=np.int64)
+
+
+def simulate_segment(
+    config: DatasetConfig, index: int, *, progress: ProgressFn | None = None
+) -> SegmentResult:
+    """Return segment ``index`` of the dataset ``config`` describes.
+
+    Pure: the result depends only on ``config``, ``index`` and the engine version. A segment
+    never looks at another segment's output, so segments can run in any order, anywhere.
+    """
+    if not 0 <= index < segment_count(config):
+        raise IndexError(f"segment {index} out of range 0..{segment_count(config) - 1}")
+    start_ns, end_ns = segment_bounds(config, index)
+    first = (start_ns - config.start_ns) // NS_PER_MINUTE
+    last = (end_ns - config.start_ns) // NS_PER_MINUTE
+    warm = config.warmup // NS_PER_MINUTE
+    ctx = _context(config, last)
+
+    # Markers: snapshots and tickers on epoch-aligned grids, funding on the UTC interval grid.
+    snap_t = _grid(start_ns, end_ns, config.snapshot_interval)
+    depth = config.snapshot_depth
+    snap_px = np.full((snap_t.size, 2, depth), -1, dtype=np.int64)
+    snap_sz = np.zeros((snap_t.size, 2, depth), dtype=np.int64)
+    run_t0 = start_ns - config.warmup
+    tick_t = _grid(run_t0, end_ns, config.ticker_interval)
+    tick_bid = np.full(tick_t.size, -1, dtype=np.int64)
+    tick_ask = np.full(tick_t.size, -1, dtype=np.int64)
+    tick_last = np.full(tick_t.size, -1, dtype=np.int64)
+    fund_t = _grid(start_ns, end_ns, ctx.inst.funding_interval_ns)
+
+    inputs = _inputs(ctx, first - warm, last)
+    runner = _Runner(
+        ctx,
+        inputs,
+        emit_from=start_ns,
+        snapshots=(snap_px, snap_sz, config.snapshot_interval),
+        ticker=(config.ticker_interval, tick_bid, tick_ask, tick_last),
+        funding_times=fund_t,
+    )
+    warm_steps = warm * STEPS_PER_MINUTE
+    total_steps = (last - first + warm) * STEPS_PER_MINUTE
+    runner.run(0, warm_steps)
+    if index == 0:
+        runner.append(_snapshot_rows(runner.state.live_orders(), start_ns))
+    runner.run(warm_steps, total_steps, progress)
+
+    # The next segment's warm-up, run here too, so the boundary can be made exact.
+    next_inputs = _inputs(ctx, last - warm, last) if last - first < warm else None
+    if next_inputs is None:
+        offset = (last - first) * STEPS_PER_MINUTE  # steps of [last - warm, last) in `inputs`
+        next_inputs = _slice_inputs(inputs, offset, ctx, last - warm)
+    empty = np.zeros((0, 2, 1), dtype=np.int64)
+    no_ticks = np.zeros(0, dtype=np.int64)
+    next_runner = _Runner(
+        ctx,
+        next_inputs,
+        emit_from=_NO_EMIT,
+        snapshots=(empty, empty.copy(), 0),
+        ticker=(0, no_ticks, no_ticks, no_ticks),
+        funding_times=no_ticks,
+    )
+    next_runner.run(0, warm_steps)
+    recon = _reconcile(runner.state.live_orders(), next_runner.state.live_orders(), end_ns - 1)
+    runner.append(recon)
+
+    ticker = _ticker(ctx, tick_t, tick_bid, tick_ask, tick_last, inputs)
+    settled = settled_rates(ctx.skeleton, ctx.preset, ctx.inst, config.start_ns, fund_t)
+    tick_pos = np.searchsorted(tick_t, fund_t)
+    return SegmentResult(
+        index=index,
+        start_ns=start_ns,
+        end_ns=end_ns,
+        rows=runner.rows(),
+        snapshot_price=snap_px,
+        snapshot_size=snap_sz,
+        ticker=ticker,
+        funding_rate=settled if fund_t.size else np.zeros(0),
+        funding_mark=ticker["mark_price"][tick_pos] if fund_t.size else np.zeros(0),
+        reconciliation_rows=int(recon.shape[0]),
+    )
+
+
+def _slice_inputs(inputs: _Inputs, offset_steps: int, ctx: _Context, first_minute: int) -> _Inputs:
+    # The warm-up of the next segment uses only blocks from `first_minute` on, exactly as the
+    # next segment will; arrivals spawned by earlier blocks are dropped.
+    t_first = ctx.config.start_ns + first_minute * NS_PER_MINUTE
+    ids = inputs.ev[6]
+    first_id = (first_minute + BLOCK_OFFSET) << 22
+    keep = ids >= first_id
+    return _Inputs(
+        t0=t_first,
+        fair=inputs.fair[offset_steps:],
+        req_u=inputs.req_u[offset_steps:],
+        req_size=inputs.req_size[offset_steps:],
+        req_life=inputs.req_life[offset_steps:],
+        dyn_id=inputs.dyn_id[offset_steps:],
+        ev=tuple(a[keep] for a in inputs.ev),
+    )
+
+
+def _ticker(
+    ctx: _Context, t: I64, bid_t: I64, ask_t: I64, last_t: I64, inputs: _Inputs
+) -> dict[str, npt.NDArray[np.generic]]:
+    # Ticker samples over the run (warm-up included, for moving averages); prices in ticks.
+    cfg = ctx.config
+    step = np.clip((t - inputs.t0) // STEP_NS, 0, inputs.fair.size - 1)
+    fair = inputs.fair[step]
+    basis = interp_minutes(ctx.skeleton.basis_start, t, cfg.start_ns)
+    index = fair * np.exp(-basis)
+    bid = np.where(bid_t >= 0, bid_t, np.floor(fair)).astype(np.float64)
+    ask = np.where(ask_t >= 0, ask_t, np.ceil(fair)).astype(np.float64)
+    mid = 0.5 * (bid + ask)
+    last = np.where(last_t >= 0, last_t, mid).astype(np.float64)
+    funding = funding_path(ctx.skeleton, ctx.preset, ctx.inst, cfg.start_ns, t)
+    interval = ctx.inst.funding_interval_ns
+    until = (funding.next_ts - t) / interval
+    mark = mark_prices(
+        ctx.inst.mark_method,
+        index=index,
+        mid=mid,
+        last=last,
+        fair=fair,
+        bid=bid,
+        ask=ask,
+        rate=funding.rate,
+        until_next_frac=until,
+        dt_s=cfg.ticker_interval / 1e9,
+    )
+    asset = ctx.preset.asset(ctx.inst.base)
+    oi = asset.open_interest * np.exp(interp_minutes(ctx.skeleton.log_oi_start, t, cfg.start_ns))
+    return {
+        "ts": t,
+        "mark_price": np.rint(mark).astype(np.int64),
+        "index_price": np.rint(index).astype(np.int64),
+        "last_price": np.rint(last).astype(np.int64),
+        "funding_rate": funding.rate,
+        "predicted_funding_rate": funding.predicted,
+        "next_funding_ts": funding.next_ts,
+        "open_interest": np.maximum(1, np.rint(oi / ctx.lot)).astype(np.int64),
+    }
+

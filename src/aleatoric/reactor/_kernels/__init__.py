@@ -1,0 +1,1 @@
+"""Compiled hot loops. Pure functions of arrays and scalars; no I/O, no Python objects."""

@@ -1,0 +1,160 @@
+"""The sequential skeleton: per-minute latent state that every segment can rebuild cheaply.
+
+Everything path-dependent on a long horizon lives here, at one-minute resolution: stochastic
+volatility (a sum of AR(1) log-volatility factors with timescales from minutes to a day, which
+gives slow, power-law-like decay of volatility autocorrelation), compound-Poisson jumps whose
+intensity rises with volatility, minute log-price endpoints, the perp basis (premium over the
+index) and open interest. A segment needs the skeleton from a fixed origin (one day plus the
+maximum warm-up before the dataset start) up to its own end; building it costs one Generator
+per day and one pass of a few cheap recursions, so segments stay independent of each other.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+import numpy.typing as npt
+
+from aleatoric._seeding import Stream, stream_rng
+from aleatoric.config import Preset
+
+__all__ = ["HISTORY_MINUTES", "MAX_JUMPS_PER_MINUTE", "Skeleton", "build_skeleton"]
+
+MINUTES_PER_DAY = 1440
+#: Minutes of skeleton before the dataset start: one day for funding averages and burn-in,
+#: plus the largest allowed warm-up.
+HISTORY_MINUTES = MINUTES_PER_DAY + 60
+MAX_JUMPS_PER_MINUTE = 4
+
+F64 = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """Per-minute latent state; index ``i`` is minute ``i - HISTORY_MINUTES`` of the dataset.
+
+    Arrays named ``*_start`` hold values at minute starts and have one more element.
+    """
+
+    log_price_start: F64
+    sigma: F64
+    activity: F64
+    diffusion: F64
+    jump: F64
+    jump_at: F64
+    basis_start: F64
+    log_oi_start: F64
+
+    @property
+    def minutes(self) -> int:
+        """Return how many minutes the skeleton covers."""
+        return int(self.sigma.shape[0])
+
+    def index(self, minute: int) -> int:
+        """Return the array index of dataset minute ``minute`` (negative before the start)."""
+        i = minute + HISTORY_MINUTES
+        if not 0 <= i < self.minutes:
+            raise IndexError(f"minute {minute} is outside the skeleton")
+        return i
+
+
+@nb.njit(cache=True)
+def _ar1(eps: F64, phi: float, std: float) -> F64:  # pragma: no cover - compiled
+    out = np.empty(eps.shape[0] + 1)
+    out[0] = 0.0
+    scale = std * math.sqrt(1.0 - phi * phi)
+    for i in range(eps.shape[0]):
+        out[i + 1] = phi * out[i] + scale * eps[i]
+    return out
+
+
+@nb.njit(cache=True)
+def _poisson_inverse(u: F64, lam: F64, cap: int) -> npt.NDArray[np.int64]:  # pragma: no cover
+    # Inverse-CDF Poisson: one uniform per draw whatever the mean, so consumption is fixed.
+    out = np.zeros(u.shape[0], dtype=np.int64)
+    for i in range(u.shape[0]):
+        p = math.exp(-lam[i])
+        cdf = p
+        k = 0
+        while u[i] > cdf and k < cap:
+            k += 1
+            p *= lam[i] / k
+            cdf += p
+        out[i] = k
+    return out
+
+
+def build_skeleton(
+    preset: Preset,
+    *,
+    sigma_scale: float,
+    initial_price: float,
+    seed: int,
+    instrument: int,
+    end_minute: int,
+) -> Skeleton:
+    """Return the skeleton from the origin up to dataset minute ``end_minute`` (exclusive).
+
+    The values for a minute never depend on ``end_minute``: a longer skeleton extends a
+    shorter one exactly.
+    """
+    n = end_minute + HISTORY_MINUTES
+    days = -(-n // MINUTES_PER_DAY)
+    k = len(preset.vol_stds)
+    eps_vol = np.empty((k, days * MINUTES_PER_DAY))
+    z = np.empty(days * MINUTES_PER_DAY)
+    u_jump = np.empty_like(z)
+    jump_sizes = np.empty((days * MINUTES_PER_DAY, MAX_JUMPS_PER_MINUTE))
+    jump_at = np.empty_like(z)
+    eps_basis = np.empty_like(z)
+    eps_oi = np.empty_like(z)
+    for day in range(days):
+        rng = stream_rng(seed, instrument, Stream.SKELETON, day)
+        sl = slice(day * MINUTES_PER_DAY, (day + 1) * MINUTES_PER_DAY)
+        eps_vol[:, sl] = rng.standard_normal((k, MINUTES_PER_DAY))
+        z[sl] = rng.standard_normal(MINUTES_PER_DAY)
+        u_jump[sl] = rng.random(MINUTES_PER_DAY)
+        jump_sizes[sl] = rng.laplace(0.0, 1.0, (MINUTES_PER_DAY, MAX_JUMPS_PER_MINUTE))
+        jump_at[sl] = rng.random(MINUTES_PER_DAY)
+        eps_basis[sl] = rng.standard_normal(MINUTES_PER_DAY)
+        eps_oi[sl] = rng.standard_normal(MINUTES_PER_DAY)
+
+    log_vol = np.zeros(n)
+    var_correction = 0.0
+    for j in range(k):
+        phi = math.exp(-1.0 / preset.vol_timescales_min[j])
+        log_vol += _ar1(eps_vol[j, :n], phi, preset.vol_stds[j])[:n]
+        var_correction += preset.vol_stds[j] ** 2
+    ref_sigma = preset.sigma_minute * sigma_scale
+    sigma = ref_sigma * np.exp(log_vol - var_correction)
+    activity = (sigma / ref_sigma) ** preset.activity_exponent
+
+    diffusion = sigma * z[:n]
+    lam = preset.jump_rate_per_day / MINUTES_PER_DAY * activity
+    counts = _poisson_inverse(u_jump[:n], lam, MAX_JUMPS_PER_MINUTE)
+    mask = np.arange(MAX_JUMPS_PER_MINUTE)[None, :] < counts[:, None]
+    jump = preset.jump_scale * sigma_scale * np.where(mask, jump_sizes[:n], 0.0).sum(axis=1)
+
+    log_price = np.empty(n + 1)
+    log_price[0] = 0.0
+    np.cumsum(diffusion + jump, out=log_price[1:])
+    log_price += math.log(initial_price) - log_price[HISTORY_MINUTES]
+
+    phi_b = math.exp(-1.0 / preset.basis_timescale_min)
+    basis = preset.basis_mean_bps * 1e-4 + _ar1(eps_basis[:n], phi_b, preset.basis_std_bps * 1e-4)
+    phi_oi = math.exp(-1.0 / preset.open_interest_timescale_min)
+    log_oi = _ar1(eps_oi[:n], phi_oi, preset.open_interest_vol)
+
+    return Skeleton(
+        log_price_start=log_price,
+        sigma=sigma,
+        activity=activity,
+        diffusion=diffusion,
+        jump=jump,
+        jump_at=jump_at[:n],
+        basis_start=basis,
+        log_oi_start=log_oi,
+    )

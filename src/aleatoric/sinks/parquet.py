@@ -1,0 +1,94 @@
+"""Write canonical tables as hive-partitioned Parquet, with fixed writer settings.
+
+Layout: ``<root>/<table>/venue=<v>/symbol=<s>/date=<YYYY-MM-DD>/part-<segment>.parquet``.
+A segment that spans midnight writes one part per date. Writer options are constants so the
+bytes depend only on the rows and the PyArrow version (recorded in the manifest).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from aleatoric._version import __version__
+
+__all__ = ["FileEntry", "file_sha256", "write_segment_tables"]
+
+NS_PER_DAY = 86_400_000_000_000
+ROW_GROUP_SIZE = 1 << 20
+COMPRESSION = "zstd"
+COMPRESSION_LEVEL = 3
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One written file: its path relative to the dataset root, digest, size and rows."""
+
+    path: str
+    table: str
+    sha256: str
+    bytes: int
+    rows: int
+
+
+def file_sha256(path: Path) -> str:
+    """Return the hex SHA-256 of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _date(ns: int) -> str:
+    return str(np.datetime64(ns, "ns").astype("datetime64[D]"))
+
+
+def write_segment_tables(
+    tables: dict[str, pa.Table],
+    root: Path,
+    *,
+    venue: str,
+    symbol: str,
+    segment: int,
+    metadata: dict[str, str],
+) -> list[FileEntry]:
+    """Write each non-empty table's rows under ``root``; return the files in write order."""
+    entries: list[FileEntry] = []
+    for name, table in tables.items():
+        if table.num_rows == 0:
+            continue
+        ts = table.column("ts_event").to_numpy()
+        days = ts // NS_PER_DAY
+        bounds = np.flatnonzero(np.diff(days)) + 1
+        starts = np.concatenate([[0], bounds])
+        ends = np.concatenate([bounds, [ts.size]])
+        for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+            part = table.slice(lo, hi - lo)
+            meta = {**metadata, "table": name, "segment": str(segment),
+                    "aleatoric_version": __version__}  # fmt: skip
+            part = part.replace_schema_metadata({k.encode(): v.encode() for k, v in meta.items()})
+            rel = (
+                f"{name}/venue={venue}/symbol={symbol}/date={_date(int(ts[lo]))}/"
+                f"part-{segment:05d}.parquet"
+            )
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(
+                part,
+                path,
+                compression=COMPRESSION,
+                compression_level=COMPRESSION_LEVEL,
+                row_group_size=ROW_GROUP_SIZE,
+                write_statistics=True,
+                store_schema=True,
+            )
+            entries.append(
+                FileEntry(rel, name, file_sha256(path), path.stat().st_size, part.num_rows)
+            )
+    return entries

@@ -1,0 +1,130 @@
+"""Turn a segment's row buffer into canonical Arrow tables, applying the global counters.
+
+``seq`` numbers the rows of the selected tables, in buffer order, from the segment's offset;
+``trade_id`` numbers trades from the segment's trade offset. Both offsets come from the
+counts of earlier segments (a prefix sum), so segments are written independently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from aleatoric.config import DatasetConfig, TableName
+from aleatoric.instruments import Instrument
+from aleatoric.reactor import SegmentResult
+from aleatoric.reactor import dtypes as d
+from aleatoric.sinks.schema import schema_for, snapshot_columns
+
+__all__ = ["TABLE_KINDS", "Offsets", "segment_counts", "segment_tables"]
+
+#: Which row kind feeds which table.
+TABLE_KINDS: dict[TableName, int] = {
+    "mbo": d.KIND_MBO,
+    "book_delta": d.KIND_DELTA,
+    "book_snapshot": d.KIND_SNAPSHOT,
+    "trades": d.KIND_TRADE,
+    "ticker": d.KIND_TICKER,
+    "funding": d.KIND_FUNDING,
+}
+
+
+@dataclass(frozen=True)
+class Offsets:
+    """First ``seq`` and number of trades before a segment."""
+
+    seq: int
+    trades: int
+
+
+def segment_counts(result: SegmentResult, tables: tuple[TableName, ...]) -> tuple[int, int]:
+    """Return ``(rows counted by seq, trades)`` of a segment for the selected tables."""
+    kinds = tuple(TABLE_KINDS[t] for t in tables)
+    return result.count(kinds), result.count((d.KIND_TRADE,))
+
+
+def _letters(codes: npt.NDArray[np.int64], table: dict[int, str]) -> pa.Array:
+    keys = np.array(sorted(table), dtype=np.int64)
+    values = np.array([table[k] for k in keys.tolist()], dtype=object)
+    return pa.array(values[np.searchsorted(keys, codes)], type=pa.string())
+
+
+def segment_tables(
+    result: SegmentResult,
+    config: DatasetConfig,
+    instrument: Instrument,
+    offsets: Offsets,
+) -> dict[TableName, pa.Table]:
+    """Return the segment's selected tables, rows in ``seq`` order."""
+    rows = result.rows
+    code = rows[:, d.COL_CODE]
+    kind = code & 0xFF
+    selected = np.isin(kind, [TABLE_KINDS[t] for t in config.tables])
+    seq_all = np.cumsum(selected, dtype=np.int64) - 1 + offsets.seq
+    price_grid = instrument.price_grid
+    size_grid = instrument.size_grid
+    out: dict[TableName, pa.Table] = {}
+    for table in config.tables:
+        mask = kind == TABLE_KINDS[table]
+        r = rows[mask]
+        ts = r[:, d.COL_TS]
+        cols: dict[str, pa.Array | npt.NDArray[np.generic]] = {
+            "ts_event": ts,
+            "ts_recv": ts + config.latency,
+            "seq": seq_all[mask].astype(np.uint64),
+        }
+        action = (r[:, d.COL_CODE] >> 8) & 0xFF
+        side = (r[:, d.COL_CODE] >> 16) & 0xFF
+        flags = ((r[:, d.COL_CODE] >> 24) & 0xFF).astype(np.uint8)
+        price = price_grid.to_float(r[:, d.COL_PRICE])
+        size = size_grid.to_float(r[:, d.COL_SIZE])
+        aux = r[:, d.COL_AUX]
+        if table == "mbo":
+            cols["order_id"] = r[:, d.COL_ORDER_ID].astype(np.uint64)
+            cols["action"] = _letters(action, {a: chr(a) for a in b"ACMTF"})
+            cols["side"] = _letters(side, {d.BID: "B", d.ASK: "A", d.SIDE_NONE: "N"})
+            cols["price"] = price
+            cols["size"] = size
+            cols["flags"] = flags
+        elif table == "book_delta":
+            cols["side"] = _letters(side, {d.BID: "bid", d.ASK: "ask"})
+            cols["price"] = price
+            cols["size"] = size
+            cols["is_snapshot"] = (flags & d.F_SNAPSHOT) != 0
+            cols["is_last"] = (flags & d.F_LAST) != 0
+        elif table == "trades":
+            first = offsets.trades + 1
+            cols["trade_id"] = np.arange(first, first + r.shape[0], dtype=np.uint64)
+            cols["price"] = price
+            cols["size"] = size
+            cols["side"] = _letters(side, {d.BID: "buy", d.ASK: "sell"})
+        elif table == "book_snapshot":
+            px = result.snapshot_price[aux]
+            sz = result.snapshot_size[aux]
+            names = iter(snapshot_columns(config.snapshot_depth))
+            for s in (0, 1):
+                for level in range(config.snapshot_depth):
+                    p = px[:, s, level]
+                    cols[next(names)] = pa.array(price_grid.to_float(p), mask=p < 0)
+                for level in range(config.snapshot_depth):
+                    cols[next(names)] = size_grid.to_float(sz[:, s, level])
+        elif table == "ticker":
+            t = result.ticker
+            cols["mark_price"] = price_grid.to_float(t["mark_price"][aux])
+            cols["index_price"] = price_grid.to_float(t["index_price"][aux])
+            cols["last_price"] = price_grid.to_float(t["last_price"][aux])
+            cols["funding_rate"] = t["funding_rate"][aux]
+            cols["predicted_funding_rate"] = t["predicted_funding_rate"][aux]
+            cols["next_funding_ts"] = t["next_funding_ts"][aux]
+            cols["open_interest"] = size_grid.to_float(t["open_interest"][aux])
+        elif table == "funding":
+            cols["funding_rate"] = result.funding_rate[aux]
+            cols["mark_price"] = price_grid.to_float(
+                np.rint(result.funding_mark[aux]).astype(np.int64)
+            )
+        schema = schema_for(table, depth=config.snapshot_depth)
+        out[table] = pa.table(cols, schema=schema)
+    return out
