@@ -85,7 +85,7 @@ def _write(
     tables = segment_tables(result, config, inst, offsets)
     meta = {"venue": config.venue, "symbol": config.symbol, "seed": str(config.seed)}
     return write_segment_tables(
-        dict(tables), root, venue=config.venue, symbol=config.symbol, segment=result.index,
+        tables, root, venue=config.venue, symbol=config.symbol, segment=result.index,
         metadata=meta,
     )  # fmt: skip
 
@@ -93,7 +93,9 @@ def _write(
 # --- worker entry points (module level so that they pickle) ------------------------------
 
 
-def _simulate_and_spill(config_json: str, index: int, spill: str) -> tuple[int, int, dict[str, int]]:
+def _simulate_and_spill(
+    config_json: str, index: int, spill: str
+) -> tuple[int, int, dict[str, int]]:
     config = DatasetConfig.model_validate_json(config_json)
     result = simulate_segment(config, index)
     rows, trades = segment_counts(result, config.tables)
@@ -102,7 +104,9 @@ def _simulate_and_spill(config_json: str, index: int, spill: str) -> tuple[int, 
     return rows, trades, _segment_meta(result, rows, trades)
 
 
-def _write_spilled(config_json: str, spill: str, seq: int, trades: int, root: str) -> list[FileEntry]:
+def _write_spilled(
+    config_json: str, spill: str, seq: int, trades: int, root: str
+) -> list[FileEntry]:
     config = DatasetConfig.model_validate_json(config_json)
     with open(spill, "rb") as fh:
         result: SegmentResult = pickle.load(fh)
@@ -152,12 +156,14 @@ def _run_parallel(
         seq = trades = 0
         writes = []
         for i, (rows, n_trades, _) in enumerate(counts):
-            writes.append(pool.submit(_write_spilled, config_json, spills[i], seq, trades, str(root)))
+            writes.append(
+                pool.submit(_write_spilled, config_json, spills[i], seq, trades, str(root))
+            )
             seq += rows
             trades += n_trades
         files: list[FileEntry] = []
-        for i, fut in enumerate(writes):
-            files += fut.result()
+        for i, written in enumerate(writes):
+            files += written.result()
             if progress is not None:
                 progress(i, 2, 2)
     spill_dir.rmdir()

@@ -5,7 +5,6 @@ Exit codes: 0 success, 1 failure while running, 2 unusable input (bad config or 
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -80,14 +79,27 @@ def _split(value: str | None) -> list[str] | None:
 
 @app.command("generate")
 def generate_cmd(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory (must not exist, or be empty).")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output directory (must not exist, or be empty).")
+    ],
     config_file: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Config file (.toml, .yaml, .json); flags override it.")
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="Config file (.toml, .yaml, .json); flags override it."
+        ),
     ] = None,
-    venue: Annotated[str | None, typer.Option(help="Venue: binance, bybit, okx, hyperliquid.")] = None,
-    symbol: Annotated[str | None, typer.Option(help="The venue's own symbol, e.g. BTCUSDT.")] = None,
-    preset: Annotated[str | None, typer.Option(help="Regime preset (see `aleatoric presets`).")] = None,
-    start: Annotated[str | None, typer.Option(help="Start, UTC, whole minute: 2026-01-01T00:00:00Z.")] = None,
+    venue: Annotated[
+        str | None, typer.Option(help="Venue: binance, bybit, okx, hyperliquid.")
+    ] = None,
+    symbol: Annotated[
+        str | None, typer.Option(help="The venue's own symbol, e.g. BTCUSDT.")
+    ] = None,
+    preset: Annotated[
+        str | None, typer.Option(help="Regime preset (see `aleatoric presets`).")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="Start, UTC, whole minute: 2026-01-01T00:00:00Z.")
+    ] = None,
     duration: Annotated[str | None, typer.Option(help="Length: 1h, 30m, 2d, PT1H.")] = None,
     seed: Annotated[int | None, typer.Option(help="Root seed (integer >= 0).")] = None,
     segment: Annotated[str | None, typer.Option(help="Segment length (default 1h).")] = None,
@@ -95,12 +107,16 @@ def generate_cmd(
         str | None, typer.Option(help=f"Comma-separated tables; default all: {','.join(TABLES)}.")
     ] = None,
     snapshot_depth: Annotated[int | None, typer.Option(help="Levels per snapshot side.")] = None,
-    snapshot_interval: Annotated[str | None, typer.Option(help="Snapshot interval, e.g. 100ms.")] = None,
+    snapshot_interval: Annotated[
+        str | None, typer.Option(help="Snapshot interval, e.g. 100ms.")
+    ] = None,
     workers: Annotated[
         int, typer.Option(min=1, help="Worker processes; output is identical for any number.")
     ] = 1,
     overwrite: Annotated[bool, typer.Option(help="Replace a non-empty output directory.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
+    ] = False,
 ) -> None:
     """Generate a dataset as hive-partitioned Parquet plus manifest.json.
 
@@ -166,7 +182,9 @@ def _generate_with_progress(config: DatasetConfig, out: Path, workers: int, over
         return generate(config, out, workers=workers, overwrite=overwrite, progress=progress)
 
 
-def _summary(config: DatasetConfig, rows: dict[str, int], size: int, elapsed: float, out: Path) -> None:
+def _summary(
+    config: DatasetConfig, rows: dict[str, int], size: int, elapsed: float, out: Path
+) -> None:
     table = Table(title=f"{config.venue} {config.symbol} {config.preset} seed={config.seed}")
     table.add_column("table")
     table.add_column("rows", justify="right")
@@ -233,4 +251,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

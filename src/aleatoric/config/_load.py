@@ -35,7 +35,7 @@ def format_errors(exc: ValidationError) -> list[tuple[str, str]]:
         if err["type"] == "extra_forbidden":
             allowed = ", ".join(DatasetConfig.model_fields)
             msg = f"unknown field; allowed: {allowed}"
-        elif msg.startswith(("symbol: ", "preset: ")):
+        elif msg.startswith("preset: "):
             path, msg = msg.split(": ", 1)
         out.append((path, msg))
     return out
@@ -56,7 +56,9 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         elif suffix == ".json":
             data = json.loads(text)
         else:
-            raise ConfigError([("config", f"unknown file type {suffix!r}; allowed: .toml, .yaml, .yml, .json")])
+            raise ConfigError(
+                [("config", f"unknown file type {suffix!r}; allowed: .toml, .yaml, .yml, .json")]
+            )
     except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError) as exc:
         raise ConfigError([("config", f"cannot parse {p.name}: {exc}")]) from None
     if data is None:

@@ -11,6 +11,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -99,6 +100,15 @@ class DatasetConfig(BaseModel):
             raise ValueError(f"unknown venue {value!r}; allowed: {', '.join(venues())}")
         return value
 
+    @field_validator("symbol")
+    @classmethod
+    def _known_symbol(cls, value: str, info: ValidationInfo) -> str:
+        venue = info.data.get("venue")
+        if venue is not None and value not in symbols_for(venue):
+            allowed = ", ".join(symbols_for(venue))
+            raise ValueError(f"unknown symbol {value!r} for venue {venue!r}; allowed: {allowed}")
+        return value
+
     @field_validator("preset")
     @classmethod
     def _known_preset(cls, value: str) -> str:
@@ -117,11 +127,13 @@ class DatasetConfig(BaseModel):
 
     @field_validator("duration", "segment", "warmup")
     @classmethod
-    def _whole_minutes(cls, value: int) -> int:
+    def _whole_minutes(cls, value: int, info: ValidationInfo) -> int:
         if value <= 0:
-            raise ValueError(f"must be positive, was {format_duration(abs(value))} negative")
+            raise ValueError(f"must be positive, was -{format_duration(abs(value))}")
         if value % NS_PER_MINUTE:
             raise ValueError(f"must be a whole number of minutes, was {format_duration(value)}")
+        if info.field_name == "warmup" and not 5 * NS_PER_MINUTE <= value <= 60 * NS_PER_MINUTE:
+            raise ValueError(f"must be between 5m and 1h, was {format_duration(value)}")
         return value
 
     @field_validator("latency")
@@ -148,13 +160,7 @@ class DatasetConfig(BaseModel):
         return tuple(t for t in TABLES if t in value)
 
     @model_validator(mode="after")
-    def _known_symbol(self) -> DatasetConfig:
-        if self.symbol not in symbols_for(self.venue):
-            allowed = ", ".join(symbols_for(self.venue))
-            raise ValueError(
-                f"symbol: unknown symbol {self.symbol!r} for venue {self.venue!r}; "
-                f"allowed: {allowed}"
-            )
+    def _preset_covers_asset(self) -> DatasetConfig:
         base = get_instrument(self.venue, self.symbol).base
         preset = presets()[self.preset]
         if base not in preset.assets:

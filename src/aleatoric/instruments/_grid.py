@@ -30,7 +30,7 @@ class Grid:
         value = Decimal(step).normalize()
         if value <= 0:
             raise ValueError(f"grid step must be positive, was {step}")
-        sign, digits, exponent = value.as_tuple()
+        _, digits, exponent = value.as_tuple()
         assert isinstance(exponent, int)
         numerator = int("".join(map(str, digits)))
         if exponent >= 0:

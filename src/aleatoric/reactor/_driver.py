@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +42,8 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 ProgressFn = Callable[[int, int], None]
 _NO_EMIT = int(k.INF)
+# Numba dispatchers are opaque to type checkers.
+_run_steps: Any = k.run_steps
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,7 @@ class _Runner:
         s = s_begin
         while s < s_end:
             target = min(s_end, s + STEPS_PER_MINUTE)
-            n, s_new = k.run_steps(
+            n, s_new = _run_steps(
                 *self.state.arrays(),
                 inp.t0, STEP_NS, inp.fair, inp.req_u, inp.req_size, inp.req_life, inp.dyn_id,
                 self.ctx.preset.requote_prob, self.ctx.scale, self.ctx.sig,
@@ -396,7 +399,11 @@ def simulate_segment(
     runner.append(recon)
 
     ticker = _ticker(ctx, tick_t, tick_bid, tick_ask, tick_last, inputs)
-    settled = settled_rates(ctx.skeleton, ctx.preset, ctx.inst, config.start_ns, fund_t)
+    settled = (
+        settled_rates(ctx.skeleton, ctx.preset, ctx.inst, config.start_ns, fund_t)
+        if fund_t.size
+        else np.zeros(0)
+    )
     tick_pos = np.searchsorted(tick_t, fund_t)
     return SegmentResult(
         index=index,
@@ -406,8 +413,8 @@ def simulate_segment(
         snapshot_price=snap_px,
         snapshot_size=snap_sz,
         ticker=ticker,
-        funding_rate=settled if fund_t.size else np.zeros(0),
-        funding_mark=ticker["mark_price"][tick_pos] if fund_t.size else np.zeros(0),
+        funding_rate=settled,
+        funding_mark=np.asarray(ticker["mark_price"][tick_pos], dtype=np.float64),
         reconciliation_rows=int(recon.shape[0]),
     )
 
@@ -416,7 +423,7 @@ def _slice_inputs(inputs: _Inputs, offset_steps: int, ctx: _Context, first_minut
     # The warm-up of the next segment uses only blocks from `first_minute` on, exactly as the
     # next segment will; arrivals spawned by earlier blocks are dropped.
     t_first = ctx.config.start_ns + first_minute * NS_PER_MINUTE
-    ids = inputs.ev[6]
+    ids = np.asarray(inputs.ev[6], dtype=np.int64)
     first_id = (first_minute + BLOCK_OFFSET) << 22
     keep = ids >= first_id
     return _Inputs(
@@ -470,4 +477,3 @@ def _ticker(
         "next_funding_ts": funding.next_ts,
         "open_interest": np.maximum(1, np.rint(oi / ctx.lot)).astype(np.int64),
     }
-

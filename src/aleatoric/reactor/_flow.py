@@ -23,7 +23,7 @@ import numpy.typing as npt
 from aleatoric._seeding import BLOCK_OFFSET, Stream, stream_rng
 from aleatoric.config import Preset
 
-__all__ = ["CLUSTER_HORIZON_NS", "STEP_NS", "STEPS_PER_MINUTE", "Flow", "draw_flow", "order_id"]
+__all__ = ["CLUSTER_HORIZON_NS", "STEPS_PER_MINUTE", "STEP_NS", "Flow", "draw_flow", "order_id"]
 
 NS_PER_MINUTE = 60_000_000_000
 #: The latent price moves, and the book reacts, on this grid.
@@ -113,23 +113,32 @@ def draw_flow(
     t_limit = np.sort(rng.random(n_limit)) * NS_PER_MINUTE
     side_limit = (rng.random(n_limit) < 0.5).astype(np.int8)
     at_touch = rng.random(n_limit) < preset.touch_prob
-    lomax = preset.depth_scale_bps * ((1.0 - rng.random(n_limit)) ** (-1.0 / preset.depth_alpha) - 1)
+    lomax = preset.depth_scale_bps * (
+        (1.0 - rng.random(n_limit)) ** (-1.0 / preset.depth_alpha) - 1
+    )
     # Distance behind the touch as a fraction of price; 0 means at the touch.
     dist = np.where(at_touch, 0.0, 1e-4 * np.minimum(lomax, preset.depth_max_bps) + 1e-12)
-    size_limit = _lots(rng, preset.limit_size_median * size_scale, preset.limit_size_sigma, lot,
-                       n_limit)
+    size_limit = _lots(
+        rng, preset.limit_size_median * size_scale, preset.limit_size_sigma, lot, n_limit
+    )
     life_limit = _lifetimes(rng, preset, lifetime_cap_ns, n_limit)
 
     req_u = rng.random((STEPS_PER_MINUTE, 2))
-    req_size = _lots(rng, preset.limit_size_median * size_scale, preset.limit_size_sigma, lot,
-                     2 * STEPS_PER_MINUTE).reshape(STEPS_PER_MINUTE, 2)
+    req_size = _lots(
+        rng,
+        preset.limit_size_median * size_scale,
+        preset.limit_size_sigma,
+        lot,
+        2 * STEPS_PER_MINUTE,
+    ).reshape(STEPS_PER_MINUTE, 2)
     req_life = _lifetimes(rng, preset, lifetime_cap_ns, 2 * STEPS_PER_MINUTE).reshape(
         STEPS_PER_MINUTE, 2
     )
 
     t_mkt, side_mkt = _hawkes_clusters(rng, preset, preset.market_rate_s * activity)
-    size_mkt = _lots(rng, preset.market_size_median * size_scale, preset.market_size_sigma, lot,
-                     t_mkt.size)
+    size_mkt = _lots(
+        rng, preset.market_size_median * size_scale, preset.market_size_sigma, lot, t_mkt.size
+    )
 
     n = n_limit + t_mkt.size
     base_id = order_id(minute, 0)

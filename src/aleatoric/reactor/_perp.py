@@ -67,8 +67,9 @@ def funding_path(
     spacing = inst.premium_sample_seconds * 1_000_000_000
     first_period = int(times[0] // interval) - 1
     last_period = int(times[-1] // interval)
-    t_samples = np.arange(first_period * interval, (last_period + 1) * interval, spacing,
-                          dtype=np.int64)
+    t_samples = np.arange(
+        first_period * interval, (last_period + 1) * interval, spacing, dtype=np.int64
+    )
     premium = _premium(skeleton, t_samples, origin_ns, preset.impact_half_spread_bps * 1e-4)
     period = t_samples // interval
     k = (t_samples - period * interval) // spacing
@@ -77,8 +78,12 @@ def funding_path(
     cw = np.cumsum(weight)
     cwp = np.cumsum(weight * premium)
     starts = np.flatnonzero(k == 0)
-    base_w = np.repeat(np.concatenate([[0.0], cw[starts[1:] - 1]]), np.diff(np.append(starts, k.size)))
-    base_wp = np.repeat(np.concatenate([[0.0], cwp[starts[1:] - 1]]), np.diff(np.append(starts, k.size)))
+    base_w = np.repeat(
+        np.concatenate([[0.0], cw[starts[1:] - 1]]), np.diff(np.append(starts, k.size))
+    )
+    base_wp = np.repeat(
+        np.concatenate([[0.0], cwp[starts[1:] - 1]]), np.diff(np.append(starts, k.size))
+    )
     running = _rate((cwp - base_wp) / (cw - base_w), inst)
     per_period = interval // spacing
     settled = running[per_period - 1 :: per_period]  # rate settled at the end of each period

@@ -51,10 +51,9 @@ def build_manifest(
         "tables": tables,
         "segments": segments,
         "files": [
-            {"path": f.path, "table": f.table, "sha256": f.sha256, "bytes": f.bytes,
-             "rows": f.rows}
+            {"path": f.path, "table": f.table, "sha256": f.sha256, "bytes": f.bytes, "rows": f.rows}
             for f in files
-        ],  # fmt: skip
+        ],
     }
 
 

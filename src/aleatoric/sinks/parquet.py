@@ -8,6 +8,7 @@ bytes depend only on the rows and the PyArrow version (recorded in the manifest)
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def _date(ns: int) -> str:
 
 
 def write_segment_tables(
-    tables: dict[str, pa.Table],
+    tables: Mapping[str, pa.Table],
     root: Path,
     *,
     venue: str,

@@ -57,7 +57,7 @@ def segment_tables(
     config: DatasetConfig,
     instrument: Instrument,
     offsets: Offsets,
-) -> dict[TableName, pa.Table]:
+) -> dict[str, pa.Table]:
     """Return the segment's selected tables, rows in ``seq`` order."""
     rows = result.rows
     code = rows[:, d.COL_CODE]
@@ -66,7 +66,7 @@ def segment_tables(
     seq_all = np.cumsum(selected, dtype=np.int64) - 1 + offsets.seq
     price_grid = instrument.price_grid
     size_grid = instrument.size_grid
-    out: dict[TableName, pa.Table] = {}
+    out: dict[str, pa.Table] = {}
     for table in config.tables:
         mask = kind == TABLE_KINDS[table]
         r = rows[mask]

@@ -193,8 +193,25 @@ def _refresh_best(sc, lv_size, side):  # type: ignore[no-untyped-def]  # pragma:
 
 @nb.njit(cache=True)
 def add_order(  # type: ignore[no-untyped-def]  # pragma: no cover
-    sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem, o_prev, o_next, free,
-    h_t, h_id, h_slot, side, lvl, size, oid, cancel_at,
+    sc,
+    lv_size,
+    lv_head,
+    lv_tail,
+    o_id,
+    o_side,
+    o_px,
+    o_rem,
+    o_prev,
+    o_next,
+    free,
+    h_t,
+    h_id,
+    h_slot,
+    side,
+    lvl,
+    size,
+    oid,
+    cancel_at,
 ):
     """Rest an order at the tail of its level's queue; return its slot or -1 on error."""
     if lvl < 0 or lvl >= lv_size.shape[1]:
@@ -234,7 +251,17 @@ def add_order(  # type: ignore[no-untyped-def]  # pragma: no cover
 
 @nb.njit(cache=True)
 def remove_order(  # type: ignore[no-untyped-def]  # pragma: no cover
-    sc, lv_size, lv_head, lv_tail, o_side, o_px, o_rem, o_prev, o_next, free, slot,
+    sc,
+    lv_size,
+    lv_head,
+    lv_tail,
+    o_side,
+    o_px,
+    o_rem,
+    o_prev,
+    o_next,
+    free,
+    slot,
 ):
     """Unlink a live order from its queue, free its slot and keep the best prices current."""
     side = o_side[slot]
@@ -266,8 +293,25 @@ def remove_order(  # type: ignore[no-untyped-def]  # pragma: no cover
 
 @nb.njit(cache=True)
 def _sweep(  # type: ignore[no-untyped-def]  # pragma: no cover
-    sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem, o_prev, o_next, free,
-    out, n, emit, ts, aggressor_side, limit_lvl, qty, aggressor_id,
+    sc,
+    lv_size,
+    lv_head,
+    lv_tail,
+    o_id,
+    o_side,
+    o_px,
+    o_rem,
+    o_prev,
+    o_next,
+    free,
+    out,
+    n,
+    emit,
+    ts,
+    aggressor_side,
+    limit_lvl,
+    qty,
+    aggressor_id,
 ):
     # Match an aggressor against the opposite side, best level first and FIFO inside a level,
     # until ``qty`` lots are filled or no level at or better than ``limit_lvl`` remains.
@@ -289,15 +333,17 @@ def _sweep(  # type: ignore[no-untyped-def]  # pragma: no cover
         resting_id = o_id[slot]
         sc[S_LAST_TRADE] = lvl
         if o_rem[slot] == fill:
-            remove_order(sc, lv_size, lv_head, lv_tail, o_side, o_px, o_rem, o_prev, o_next,
-                         free, slot)
+            remove_order(
+                sc, lv_size, lv_head, lv_tail, o_side, o_px, o_rem, o_prev, o_next, free, slot
+            )
         else:
             o_rem[slot] -= fill
             lv_size[opp, lvl] -= fill
         qty -= fill
         if emit:
-            n = _emit(out, n, ts, KIND_MBO, ACTION_TRADE, aggressor_side, 0, aggressor_id, px,
-                      fill, 0)
+            n = _emit(
+                out, n, ts, KIND_MBO, ACTION_TRADE, aggressor_side, 0, aggressor_id, px, fill, 0
+            )
             n = _emit(out, n, ts, KIND_MBO, ACTION_FILL, opp, 0, resting_id, px, fill, 0)
             last_mbo = n - 1
             n = _emit(out, n, ts, KIND_DELTA, 0, opp, 0, 0, px, lv_size[opp, lvl], 0)
@@ -331,12 +377,52 @@ def _total_crossing(sc, lv_size, side, limit_lvl):  # type: ignore[no-untyped-de
 
 @nb.njit(cache=True)
 def _add_and_emit(  # type: ignore[no-untyped-def]  # pragma: no cover
-    sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem, o_prev, o_next, free,
-    h_t, h_id, h_slot, out, n, emit, ts, side, px, size, oid, life,
+    sc,
+    lv_size,
+    lv_head,
+    lv_tail,
+    o_id,
+    o_side,
+    o_px,
+    o_rem,
+    o_prev,
+    o_next,
+    free,
+    h_t,
+    h_id,
+    h_slot,
+    out,
+    n,
+    emit,
+    ts,
+    side,
+    px,
+    size,
+    oid,
+    life,
 ):
     lvl = px - sc[S_BASE]
-    slot = add_order(sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem, o_prev, o_next,
-                     free, h_t, h_id, h_slot, side, lvl, size, oid, ts + life)
+    slot = add_order(
+        sc,
+        lv_size,
+        lv_head,
+        lv_tail,
+        o_id,
+        o_side,
+        o_px,
+        o_rem,
+        o_prev,
+        o_next,
+        free,
+        h_t,
+        h_id,
+        h_slot,
+        side,
+        lvl,
+        size,
+        oid,
+        ts + life,
+    )
     if slot >= 0 and emit:
         n = _emit(out, n, ts, KIND_MBO, ACTION_ADD, side, F_LAST, oid, px, size, 0)
         n = _emit(out, n, ts, KIND_DELTA, 0, side, F_LAST, 0, px, lv_size[side, lvl], 0)
@@ -365,17 +451,55 @@ def record_levels(sc, lv_size, side, depth, px_out, sz_out):  # type: ignore[no-
 @nb.njit(cache=True)
 def run_steps(  # type: ignore[no-untyped-def]  # pragma: no cover
     # book state
-    sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem, o_prev, o_next, free,
-    h_t, h_id, h_slot,
+    sc,
+    lv_size,
+    lv_head,
+    lv_tail,
+    o_id,
+    o_side,
+    o_px,
+    o_rem,
+    o_prev,
+    o_next,
+    free,
+    h_t,
+    h_id,
+    h_slot,
     # latent price and requotes, one row per step
-    t0, step_ns, fair, req_u, req_size, req_life, dyn_id, requote_prob, scale, sig,
+    t0,
+    step_ns,
+    fair,
+    req_u,
+    req_size,
+    req_life,
+    dyn_id,
+    requote_prob,
+    scale,
+    sig,
     # arrivals, sorted by (time, id)
-    ev_t, ev_kind, ev_side, ev_dist, ev_size, ev_life, ev_id,
+    ev_t,
+    ev_kind,
+    ev_side,
+    ev_dist,
+    ev_size,
+    ev_life,
+    ev_id,
     # markers
-    emit_from, snap_dt, snap_px, snap_sz, tick_t0, tick_dt, tick_bid, tick_ask, tick_last,
+    emit_from,
+    snap_dt,
+    snap_px,
+    snap_sz,
+    tick_t0,
+    tick_dt,
+    tick_bid,
+    tick_ask,
+    tick_last,
     fund_t,
     # work window and output
-    s_begin, s_end, out, n,
+    s_begin,
+    s_end,
+    out,
+    n,
 ):
     """Simulate steps ``[s_begin, s_end)``; return ``(rows written, next step)``.
 
@@ -394,7 +518,11 @@ def run_steps(  # type: ignore[no-untyped-def]  # pragma: no cover
         arrivals = 0
         while ptr + arrivals < n_ev and ev_t[ptr + arrivals] < t_next:
             arrivals += 1
-        markers = 3 + (step_ns // snap_dt if snap_dt > 0 else 0) + (step_ns // tick_dt if tick_dt > 0 else 0)
+        markers = (
+            3
+            + (step_ns // snap_dt if snap_dt > 0 else 0)
+            + (step_ns // tick_dt if tick_dt > 0 else 0)
+        )
         if n + 4 * (live + arrivals + 8) + markers * 4 > cap:
             break
         emit = t_s >= emit_from
@@ -409,18 +537,57 @@ def run_steps(  # type: ignore[no-untyped-def]  # pragma: no cover
             limit_lvl = (qb if side == BID else qa) - base
             stale = _total_crossing(sc, lv_size, opp, limit_lvl)
             if stale > 0:
-                n, _ = _sweep(sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem, o_prev,
-                              o_next, free, out, n, emit, t_s, side, limit_lvl, stale,
-                              dyn_id[s] + side)
+                n, _ = _sweep(
+                    sc,
+                    lv_size,
+                    lv_head,
+                    lv_tail,
+                    o_id,
+                    o_side,
+                    o_px,
+                    o_rem,
+                    o_prev,
+                    o_next,
+                    free,
+                    out,
+                    n,
+                    emit,
+                    t_s,
+                    side,
+                    limit_lvl,
+                    stale,
+                    dyn_id[s] + side,
+                )
         for side in (BID, ASK):
             best = sc[S_BEST_BID] if side == BID else sc[S_BEST_ASK]
             target = qb if side == BID else qa
             vacated = best < 0 or (best + base < target if side == BID else best + base > target)
             if vacated and req_u[s, side] < requote_prob:
-                n = _add_and_emit(sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem,
-                                  o_prev, o_next, free, h_t, h_id, h_slot, out, n, emit, t_s,
-                                  side, target, req_size[s, side], dyn_id[s] + 2 + side,
-                                  req_life[s, side])
+                n = _add_and_emit(
+                    sc,
+                    lv_size,
+                    lv_head,
+                    lv_tail,
+                    o_id,
+                    o_side,
+                    o_px,
+                    o_rem,
+                    o_prev,
+                    o_next,
+                    free,
+                    h_t,
+                    h_id,
+                    h_slot,
+                    out,
+                    n,
+                    emit,
+                    t_s,
+                    side,
+                    target,
+                    req_size[s, side],
+                    dyn_id[s] + 2 + side,
+                    req_life[s, side],
+                )
 
         # 2. Markers, cancellations and arrivals inside the step, in time order. Markers at
         #    an instant come first: they show the book after everything before that instant.
@@ -466,9 +633,37 @@ def run_steps(  # type: ignore[no-untyped-def]  # pragma: no cover
                 continue
             if t_ev >= t_next:
                 break
-            n = _one_event(sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem, o_prev,
-                           o_next, free, h_t, h_id, h_slot, qb, qa, scale, sig, ev_t, ev_kind,
-                           ev_side, ev_dist, ev_size, ev_life, ev_id, emit_from, out, n, f)
+            n = _one_event(
+                sc,
+                lv_size,
+                lv_head,
+                lv_tail,
+                o_id,
+                o_side,
+                o_px,
+                o_rem,
+                o_prev,
+                o_next,
+                free,
+                h_t,
+                h_id,
+                h_slot,
+                qb,
+                qa,
+                scale,
+                sig,
+                ev_t,
+                ev_kind,
+                ev_side,
+                ev_dist,
+                ev_size,
+                ev_life,
+                ev_id,
+                emit_from,
+                out,
+                n,
+                f,
+            )
             if sc[S_ERROR] != 0:
                 return n, s
         if sc[S_ERROR] != 0:
@@ -479,9 +674,35 @@ def run_steps(  # type: ignore[no-untyped-def]  # pragma: no cover
 
 @nb.njit(cache=True)
 def _one_event(  # type: ignore[no-untyped-def]  # pragma: no cover
-    sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem, o_prev, o_next, free,
-    h_t, h_id, h_slot, qb, qa, scale, sig, ev_t, ev_kind, ev_side, ev_dist, ev_size, ev_life,
-    ev_id, emit_from, out, n, fair,
+    sc,
+    lv_size,
+    lv_head,
+    lv_tail,
+    o_id,
+    o_side,
+    o_px,
+    o_rem,
+    o_prev,
+    o_next,
+    free,
+    h_t,
+    h_id,
+    h_slot,
+    qb,
+    qa,
+    scale,
+    sig,
+    ev_t,
+    ev_kind,
+    ev_side,
+    ev_dist,
+    ev_size,
+    ev_life,
+    ev_id,
+    emit_from,
+    out,
+    n,
+    fair,
 ):
     # Process the earliest of the next scheduled cancellation and the next arrival
     # (cancellation first on a tie).
@@ -497,13 +718,16 @@ def _one_event(  # type: ignore[no-untyped-def]  # pragma: no cover
             side = o_side[slot]
             lvl = o_px[slot]
             rem = o_rem[slot]
-            remove_order(sc, lv_size, lv_head, lv_tail, o_side, o_px, o_rem, o_prev, o_next,
-                         free, slot)
+            remove_order(
+                sc, lv_size, lv_head, lv_tail, o_side, o_px, o_rem, o_prev, o_next, free, slot
+            )
             if t_can >= emit_from:
-                n = _emit(out, n, t_can, KIND_MBO, ACTION_CANCEL, side, F_LAST, oid,
-                          lvl + base, rem, 0)
-                n = _emit(out, n, t_can, KIND_DELTA, 0, side, F_LAST, 0, lvl + base,
-                          lv_size[side, lvl], 0)
+                n = _emit(
+                    out, n, t_can, KIND_MBO, ACTION_CANCEL, side, F_LAST, oid, lvl + base, rem, 0
+                )
+                n = _emit(
+                    out, n, t_can, KIND_DELTA, 0, side, F_LAST, 0, lvl + base, lv_size[side, lvl], 0
+                )
         return n
     i = sc[S_EV_PTR]
     sc[S_EV_PTR] = i + 1
@@ -511,8 +735,27 @@ def _one_event(  # type: ignore[no-untyped-def]  # pragma: no cover
     side = ev_side[i]
     if ev_kind[i] == EV_MARKET:
         limit_lvl = lv_size.shape[1] - 1 if side == BID else 0
-        n, _ = _sweep(sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem, o_prev, o_next,
-                      free, out, n, emit, t_arr, side, limit_lvl, ev_size[i], ev_id[i])
+        n, _ = _sweep(
+            sc,
+            lv_size,
+            lv_head,
+            lv_tail,
+            o_id,
+            o_side,
+            o_px,
+            o_rem,
+            o_prev,
+            o_next,
+            free,
+            out,
+            n,
+            emit,
+            t_arr,
+            side,
+            limit_lvl,
+            ev_size[i],
+            ev_id[i],
+        )
         return n
     # Limit order: a distance behind the touch implied by the latent price, never marketable.
     d = np.int64(ev_dist[i] * fair)
@@ -530,6 +773,28 @@ def _one_event(  # type: ignore[no-untyped-def]  # pragma: no cover
         bb = sc[S_BEST_BID]
         if bb >= 0 and px <= bb + base:
             px = _snap_up(bb + base + 1, scale, sig)
-    return _add_and_emit(sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem, o_prev,
-                         o_next, free, h_t, h_id, h_slot, out, n, emit, t_arr, side, px,
-                         ev_size[i], ev_id[i], ev_life[i])
+    return _add_and_emit(
+        sc,
+        lv_size,
+        lv_head,
+        lv_tail,
+        o_id,
+        o_side,
+        o_px,
+        o_rem,
+        o_prev,
+        o_next,
+        free,
+        h_t,
+        h_id,
+        h_slot,
+        out,
+        n,
+        emit,
+        t_arr,
+        side,
+        px,
+        ev_size[i],
+        ev_id[i],
+        ev_life[i],
+    )

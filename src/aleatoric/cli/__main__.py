@@ -1,0 +1,5 @@
+"""Allow ``python -m aleatoric.cli``."""
+
+from aleatoric.cli import main
+
+main()
