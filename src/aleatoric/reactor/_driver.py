@@ -212,9 +212,8 @@ class _Runner:
         self.snap_px, self.snap_sz, self.snap_dt = snapshots
         self.tick_dt, self.tick_bid, self.tick_ask, self.tick_last = ticker
         self.funding_times = funding_times
-        capacity = 1 << 16
-        self.buffer = np.empty((capacity, 6), dtype=np.int64)
-        self.chunks: list[I64] = []
+        self.buffer = np.empty((1 << 20, 6), dtype=np.int64)
+        self.n = 0
 
     def run(self, s_begin: int, s_end: int, progress: ProgressFn | None = None) -> None:
         inp = self.inputs
@@ -229,27 +228,32 @@ class _Runner:
                 self.emit_from, self.snap_dt, self.snap_px, self.snap_sz,
                 inp.t0, self.tick_dt, self.tick_bid, self.tick_ask, self.tick_last,
                 self.funding_times,
-                s, target, self.buffer, 0,
+                s, target, self.buffer, self.n,
             )  # fmt: skip
             error = int(self.state.sc[k.S_ERROR])
             if error:
                 raise RuntimeError(_KERNEL_ERRORS.get(error, f"kernel error {error}"))
-            if n:
-                self.chunks.append(self.buffer[:n].copy())
-            if s_new == s:
-                # Not even one step fits: grow the buffer (never changes what is simulated).
-                self.buffer = np.empty((self.buffer.shape[0] * 2, 6), dtype=np.int64)
-            elif progress is not None:
+            self.n = n
+            if s_new < target:
+                # The buffer is nearly full: grow it (never changes what is simulated).
+                self._reserve(2 * self.buffer.shape[0])
+            if progress is not None and s_new > s:
                 progress(s_new - s, s_end - s_begin)
             s = s_new
 
+    def _reserve(self, capacity: int) -> None:
+        grown = np.empty((capacity, 6), dtype=np.int64)
+        grown[: self.n] = self.buffer[: self.n]
+        self.buffer = grown
+
     def append(self, rows: I64) -> None:
-        self.chunks.append(rows)
+        if self.n + rows.shape[0] > self.buffer.shape[0]:
+            self._reserve(self.n + rows.shape[0])
+        self.buffer[self.n : self.n + rows.shape[0]] = rows
+        self.n += rows.shape[0]
 
     def rows(self) -> I64:
-        if not self.chunks:
-            return np.empty((0, 6), dtype=np.int64)
-        return np.concatenate(self.chunks)
+        return self.buffer[: self.n]
 
 
 _KERNEL_ERRORS = {

@@ -47,9 +47,11 @@ def segment_counts(result: SegmentResult, tables: tuple[TableName, ...]) -> tupl
 
 
 def _letters(codes: npt.NDArray[np.int64], table: dict[int, str]) -> pa.Array:
+    # Map small integer codes to strings through a dictionary array (vectorized in Arrow).
     keys = np.array(sorted(table), dtype=np.int64)
-    values = np.array([table[k] for k in keys.tolist()], dtype=object)
-    return pa.array(values[np.searchsorted(keys, codes)], type=pa.string())
+    indices = pa.array(np.searchsorted(keys, codes).astype(np.int32))
+    dictionary = pa.array([table[k] for k in keys.tolist()], type=pa.string())
+    return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())
 
 
 def segment_tables(
