@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+import aleatoric
 from aleatoric.instruments import get_instrument
 from tests.conftest import read_table
 from tests.replay import BestTracker, L3Replay
@@ -41,13 +43,13 @@ def test_seq_gap_free_and_time_ordered(small_dataset: Path) -> None:
     assert np.all(allrows["ts_recv"].to_numpy() > ts)
 
 
-def test_l3_l2_trades_and_snapshots_agree(small_dataset: Path) -> None:
+def _check_replay(root: Path) -> int:
     l3 = L3Replay()
     l2 = BestTracker()
     last_fill: tuple[float, float] | None = None
     checked_snapshots = 0
     mismatches: list[str] = []
-    for n, (seq, table, r) in enumerate(_merged(small_dataset)):
+    for n, (seq, table, r) in enumerate(_merged(root)):
         if table == "mbo":
             action, side = r["action"], r["side"]
             if action == "F":
@@ -82,7 +84,23 @@ def test_l3_l2_trades_and_snapshots_agree(small_dataset: Path) -> None:
             break
     assert not l3.errors[:10]
     assert not mismatches
-    assert checked_snapshots > 100
+    return checked_snapshots
+
+
+def test_l3_l2_trades_and_snapshots_agree(small_dataset: Path) -> None:
+    assert _check_replay(small_dataset) > 100
+
+
+def test_reconciled_boundary_stays_consistent(tmp_path: Path) -> None:
+    # Seed 0 of this config needs a boundary reconciliation (found by
+    # benchmarks/boundary_reconciliation.py); the books must still replay exactly.
+    config = aleatoric.load_config(
+        preset="volatile", seed=0, segment="5m", warmup="5m", duration="10m"
+    )
+    aleatoric.generate(config, tmp_path / "ds")
+    manifest = json.loads((tmp_path / "ds" / "manifest.json").read_text())
+    assert manifest["segments"][0]["reconciliation_rows"] > 0
+    assert _check_replay(tmp_path / "ds") > 50
 
 
 def test_snapshot_never_crossed_and_mostly_one_tick(small_dataset: Path) -> None:
