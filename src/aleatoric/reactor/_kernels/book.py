@@ -592,18 +592,23 @@ def run_steps(  # type: ignore[no-untyped-def]  # pragma: no cover
         # 2. Markers, cancellations and arrivals inside the step, in time order. Markers at
         #    an instant come first: they show the book after everything before that instant.
         t_cur = t_s
+        stale_marks = True
+        t_snap = t_tick = t_fund = t_mark = INF
         while True:
-            t_snap = INF
-            if snap_dt > 0 and emit_from < INF:
-                first = t_cur if t_cur >= emit_from else emit_from
-                t_snap = -(-first // snap_dt) * snap_dt
-            t_tick = -(-t_cur // tick_dt) * tick_dt if tick_dt > 0 else INF
-            t_fund = INF
-            for k in range(fund_t.shape[0]):
-                if fund_t[k] >= t_cur and fund_t[k] >= emit_from:
-                    t_fund = fund_t[k]
-                    break
-            t_mark = min(t_snap, t_tick, t_fund)
+            if stale_marks:
+                # Next marker instants at or after t_cur; recomputed only when t_cur moves.
+                t_snap = INF
+                if snap_dt > 0 and emit_from < INF:
+                    first = t_cur if t_cur >= emit_from else emit_from
+                    t_snap = -(-first // snap_dt) * snap_dt
+                t_tick = -(-t_cur // tick_dt) * tick_dt if tick_dt > 0 else INF
+                t_fund = INF
+                for k in range(fund_t.shape[0]):
+                    if fund_t[k] >= t_cur and fund_t[k] >= emit_from:
+                        t_fund = fund_t[k]
+                        break
+                t_mark = min(t_snap, t_tick, t_fund)
+                stale_marks = False
             t_arr = ev_t[sc[S_EV_PTR]] if sc[S_EV_PTR] < n_ev else INF
             t_can = h_t[0] if sc[S_HEAP_N] > 0 else INF
             t_ev = min(t_arr, t_can)
@@ -630,6 +635,7 @@ def run_steps(  # type: ignore[no-untyped-def]  # pragma: no cover
                         if fund_t[k] == t_fund:
                             n = _emit(out, n, t_fund, KIND_FUNDING, 0, 0, 0, 0, 0, 0, k)
                 t_cur = t_mark + 1
+                stale_marks = True
                 continue
             if t_ev >= t_next:
                 break
