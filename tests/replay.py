@@ -16,6 +16,7 @@ class L3Replay:
 
     orders: dict[int, tuple[str, float, float]] = field(default_factory=dict)
     levels: dict[tuple[str, float], float] = field(default_factory=lambda: defaultdict(float))
+    counts: dict[tuple[str, float], int] = field(default_factory=lambda: defaultdict(int))
     errors: list[str] = field(default_factory=list)
 
     def apply(self, seq: int, action: str, side: str, oid: int, price: float, size: float) -> None:
@@ -24,6 +25,7 @@ class L3Replay:
                 self.errors.append(f"seq {seq}: add of live order {oid}")
             self.orders[oid] = (side, price, size)
             self.levels[(side, price)] += size
+            self.counts[(side, price)] += 1
         elif action in ("C", "F", "M"):
             if oid not in self.orders:
                 self.errors.append(f"seq {seq}: {action} of unknown order {oid}")
@@ -42,6 +44,7 @@ class L3Replay:
             self.levels[(side, price)] += new - rem
             if new <= 1e-12:
                 del self.orders[oid]
+                self.counts[(side, price)] -= 1
             else:
                 self.orders[oid] = (side, price, new)
 

@@ -64,6 +64,8 @@ def _check_replay(root: Path) -> int:
             key_side = "B" if r["side"] == "bid" else "A"
             if not math.isclose(l3.level(key_side, r["price"]), r["size"], abs_tol=1e-9):
                 mismatches.append(f"seq {seq}: delta {r['size']} != mbo level")
+            if l3.counts[(key_side, r["price"])] != r["order_count"]:
+                mismatches.append(f"seq {seq}: order_count {r['order_count']} != mbo orders")
             l2.set(r["side"], r["price"], r["size"])
             if r["is_last"]:
                 bid, ask = l2.best("bid"), l2.best("ask")

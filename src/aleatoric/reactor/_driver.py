@@ -276,12 +276,13 @@ def _snapshot_rows(live: LiveOrders, ts: int) -> I64:
     if rows:
         last = rows[-1]
         rows[-1] = (last[0], last[1] | (d.F_LAST << 24), *last[2:])
-    levels: dict[tuple[int, int], int] = {}
+    levels: dict[tuple[int, int], tuple[int, int]] = {}
     for s, p, q in zip(live.side, live.price, live.size, strict=True):
-        levels[(int(s), int(p))] = levels.get((int(s), int(p)), 0) + int(q)
+        size, count = levels.get((int(s), int(p)), (0, 0))
+        levels[(int(s), int(p))] = (size + int(q), count + 1)
     deltas = [
-        (ts, d.KIND_DELTA | (s << 16) | (d.F_SNAPSHOT << 24), 0, p, q, 0)
-        for (s, p), q in levels.items()
+        (ts, d.KIND_DELTA | (s << 16) | (d.F_SNAPSHOT << 24), 0, p, q, c)
+        for (s, p), (q, c) in levels.items()
     ]
     if deltas:
         last = deltas[-1]
@@ -317,6 +318,7 @@ def _reconcile(true: LiveOrders, warm: LiveOrders, ts: int) -> I64:
     if not (cancels or modifies or adds):
         return np.empty((0, 6), dtype=np.int64)
     size = {level: sum(q for _, q in orders) for level, orders in tq.items()}
+    count = {level: len(orders) for level, orders in tq.items()}
     rows: list[tuple[int, ...]] = []
     for action, items in ((d.ACTION_CANCEL, cancels), (d.ACTION_MODIFY, modifies),
                           (d.ACTION_ADD, adds)):  # fmt: skip
@@ -325,12 +327,14 @@ def _reconcile(true: LiveOrders, warm: LiveOrders, ts: int) -> I64:
             before = {o: s for o, s in tq.get(level, [])}
             if action == d.ACTION_CANCEL:
                 size[level] -= q
+                count[level] -= 1
             elif action == d.ACTION_MODIFY:
                 size[level] += q - before[oid]
             else:
                 size[level] = size.get(level, 0) + q
+                count[level] = count.get(level, 0) + 1
             rows.append((ts, d.KIND_MBO | (action << 8) | (side << 16), oid, price, q, 0))
-            rows.append((ts, d.KIND_DELTA | (side << 16), 0, price, size[level], 0))
+            rows.append((ts, d.KIND_DELTA | (side << 16), 0, price, size[level], count[level]))
     out = np.asarray(rows, dtype=np.int64)
     kinds = out[:, d.COL_CODE] & 0xFF
     out[np.flatnonzero(kinds == d.KIND_MBO)[-1], d.COL_CODE] |= d.F_LAST << 24

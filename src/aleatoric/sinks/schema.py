@@ -28,6 +28,7 @@ _PAYLOAD: dict[str, list[pa.Field]] = {
         pa.field("side", pa.string(), nullable=False),  # bid, ask
         pa.field("price", pa.float64(), nullable=False),
         pa.field("size", pa.float64(), nullable=False),  # level size after; 0 = removed
+        pa.field("order_count", pa.uint32(), nullable=False),  # resting orders at the level
         pa.field("is_snapshot", pa.bool_(), nullable=False),
         pa.field("is_last", pa.bool_(), nullable=False),
     ],

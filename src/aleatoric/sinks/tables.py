@@ -95,6 +95,7 @@ def segment_tables(
             cols["side"] = _letters(side, {d.BID: "bid", d.ASK: "ask"})
             cols["price"] = price
             cols["size"] = size
+            cols["order_count"] = aux.astype(np.uint32)
             cols["is_snapshot"] = (flags & d.F_SNAPSHOT) != 0
             cols["is_last"] = (flags & d.F_LAST) != 0
         elif table == "trades":

@@ -132,6 +132,17 @@ def _heap_pop(sc, h_t, h_id, h_slot):  # type: ignore[no-untyped-def]  # pragma:
             break
 
 
+@nb.njit(cache=True)
+def _count(lv_head, o_next, side, lvl):  # type: ignore[no-untyped-def]  # pragma: no cover
+    # Orders resting at a level (queues are short: a walk is cheaper than another array).
+    k = 0
+    slot = lv_head[side, lvl]
+    while slot >= 0:
+        k += 1
+        slot = o_next[slot]
+    return k
+
+
 # --- price grid --------------------------------------------------------------------------
 
 
@@ -346,7 +357,10 @@ def _sweep(  # type: ignore[no-untyped-def]  # pragma: no cover
             )
             n = _emit(out, n, ts, KIND_MBO, ACTION_FILL, opp, 0, resting_id, px, fill, 0)
             last_mbo = n - 1
-            n = _emit(out, n, ts, KIND_DELTA, 0, opp, 0, 0, px, lv_size[opp, lvl], 0)
+            n = _emit(
+                out, n, ts, KIND_DELTA, 0, opp, 0, 0, px, lv_size[opp, lvl],
+                _count(lv_head, o_next, opp, lvl),
+            )  # fmt: skip
             last_delta = n - 1
             n = _emit(out, n, ts, KIND_TRADE, 0, aggressor_side, 0, aggressor_id, px, fill, 0)
     _set_last(out, last_mbo)
@@ -425,7 +439,10 @@ def _add_and_emit(  # type: ignore[no-untyped-def]  # pragma: no cover
     )
     if slot >= 0 and emit:
         n = _emit(out, n, ts, KIND_MBO, ACTION_ADD, side, F_LAST, oid, px, size, 0)
-        n = _emit(out, n, ts, KIND_DELTA, 0, side, F_LAST, 0, px, lv_size[side, lvl], 0)
+        n = _emit(
+            out, n, ts, KIND_DELTA, 0, side, F_LAST, 0, px, lv_size[side, lvl],
+            _count(lv_head, o_next, side, lvl),
+        )  # fmt: skip
     return n
 
 
@@ -732,7 +749,17 @@ def _one_event(  # type: ignore[no-untyped-def]  # pragma: no cover
                     out, n, t_can, KIND_MBO, ACTION_CANCEL, side, F_LAST, oid, lvl + base, rem, 0
                 )
                 n = _emit(
-                    out, n, t_can, KIND_DELTA, 0, side, F_LAST, 0, lvl + base, lv_size[side, lvl], 0
+                    out,
+                    n,
+                    t_can,
+                    KIND_DELTA,
+                    0,
+                    side,
+                    F_LAST,
+                    0,
+                    lvl + base,
+                    lv_size[side, lvl],
+                    _count(lv_head, o_next, side, lvl),
                 )
         return n
     i = sc[S_EV_PTR]
