@@ -12,16 +12,17 @@ the counts and the workers write Parquet with their offsets: the bytes are the s
 
 from __future__ import annotations
 
+import gzip
 import multiprocessing
 import os
 import pickle
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from aleatoric.config import DatasetConfig
 from aleatoric.instruments import get_instrument
@@ -31,6 +32,7 @@ from aleatoric.sinks import (
     FileEntry,
     Offsets,
     build_manifest,
+    file_sha256,
     segment_counts,
     segment_tables,
     write_segment_tables,
@@ -39,6 +41,7 @@ from aleatoric.sinks.manifest import write_json
 
 __all__ = ["GenerateResult", "OutputExistsError", "ProgressCallback", "generate"]
 
+OutputFormat = Literal["parquet", "native"]
 #: ``callback(segment, done, total)``: work units done so far within a segment.
 ProgressCallback = Callable[[int, int, int], None]
 
@@ -177,19 +180,25 @@ def generate(
     workers: int = 1,
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
+    formats: Sequence[OutputFormat] = ("parquet",),
 ) -> GenerateResult:
     """Write the dataset ``config`` describes to the directory ``out``.
 
-    The bytes written depend only on ``config`` and the engine and library versions, never on
-    ``workers``. Nothing appears at ``out`` unless the whole dataset was written.
+    ``formats`` selects canonical Parquet, native venue captures (``native/<venue>/...gz``,
+    see :mod:`aleatoric.venues`), or both. The bytes written depend only on ``config`` and
+    the engine and library versions, never on ``workers``. Nothing appears at ``out`` unless
+    the whole dataset was written.
 
     Raises
     ------
     OutputExistsError
         If ``out`` exists, is not empty and ``overwrite`` is false.
+    ValueError
+        If ``workers`` < 1, a format is unknown, or native output lacks a table it needs.
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, was {workers}")
+    _check_formats(config, formats)
     target = Path(out)
     if target.exists() and (not target.is_dir() or any(target.iterdir())) and not overwrite:
         raise OutputExistsError(f"{target} exists and is not empty; pass overwrite to replace it")
@@ -202,6 +211,13 @@ def generate(
             files, segments = _run_serial(config, tmp, progress)
         else:
             files, segments = _run_parallel(config, tmp, workers, progress)
+        if "native" in formats:
+            write_json(tmp / MANIFEST_NAME, build_manifest(config, files, segments))
+            files += _encode_native(tmp)
+            if "parquet" not in formats:
+                for table in config.tables:
+                    shutil.rmtree(tmp / table, ignore_errors=True)
+                files = [f for f in files if f.table.startswith("native")]
         files.sort(key=lambda f: f.path)
         manifest = build_manifest(config, files, segments)
         write_json(tmp / MANIFEST_NAME, manifest)
@@ -210,6 +226,36 @@ def generate(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return GenerateResult(target, files, manifest["tables"], segments)
+
+
+def _check_formats(config: DatasetConfig, formats: Sequence[str]) -> None:
+    unknown = [f for f in formats if f not in ("parquet", "native")]
+    if unknown or not formats:
+        raise ValueError(f"format: unknown {unknown or formats!r}; allowed: parquet, native")
+    if "native" in formats:
+        from aleatoric.venues import NATIVE_TABLES, VENUES
+
+        if config.venue not in VENUES:
+            supported = ", ".join(VENUES)
+            raise ValueError(
+                f"format: no native format for {config.venue!r}; supported: {supported}"
+            )
+        missing = [t for t in NATIVE_TABLES if t not in config.tables]
+        if missing:
+            raise ValueError(f"tables: native output needs {', '.join(missing)} as well")
+
+
+def _encode_native(root: Path) -> list[FileEntry]:
+    from aleatoric.venues import encode_dataset
+
+    # The encoder reads the manifest for the config; a provisional one is replaced later.
+    entries = []
+    for path in encode_dataset(root, root / "native"):
+        with gzip.open(path, "rb") as fh:
+            lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+        rel = str(path.relative_to(root))
+        entries.append(FileEntry(rel, "native", file_sha256(path), path.stat().st_size, lines))
+    return entries
 
 
 def _publish(tmp: Path, target: Path) -> None:

@@ -21,7 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from aleatoric._generate import OutputExistsError, generate
+from aleatoric._generate import OutputExistsError, OutputFormat, generate
 from aleatoric._version import __version__
 from aleatoric.config import (
     TABLES,
@@ -103,6 +103,10 @@ def generate_cmd(
     duration: Annotated[str | None, typer.Option(help="Length: 1h, 30m, 2d, PT1H.")] = None,
     seed: Annotated[int | None, typer.Option(help="Root seed (integer >= 0).")] = None,
     segment: Annotated[str | None, typer.Option(help="Segment length (default 1h).")] = None,
+    warmup: Annotated[
+        str | None, typer.Option(help="Book warm-up replayed before each segment (5m..1h).")
+    ] = None,
+    latency: Annotated[str | None, typer.Option(help="ts_recv - ts_event (default 5ms).")] = None,
     tables: Annotated[
         str | None, typer.Option(help=f"Comma-separated tables; default all: {','.join(TABLES)}.")
     ] = None,
@@ -113,6 +117,14 @@ def generate_cmd(
     workers: Annotated[
         int, typer.Option(min=1, help="Worker processes; output is identical for any number.")
     ] = 1,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="parquet (canonical tables), native (venue captures: gzip, "
+            "'<ns> <json>' lines, one file per day) or both.",
+        ),
+    ] = "parquet",
     overwrite: Annotated[bool, typer.Option(help="Replace a non-empty output directory.")] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
@@ -132,20 +144,39 @@ def generate_cmd(
             duration=duration,
             seed=seed,
             segment=segment,
+            warmup=warmup,
+            latency=latency,
             tables=_split(tables),
             snapshot_depth=snapshot_depth,
             snapshot_interval=snapshot_interval,
         )
     except ConfigError as exc:
         raise _fail_config(exc) from None
+    formats: dict[str, tuple[OutputFormat, ...]] = {
+        "parquet": ("parquet",),
+        "native": ("native",),
+        "both": ("parquet", "native"),
+    }
+    if output_format not in formats:
+        err.print(f"[bold red]invalid option[/]: --format {output_format!r}; "
+                  "allowed: parquet, native, both")  # fmt: skip
+        raise typer.Exit(code=2)
     began = time.perf_counter()
     try:
         if quiet:
-            result = generate(config, out, workers=workers, overwrite=overwrite)
+            result = generate(
+                config, out, workers=workers, overwrite=overwrite,
+                formats=formats[output_format],
+            )  # fmt: skip
         else:
-            result = _generate_with_progress(config, out, workers, overwrite)
+            result = _generate_with_progress(
+                config, out, workers, overwrite, formats[output_format]
+            )
     except OutputExistsError as exc:
         err.print(f"[bold red]error[/]: {exc} (--overwrite replaces it)")
+        raise typer.Exit(code=2) from None
+    except ValueError as exc:
+        err.print(f"[bold red]invalid input[/]: {exc}; nothing was written")
         raise typer.Exit(code=2) from None
     except KeyboardInterrupt:
         err.print("[bold red]interrupted[/]: nothing was written")
@@ -158,7 +189,13 @@ def generate_cmd(
         _summary(config, result.tables, result.bytes, elapsed, out)
 
 
-def _generate_with_progress(config: DatasetConfig, out: Path, workers: int, overwrite: bool) -> Any:
+def _generate_with_progress(
+    config: DatasetConfig,
+    out: Path,
+    workers: int,
+    overwrite: bool,
+    formats: tuple[OutputFormat, ...],
+) -> Any:
     n = segment_count(config)
     columns = (
         TextColumn("{task.description}"),
@@ -179,7 +216,10 @@ def _generate_with_progress(config: DatasetConfig, out: Path, workers: int, over
                 bar.update(tasks[index], visible=False)
                 bar.advance(overall)
 
-        return generate(config, out, workers=workers, overwrite=overwrite, progress=progress)
+        return generate(
+            config, out, workers=workers, overwrite=overwrite, progress=progress,
+            formats=formats,
+        )  # fmt: skip
 
 
 def _summary(
@@ -197,6 +237,41 @@ def _summary(
         f"wrote {size / 1e6:,.1f} MB to {out} in {elapsed:,.1f} s "
         f"({total / max(elapsed, 1e-9):,.0f} events/s)"
     )
+
+
+@app.command("normalize")
+def normalize_cmd(
+    capture: Annotated[
+        Path, typer.Argument(help="Capture file: gzip or text, '<ns> <json>' lines.")
+    ],
+    venue: Annotated[str, typer.Option(help="Venue whose messages the capture holds.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output directory for canonical tables.")
+    ],
+    symbol: Annotated[
+        str | None, typer.Option(help="Symbol (default: from the file name, e.g. btcusdt_...).")
+    ] = None,
+) -> None:
+    """Decode a native capture (ours or recorded from the venue) into canonical Parquet.
+
+    Malformed and unknown lines are counted and reported, never fatal.
+    """
+    from aleatoric.venues.normalize import normalize
+
+    try:
+        report = normalize(capture, venue, out, symbol=symbol)
+    except (ValueError, FileNotFoundError) as exc:
+        err.print(f"[bold red]invalid input[/]: {exc}")
+        raise typer.Exit(code=2) from None
+    table = Table(title=f"{capture.name}: {report.lines:,} lines")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in report.rows.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+    console.print(f"unknown messages: {report.unknown:,}; malformed lines: {report.malformed:,}")
+    for example in report.examples:
+        console.print(f"  {example}", highlight=False)
 
 
 @app.command("validate")

@@ -40,7 +40,7 @@ def build_manifest(
     """Return the manifest document for a finished dataset."""
     tables: dict[str, int] = dict.fromkeys(config.tables, 0)
     for f in files:
-        tables[f.table] += f.rows
+        tables[f.table] = tables.get(f.table, 0) + f.rows
     return {
         "format": MANIFEST_FORMAT,
         "engine": {"name": "aleatoric", "version": __version__},

@@ -1,0 +1,106 @@
+"""Canonical tables of one UTC day, in integer grid units, ready for venue encoders."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from aleatoric.config import DatasetConfig
+from aleatoric.instruments import Instrument, get_instrument
+
+__all__ = ["DayInput", "iter_days", "load_day"]
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+#: Tables a venue encoder reads.
+NATIVE_TABLES = ("book_delta", "trades", "ticker", "funding")
+
+
+@dataclass(frozen=True)
+class DayInput:
+    """One day of canonical rows; prices in ticks, sizes in canonical lots, times in ns."""
+
+    day: str
+    config: DatasetConfig
+    instrument: Instrument
+    delta: dict[str, I64]  # ts, seq, side (0 bid, 1 ask), price, size, count, snapshot
+    trades: dict[str, I64]  # ts, seq, trade_id, price, size, side (0 buy, 1 sell)
+    ticker: dict[str, npt.NDArray[np.generic]]  # ts, seq, mark, index, last, rate, ...
+    funding: dict[str, npt.NDArray[np.generic]]  # ts, seq, rate, mark
+
+
+def _read(root: Path, table: str, day: str, columns: list[str]) -> pl.DataFrame:
+    files = sorted(root.glob(f"{table}/venue=*/symbol=*/date={day}/*.parquet"))
+    if not files:
+        return pl.DataFrame(schema={c: pl.Float64 for c in columns})
+    return pl.concat([pl.read_parquet(f, columns=columns) for f in files]).sort("seq")
+
+
+def load_day(root: Path, config: DatasetConfig, day: str) -> DayInput:
+    """Return the canonical rows of ``day`` (``YYYY-MM-DD``) of the dataset at ``root``."""
+    inst = get_instrument(config.venue, config.symbol)
+    px, sz = inst.price_grid, inst.size_grid
+
+    d = _read(
+        root, "book_delta", day,
+        ["ts_event", "seq", "side", "price", "size", "order_count", "is_snapshot"],
+    )  # fmt: skip
+    t = _read(root, "trades", day, ["ts_event", "seq", "trade_id", "price", "size", "side"])
+    k = _read(root, "ticker", day, ["ts_event", "seq", "mark_price", "index_price", "last_price",
+                                    "funding_rate", "predicted_funding_rate", "next_funding_ts",
+                                    "open_interest"])  # fmt: skip
+    f = _read(root, "funding", day, ["ts_event", "seq", "funding_rate", "mark_price"])
+
+    def ints(df: pl.DataFrame, col: str) -> I64:
+        return df[col].to_numpy().astype(np.int64)
+
+    delta = {
+        "ts": ints(d, "ts_event"),
+        "seq": ints(d, "seq"),
+        "side": (d["side"] == "ask").to_numpy().astype(np.int64),
+        "price": px.to_units(d["price"].to_numpy()),
+        "size": sz.to_units(d["size"].to_numpy()),
+        "count": ints(d, "order_count"),
+        "snapshot": d["is_snapshot"].to_numpy().astype(np.int64),
+    }
+    trades = {
+        "ts": ints(t, "ts_event"),
+        "seq": ints(t, "seq"),
+        "trade_id": ints(t, "trade_id"),
+        "price": px.to_units(t["price"].to_numpy()),
+        "size": sz.to_units(t["size"].to_numpy()),
+        "side": (t["side"] == "sell").to_numpy().astype(np.int64),
+    }
+    ticker: dict[str, npt.NDArray[np.generic]] = {
+        "ts": ints(k, "ts_event"),
+        "seq": ints(k, "seq"),
+        "mark": px.to_units(k["mark_price"].to_numpy()),
+        "index": px.to_units(k["index_price"].to_numpy()),
+        "last": px.to_units(k["last_price"].to_numpy()),
+        "rate": k["funding_rate"].to_numpy().astype(np.float64),
+        "predicted": k["predicted_funding_rate"].to_numpy().astype(np.float64),
+        "next_ts": ints(k, "next_funding_ts"),
+        "oi": sz.to_units(k["open_interest"].to_numpy()),
+    }
+    funding: dict[str, npt.NDArray[np.generic]] = {
+        "ts": ints(f, "ts_event"),
+        "seq": ints(f, "seq"),
+        "rate": f["funding_rate"].to_numpy().astype(np.float64),
+        "mark": px.to_units(f["mark_price"].to_numpy()),
+    }
+    return DayInput(day, config, inst, delta, trades, ticker, funding)
+
+
+def iter_days(root: Path) -> Iterator[DayInput]:
+    """Yield the days of the dataset at ``root`` in order (needs its manifest)."""
+    manifest = json.loads((root / "manifest.json").read_text())
+    config = DatasetConfig.model_validate(manifest["config"])
+    days = sorted({p.name.removeprefix("date=") for p in root.glob("*/venue=*/symbol=*/date=*")})
+    for day in days:
+        yield load_day(root, config, day)
