@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import itertools
 import json
 import os
 import subprocess
@@ -38,9 +39,10 @@ def capture(dataset: Path) -> Path:
 
 def _lines(capture: Path) -> list[tuple[int, str, Any]]:
     out = []
-    for raw in gzip.open(capture, "rt"):
-        head, text = raw.rstrip("\n").split(" ", 1)
-        out.append((head, text, json.loads(text)))
+    with gzip.open(capture, "rt") as fh:
+        for raw in fh:
+            head, text = raw.rstrip("\n").split(" ", 1)
+            out.append((head, text, json.loads(text)))
     return out
 
 
@@ -54,7 +56,7 @@ def test_frames_follow_binance_rules(capture: Path) -> None:
     first = next(t for _, t, m in lines if m.get("stream") == "btcusdt@depth@100ms")
     assert first.startswith('{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":')
     assert list(depth[0]) == ["e", "E", "T", "s", "U", "u", "pu", "b", "a"]
-    for prev, cur in zip(depth, depth[1:], strict=False):
+    for prev, cur in itertools.pairwise(depth):
         assert cur["pu"] == prev["u"]
         assert cur["U"] <= cur["u"] and cur["u"] > prev["u"]
         assert cur["E"] >= cur["T"]
@@ -136,7 +138,7 @@ def _ccxt_book(capture: Path, drop: int | None = None) -> tuple[Any, BaseExcepti
     return asyncio.run(
         feed_order_book(
             ex, "BTC/USDT:USDT", depth, ack=lambda sent: {"result": None, "id": sent["id"]}
-        )  # fmt: skip
+        )
     )
 
 
