@@ -8,11 +8,12 @@ the venue, into canonical rows.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from aleatoric.venues import binance
 from aleatoric.venues._capture import capture_path, read_capture, write_capture
 from aleatoric.venues._inputs import NATIVE_TABLES, DayInput, iter_days
 from aleatoric.venues._stream import DecodedRows, Messages
@@ -20,10 +21,14 @@ from aleatoric.venues._stream import DecodedRows, Messages
 __all__ = [
     "NATIVE_TABLES",
     "VENUES",
+    "VENUE_MODULES",
     "DecodedRows",
+    "Decoder",
     "Encoder",
     "capture_path",
+    "decoder_for",
     "encode_dataset",
+    "encoder_for",
     "read_capture",
     "write_capture",
 ]
@@ -35,27 +40,57 @@ class Encoder(Protocol):
     def encode(self, day: DayInput) -> Messages: ...
 
 
-class _Venue(Protocol):
-    VENUE: str
+Decoder = Callable[[int, str, int, DecodedRows], None]
 
-
-#: venue name -> (encoder factory, message decoder)
-VENUES: dict[str, tuple[Callable[[], Encoder], Callable[[int, str, int, DecodedRows], None]]] = {
-    "binance": (binance.BinanceEncoder, binance.decode_message),
+#: Venue name -> module. A venue module defines ``Encoder`` (a class with ``encode(day)``)
+#: and ``decode_message(local_ns, text, line_no, rows)``; adding a venue touches only this.
+VENUE_MODULES: dict[str, str] = {
+    "binance": "aleatoric.venues.binance",
+    "bybit": "aleatoric.venues.bybit",
+    "okx": "aleatoric.venues.okx",
+    "hyperliquid": "aleatoric.venues.hyperliquid",
 }
+
+
+def _module(venue: str) -> Any:
+    if venue not in VENUE_MODULES:
+        raise ValueError(f"no native format for venue {venue!r}; supported: {', '.join(VENUES)}")
+    try:
+        return importlib.import_module(VENUE_MODULES[venue])
+    except ModuleNotFoundError:
+        raise ValueError(
+            f"no native format for venue {venue!r} yet; supported: {', '.join(VENUES)}"
+        ) from None
+
+
+def _available() -> tuple[str, ...]:
+    return tuple(v for v, m in VENUE_MODULES.items() if importlib.util.find_spec(m) is not None)
+
+
+#: Venues whose wire format is implemented.
+VENUES: tuple[str, ...] = _available()
+
+
+def encoder_for(venue: str) -> Encoder:
+    """Return a fresh encoder for ``venue``."""
+    encoder: Encoder = _module(venue).Encoder()
+    return encoder
+
+
+def decoder_for(venue: str) -> Decoder:
+    """Return the message decoder of ``venue``."""
+    decoder: Decoder = _module(venue).decode_message
+    return decoder
 
 
 def encode_dataset(root: Path, out: Path) -> list[Path]:
     """Write native captures of the canonical dataset at ``root`` under ``out``; return them."""
     paths: list[Path] = []
-    encoder: Any = None
+    encoder: Encoder | None = None
     for day in iter_days(root):
         venue = day.config.venue
-        if venue not in VENUES:
-            allowed = ", ".join(VENUES)
-            raise ValueError(f"no native format for venue {venue!r}; supported: {allowed}")
         if encoder is None:
-            encoder = VENUES[venue][0]()
+            encoder = encoder_for(venue)
         messages = encoder.encode(day)
         path = capture_path(out, venue, day.config.symbol, day.day)
         write_capture(path, messages.capture_text())

@@ -31,7 +31,7 @@ from aleatoric.venues._format import Formatter, fixed
 from aleatoric.venues._inputs import DayInput
 from aleatoric.venues._stream import DecodedRows, Messages, depth_windows, last_per_level
 
-__all__ = ["VENUE", "BinanceEncoder", "decode_message"]
+__all__ = ["VENUE", "Encoder", "decode_message"]
 
 VENUE = "binance"
 WINDOW_NS = 100_000_000
@@ -40,7 +40,7 @@ REST_DEPTH = 1000
 
 
 @dataclass
-class BinanceEncoder:
+class Encoder:
     """Encode canonical days into Binance messages; state carries ids across days."""
 
     replay: L2Replay | None = None

@@ -148,14 +148,12 @@ def normalize(
     FileNotFoundError
         If the capture does not exist.
     """
-    from aleatoric.venues import VENUES
+    from aleatoric.venues import decoder_for
 
-    if venue not in VENUES:
-        raise ValueError(f"no decoder for venue {venue!r}; supported: {', '.join(VENUES)}")
+    decode = decoder_for(venue)
     path = Path(capture)
     if not path.is_file():
         raise FileNotFoundError(f"no such capture file: {path}")
-    decode = VENUES[venue][1]
     sym = symbol or path.name.split("_")[0].upper()
     target = Path(out)
     tmp = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:12]}"
