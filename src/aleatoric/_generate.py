@@ -13,6 +13,7 @@ the counts and the workers write Parquet with their offsets: the bytes are the s
 from __future__ import annotations
 
 import gzip
+import json
 import multiprocessing
 import os
 import pickle
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from aleatoric.cache import CacheStore
 from aleatoric.config import DatasetConfig
 from aleatoric.instruments import get_instrument
 from aleatoric.reactor import SegmentResult, segment_bounds, segment_count, simulate_segment
@@ -58,6 +60,7 @@ class GenerateResult:
     files: list[FileEntry]
     tables: dict[str, int]
     segments: list[dict[str, int]] = field(default_factory=list)
+    cached: bool = False
 
     @property
     def bytes(self) -> int:
@@ -97,10 +100,11 @@ def _write(
 
 
 def _simulate_and_spill(
-    config_json: str, index: int, spill: str
+    config_json: str, index: int, spill: str, cache_root: str | None
 ) -> tuple[int, int, dict[str, int]]:
     config = DatasetConfig.model_validate_json(config_json)
-    result = simulate_segment(config, index)
+    cache = CacheStore(cache_root) if cache_root is not None else None
+    result = _simulate_cached(config, index, cache)
     rows, trades = segment_counts(result, config.tables)
     with open(spill, "wb") as fh:
         pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -117,8 +121,26 @@ def _write_spilled(
     return _write(config, result, Offsets(seq, trades), Path(root))
 
 
+def _simulate_cached(
+    config: DatasetConfig,
+    index: int,
+    cache: CacheStore | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SegmentResult:
+    # A cached segment is verified against its digest before use; a miss is simulated and
+    # stored.
+    if cache is None:
+        return simulate_segment(config, index, progress=progress)
+    key = cache.segment_key(config, index)
+    result = cache.get_segment(key)
+    if result is None:
+        result = simulate_segment(config, index, progress=progress)
+        cache.put_segment(key, result)
+    return result
+
+
 def _run_serial(
-    config: DatasetConfig, root: Path, progress: ProgressCallback | None
+    config: DatasetConfig, root: Path, progress: ProgressCallback | None, cache: CacheStore | None
 ) -> tuple[list[FileEntry], list[dict[str, int]]]:
     files: list[FileEntry] = []
     segments: list[dict[str, int]] = []
@@ -132,7 +154,9 @@ def _run_serial(
                 done[0] += n
                 progress(index, done[0], total)
 
-        result = simulate_segment(config, index, progress=callback)
+        result = _simulate_cached(config, index, cache, callback)
+        if progress is not None:
+            progress(index, 1, 1)
         rows, trades = segment_counts(result, config.tables)
         files += _write(config, result, offsets, root)
         segments.append(_segment_meta(result, rows, trades))
@@ -141,7 +165,11 @@ def _run_serial(
 
 
 def _run_parallel(
-    config: DatasetConfig, root: Path, workers: int, progress: ProgressCallback | None
+    config: DatasetConfig,
+    root: Path,
+    workers: int,
+    progress: ProgressCallback | None,
+    cache: CacheStore | None,
 ) -> tuple[list[FileEntry], list[dict[str, int]]]:
     n = segment_count(config)
     spill_dir = root / ".spill"
@@ -150,7 +178,11 @@ def _run_parallel(
     spills = [str(spill_dir / f"{i:05d}.pkl") for i in range(n)]
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = [pool.submit(_simulate_and_spill, config_json, i, spills[i]) for i in range(n)]
+        cache_root = str(cache.root) if cache is not None else None
+        futures = [
+            pool.submit(_simulate_and_spill, config_json, i, spills[i], cache_root)
+            for i in range(n)
+        ]
         counts = []
         for i, fut in enumerate(futures):
             counts.append(fut.result())
@@ -181,6 +213,7 @@ def generate(
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
     formats: Sequence[OutputFormat] = ("parquet",),
+    cache: CacheStore | None = None,
 ) -> GenerateResult:
     """Write the dataset ``config`` describes to the directory ``out``.
 
@@ -195,6 +228,9 @@ def generate(
         If ``out`` exists, is not empty and ``overwrite`` is false.
     ValueError
         If ``workers`` < 1, a format is unknown, or native output lacks a table it needs.
+
+    With a ``cache``, a dataset generated before is copied from it (verified), and segments
+    generated before (for any duration) are reused.
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, was {workers}")
@@ -205,12 +241,18 @@ def generate(
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:12]}"
     tmp.mkdir()
+    key = cache.dataset_key(config, formats) if cache is not None else ""
     try:
+        if cache is not None and cache.get_dataset(key, tmp):
+            manifest = json.loads((tmp / MANIFEST_NAME).read_text())
+            _publish(tmp, target)
+            return GenerateResult(target, _entries(manifest), manifest["tables"],
+                                  manifest["segments"], cached=True)  # fmt: skip
         workers = min(workers, segment_count(config))
         if workers == 1:
-            files, segments = _run_serial(config, tmp, progress)
+            files, segments = _run_serial(config, tmp, progress, cache)
         else:
-            files, segments = _run_parallel(config, tmp, workers, progress)
+            files, segments = _run_parallel(config, tmp, workers, progress, cache)
         if "native" in formats:
             write_json(tmp / MANIFEST_NAME, build_manifest(config, files, segments))
             files += _encode_native(tmp)
@@ -225,7 +267,24 @@ def generate(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if cache is not None:
+        cache.put_dataset(key, target)
     return GenerateResult(target, files, manifest["tables"], segments)
+
+
+def _entries(manifest: dict[str, Any]) -> list[FileEntry]:
+    return [
+        FileEntry(
+            f["path"],
+            f["table"],
+            f["sha256"],
+            f["bytes"],
+            f["rows"],
+            f.get("content_sha256", ""),
+            f.get("schema", ""),
+        )
+        for f in manifest["files"]
+    ]
 
 
 def _check_formats(config: DatasetConfig, formats: Sequence[str]) -> None:

@@ -5,7 +5,9 @@ Exit codes: 0 success, 1 failure while running, 2 unusable input (bad config or 
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +25,7 @@ from rich.table import Table
 
 from aleatoric._generate import OutputExistsError, OutputFormat, generate
 from aleatoric._version import __version__
+from aleatoric.cache import CacheStore
 from aleatoric.config import (
     TABLES,
     ConfigError,
@@ -126,6 +129,15 @@ def generate_cmd(
         ),
     ] = "parquet",
     overwrite: Annotated[bool, typer.Option(help="Replace a non-empty output directory.")] = False,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Cache directory (default: $ALEATORIC_CACHE_DIR or the user cache directory)."
+        ),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write the cache.")
+    ] = False,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
     ] = False,
@@ -161,16 +173,17 @@ def generate_cmd(
         err.print(f"[bold red]invalid option[/]: --format {output_format!r}; "
                   "allowed: parquet, native, both")  # fmt: skip
         raise typer.Exit(code=2)
+    cache = None if no_cache else CacheStore(cache_dir)
     began = time.perf_counter()
     try:
         if quiet:
             result = generate(
                 config, out, workers=workers, overwrite=overwrite,
-                formats=formats[output_format],
+                formats=formats[output_format], cache=cache,
             )  # fmt: skip
         else:
             result = _generate_with_progress(
-                config, out, workers, overwrite, formats[output_format]
+                config, out, workers, overwrite, formats[output_format], cache
             )
     except OutputExistsError as exc:
         err.print(f"[bold red]error[/]: {exc} (--overwrite replaces it)")
@@ -187,6 +200,8 @@ def generate_cmd(
     elapsed = time.perf_counter() - began
     if not quiet:
         _summary(config, result.tables, result.bytes, elapsed, out)
+        if result.cached:
+            console.print("served from the cache (digests verified)")
 
 
 def _generate_with_progress(
@@ -195,6 +210,7 @@ def _generate_with_progress(
     workers: int,
     overwrite: bool,
     formats: tuple[OutputFormat, ...],
+    cache: CacheStore | None,
 ) -> Any:
     n = segment_count(config)
     columns = (
@@ -218,7 +234,7 @@ def _generate_with_progress(
 
         return generate(
             config, out, workers=workers, overwrite=overwrite, progress=progress,
-            formats=formats,
+            formats=formats, cache=cache,
         )  # fmt: skip
 
 
@@ -272,6 +288,103 @@ def normalize_cmd(
     console.print(f"unknown messages: {report.unknown:,}; malformed lines: {report.malformed:,}")
     for example in report.examples:
         console.print(f"  {example}", highlight=False)
+
+
+cache_app = typer.Typer(
+    help="Inspect and trim the cache of segments and datasets.", no_args_is_help=True
+)
+app.add_typer(cache_app, name="cache")
+CacheDir = Annotated[
+    Path | None, typer.Option(help="Cache directory (default: the user cache directory).")
+]
+
+
+@cache_app.command("ls")
+def cache_ls(cache_dir: CacheDir = None) -> None:
+    """List cache entries, most recently used first."""
+    table = Table()
+    for col in ("kind", "key", "size", "last used (UTC)"):
+        table.add_column(col)
+    for e in CacheStore(cache_dir).entries():
+        when = datetime.fromtimestamp(e.last_used, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(e.kind, e.key[:16], f"{e.bytes / 1e6:,.1f} MB", when)
+    console.print(table)
+
+
+@cache_app.command("info")
+def cache_info(cache_dir: CacheDir = None) -> None:
+    """Show where the cache is and how much it holds."""
+    store = CacheStore(cache_dir)
+    entries = store.entries()
+    kinds = {k: [e for e in entries if e.kind == k] for k in ("segment", "dataset")}
+    console.print(f"cache directory: {store.root}")
+    for kind, items in kinds.items():
+        size = sum(e.bytes for e in items)
+        console.print(f"{kind}s: {len(items)} ({size / 1e6:,.1f} MB)")
+
+
+@cache_app.command("gc")
+def cache_gc(
+    max_size: Annotated[str, typer.Option(help="Keep at most this much, e.g. 500MB, 2GB.")],
+    cache_dir: CacheDir = None,
+) -> None:
+    """Delete least recently used entries until the cache fits MAX_SIZE."""
+    try:
+        limit = parse_size(max_size)
+    except ValueError as exc:
+        err.print(f"[bold red]invalid option[/]: --max-size: {exc}")
+        raise typer.Exit(code=2) from None
+    removed = CacheStore(cache_dir).gc(limit)
+    freed = sum(e.bytes for e in removed)
+    console.print(f"removed {len(removed)} entries, freed {freed / 1e6:,.1f} MB")
+
+
+@app.command("reproduce")
+def reproduce_cmd(
+    dataset: Annotated[Path, typer.Argument(help="Dataset directory with manifest.json.")],
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Regenerate a dataset from its manifest and compare every file's SHA-256.
+
+    Exit 0 when every file is reproduced byte for byte, 1 otherwise, 2 on unusable input.
+    """
+    from aleatoric._reproduce import reproduce
+
+    try:
+        report = reproduce(dataset, workers=workers)
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        err.print(f"[bold red]invalid input[/]: {exc}")
+        raise typer.Exit(code=2) from None
+    if output_format == "json":
+        console.print_json(data=report.to_dict())
+    else:
+        verdict = "[green]reproduced[/]" if report.reproduced else "[bold red]NOT reproduced[/]"
+        console.print(f"{verdict}: {report.matched}/{report.files} files identical")
+        sections = (
+            ("differs", report.mismatched),
+            ("changed on disk", report.changed_on_disk),
+            ("missing", report.missing),
+            ("extra", report.extra),
+            ("same rows, other bytes", report.content_only),
+        )
+        for label, items in sections:
+            for item in items:
+                console.print(f"  {label}: {item}", highlight=False)
+        for lib, (was, now) in report.library_differences.items():
+            console.print(f"  library {lib}: manifest {was}, here {now}", highlight=False)
+    if not report.reproduced:
+        raise typer.Exit(code=1)
+
+
+def parse_size(text: str) -> int:
+    """Return a byte count from ``"500MB"``, ``"2GB"``, ``"1.5G"`` or a plain number."""
+    units = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6,
+             "g": 10**9, "gb": 10**9, "t": 10**12, "tb": 10**12}  # fmt: skip
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?b?)\s*", text.lower())
+    if match is None:
+        raise ValueError(f"a size such as 500MB or 2GB, was {text!r}")
+    return int(float(match.group(1)) * units[match.group(2)])
 
 
 @app.command("validate")

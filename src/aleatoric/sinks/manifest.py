@@ -5,6 +5,7 @@ The manifest holds no wall-clock time or host name, so it is as reproducible as 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import sys
@@ -39,8 +40,11 @@ def build_manifest(
 ) -> dict[str, Any]:
     """Return the manifest document for a finished dataset."""
     tables: dict[str, int] = dict.fromkeys(config.tables, 0)
+    digests: dict[str, list[str]] = {}
     for f in files:
         tables[f.table] = tables.get(f.table, 0) + f.rows
+        if f.content_sha256:
+            digests.setdefault(f.table, []).append(f.content_sha256)
     return {
         "format": MANIFEST_FORMAT,
         "engine": {"name": "aleatoric", "version": __version__},
@@ -49,12 +53,23 @@ def build_manifest(
         "config": config.canonical(),
         "instrument": get_instrument(config.venue, config.symbol).model_dump(mode="json"),
         "tables": tables,
+        # Per table: SHA-256 over its files' content digests in path order.
+        "table_digests": {
+            t: hashlib.sha256("".join(d).encode()).hexdigest() for t, d in sorted(digests.items())
+        },
         "segments": segments,
-        "files": [
-            {"path": f.path, "table": f.table, "sha256": f.sha256, "bytes": f.bytes, "rows": f.rows}
-            for f in files
-        ],
+        "files": [_file_entry(f) for f in files],
     }
+
+
+def _file_entry(f: FileEntry) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "path": f.path, "table": f.table, "sha256": f.sha256, "bytes": f.bytes, "rows": f.rows,
+    }  # fmt: skip
+    if f.content_sha256:
+        entry["content_sha256"] = f.content_sha256
+        entry["schema"] = f.schema
+    return entry
 
 
 def write_json(path: Path, document: dict[str, Any]) -> None:

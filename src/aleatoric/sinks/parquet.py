@@ -18,7 +18,13 @@ import pyarrow.parquet as pq
 
 from aleatoric._version import __version__
 
-__all__ = ["FileEntry", "file_sha256", "write_segment_tables"]
+__all__ = [
+    "FileEntry",
+    "content_sha256",
+    "file_sha256",
+    "schema_fingerprint",
+    "write_segment_tables",
+]
 
 NS_PER_DAY = 86_400_000_000_000
 ROW_GROUP_SIZE = 1 << 20
@@ -28,13 +34,34 @@ COMPRESSION_LEVEL = 3
 
 @dataclass(frozen=True)
 class FileEntry:
-    """One written file: its path relative to the dataset root, digest, size and rows."""
+    """One written file: its path relative to the dataset root, digests, size and rows.
+
+    ``content_sha256`` hashes the rows themselves (Arrow IPC of the columns, no metadata), so
+    it survives a Parquet writer upgrade that changes only the file's ``created_by`` string;
+    ``schema`` fingerprints the column names and types.
+    """
 
     path: str
     table: str
     sha256: str
     bytes: int
     rows: int
+    content_sha256: str = ""
+    schema: str = ""
+
+
+def content_sha256(table: pa.Table) -> str:
+    """Return the SHA-256 of a table's rows: Arrow IPC stream of its columns, no metadata."""
+    plain = table.replace_schema_metadata(None).combine_chunks()
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, plain.schema) as writer:
+        writer.write_table(plain)
+    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
+
+
+def schema_fingerprint(schema: pa.Schema) -> str:
+    """Return a short fingerprint of column names, types and nullability."""
+    return hashlib.sha256(schema.remove_metadata().to_string().encode()).hexdigest()[:16]
 
 
 def file_sha256(path: Path) -> str:
@@ -90,6 +117,9 @@ def write_segment_tables(
                 store_schema=True,
             )
             entries.append(
-                FileEntry(rel, name, file_sha256(path), path.stat().st_size, part.num_rows)
-            )
+                FileEntry(
+                    rel, name, file_sha256(path), path.stat().st_size, part.num_rows,
+                    content_sha256(part), schema_fingerprint(part.schema),
+                )
+            )  # fmt: skip
     return entries

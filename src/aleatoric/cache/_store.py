@@ -1,0 +1,245 @@
+"""A content-addressed cache of segments and whole datasets.
+
+Keys are SHA-256 digests of everything that determines the bytes: the canonical config
+(defaults filled, keys sorted), the engine version and the versions of the numeric libraries
+(see :func:`aleatoric.sinks.library_versions`). Two kinds of entries:
+
+- ``segments/<key>.npz``: one simulated segment (the raw rows before global counters), keyed
+  without the dataset's duration and tables, so a longer time range reuses the segments it
+  already has;
+- ``datasets/<key>/``: a finished dataset (files and manifest), keyed by the full config and
+  output formats; a hit is a copy (hard links where possible) verified against the manifest.
+
+Every entry is written to a temporary name and renamed, under a file lock, and carries the
+SHA-256 of its bytes: an entry whose digest no longer matches is deleted and regenerated,
+never served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import platformdirs
+from filelock import FileLock
+
+from aleatoric._version import __version__
+from aleatoric.config import DatasetConfig
+from aleatoric.reactor import SegmentResult, segment_bounds
+from aleatoric.sinks.manifest import MANIFEST_NAME, library_versions
+from aleatoric.sinks.parquet import file_sha256
+
+__all__ = ["CacheEntry", "CacheStore", "default_cache_dir"]
+
+_TICKER_KEYS = (
+    "ts", "mark_price", "index_price", "last_price", "funding_rate",
+    "predicted_funding_rate", "next_funding_ts", "open_interest",
+)  # fmt: skip
+
+
+def default_cache_dir() -> Path:
+    """Return ``$ALEATORIC_CACHE_DIR`` or the user cache directory for aleatoric."""
+    env = os.environ.get("ALEATORIC_CACHE_DIR")
+    return Path(env) if env else Path(platformdirs.user_cache_dir("aleatoric"))
+
+
+def _digest(document: dict[str, Any]) -> str:
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _identity() -> dict[str, Any]:
+    libs = library_versions()
+    return {"engine": __version__, "libraries": {k: libs[k] for k in sorted(libs)}}
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """One cache entry as listed by ``aleatoric cache ls``."""
+
+    kind: str
+    key: str
+    bytes: int
+    last_used: float
+    path: Path
+
+
+class CacheStore:
+    """The cache at ``root`` (created on first write)."""
+
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+        self.root = Path(root) if root is not None else default_cache_dir()
+
+    # --- keys ---------------------------------------------------------------------------
+
+    def segment_key(self, config: DatasetConfig, index: int) -> str:
+        """Return the key of segment ``index``: independent of duration and tables."""
+        canonical = config.canonical()
+        for field in ("duration", "tables"):
+            canonical.pop(field)
+        start, end = segment_bounds(config, index)
+        return _digest({"kind": "segment", "config": canonical, "index": index,
+                        "start_ns": start, "end_ns": end, **_identity()})  # fmt: skip
+
+    def dataset_key(self, config: DatasetConfig, formats: Sequence[str]) -> str:
+        """Return the key of a whole dataset in the given output formats."""
+        return _digest({"kind": "dataset", "config": config.canonical(),
+                        "formats": sorted(formats), **_identity()})  # fmt: skip
+
+    # --- segments -------------------------------------------------------------------------
+
+    def _segment_path(self, key: str) -> Path:
+        return self.root / "segments" / key[:2] / f"{key}.npz"
+
+    def get_segment(self, key: str) -> SegmentResult | None:
+        """Return a cached segment, or None when absent or corrupt (corrupt ones are deleted)."""
+        path = self._segment_path(key)
+        sidecar = path.with_suffix(".sha256")
+        if not path.is_file() or not sidecar.is_file():
+            return None
+        with self._lock(key):
+            if file_sha256(path) != sidecar.read_text().strip():
+                path.unlink(missing_ok=True)
+                sidecar.unlink(missing_ok=True)
+                return None
+            with np.load(path) as data:
+                arrays = {name: data[name] for name in data.files}
+            os.utime(path)
+        meta = arrays["meta"]
+        return SegmentResult(
+            index=int(meta[0]),
+            start_ns=int(meta[1]),
+            end_ns=int(meta[2]),
+            rows=arrays["rows"],
+            snapshot_price=arrays["snapshot_price"],
+            snapshot_size=arrays["snapshot_size"],
+            ticker={k: arrays[f"ticker_{k}"] for k in _TICKER_KEYS},
+            funding_rate=arrays["funding_rate"],
+            funding_mark=arrays["funding_mark"],
+            reconciliation_rows=int(meta[3]),
+        )
+
+    def put_segment(self, key: str, result: SegmentResult) -> None:
+        """Store a segment atomically (temporary file, rename, digest sidecar)."""
+        path = self._segment_path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.npz")
+        meta = np.array(
+            [result.index, result.start_ns, result.end_ns, result.reconciliation_rows],
+            dtype=np.int64,
+        )
+        arrays: dict[str, Any] = {f"ticker_{k}": result.ticker[k] for k in _TICKER_KEYS}
+        arrays.update(
+            meta=meta, rows=result.rows, snapshot_price=result.snapshot_price,
+            snapshot_size=result.snapshot_size, funding_rate=result.funding_rate,
+            funding_mark=result.funding_mark,
+        )  # fmt: skip
+        np.savez(tmp, **arrays)
+        digest = file_sha256(tmp)
+        with self._lock(key):
+            os.replace(tmp, path)
+            _write_atomic(path.with_suffix(".sha256"), digest + "\n")
+
+    # --- datasets -------------------------------------------------------------------------
+
+    def _dataset_path(self, key: str) -> Path:
+        return self.root / "datasets" / key
+
+    def get_dataset(self, key: str, into: Path) -> bool:
+        """Copy a cached dataset into the empty directory ``into``; False if absent or corrupt."""
+        src = self._dataset_path(key)
+        manifest_path = src / MANIFEST_NAME
+        if not manifest_path.is_file():
+            return False
+        with self._lock(key):
+            manifest = json.loads(manifest_path.read_text())
+            for entry in manifest["files"]:
+                f = src / entry["path"]
+                if not f.is_file() or file_sha256(f) != entry["sha256"]:
+                    shutil.rmtree(src, ignore_errors=True)
+                    return False
+            _link_tree(src, into)
+            os.utime(manifest_path)
+        return True
+
+    def put_dataset(self, key: str, dataset: Path) -> None:
+        """Store a finished dataset (hard links where possible)."""
+        dst = self._dataset_path(key)
+        if (dst / MANIFEST_NAME).is_file():
+            return
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dst.with_name(f".{key}.{uuid.uuid4().hex[:8]}")
+        _link_tree(dataset, tmp)
+        with self._lock(key):
+            if (dst / MANIFEST_NAME).is_file():
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                shutil.rmtree(dst, ignore_errors=True)
+                tmp.rename(dst)
+
+    # --- housekeeping ---------------------------------------------------------------------
+
+    def entries(self) -> list[CacheEntry]:
+        """Return every entry, most recently used first."""
+        out: list[CacheEntry] = []
+        for path in sorted((self.root / "segments").glob("*/*.npz")):
+            st = path.stat()
+            out.append(CacheEntry("segment", path.stem, st.st_size, st.st_mtime, path))
+        for path in sorted((self.root / "datasets").glob("*")):
+            manifest = path / MANIFEST_NAME
+            if not path.is_dir() or not manifest.is_file():
+                continue
+            size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+            out.append(CacheEntry("dataset", path.name, size, manifest.stat().st_mtime, path))
+        return sorted(out, key=lambda e: e.last_used, reverse=True)
+
+    def gc(self, max_bytes: int) -> list[CacheEntry]:
+        """Delete least recently used entries until the cache fits ``max_bytes``."""
+        removed: list[CacheEntry] = []
+        entries = self.entries()
+        total = sum(e.bytes for e in entries)
+        for entry in reversed(entries):
+            if total <= max_bytes:
+                break
+            with self._lock(entry.key):
+                if entry.kind == "segment":
+                    entry.path.unlink(missing_ok=True)
+                    entry.path.with_suffix(".sha256").unlink(missing_ok=True)
+                else:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+            total -= entry.bytes
+            removed.append(entry)
+        return removed
+
+    def _lock(self, key: str) -> FileLock:
+        locks = self.root / "locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(locks / f"{key[:16]}.lock"), timeout=600)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    # Hard-link files where the filesystem allows, copy otherwise.
+    for path in sorted(src.rglob("*")):
+        target = dst / path.relative_to(src)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copy2(path, target)

@@ -1,0 +1,179 @@
+"""The content-addressed cache, per-table content digests and `aleatoric reproduce`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+import aleatoric
+from aleatoric.cache import CacheStore
+from aleatoric.config import DatasetConfig
+from aleatoric.sinks.parquet import content_sha256
+
+CONFIG = {"duration": "10m", "segment": "5m", "warmup": "5m", "seed": 13,
+          "tables": ("trades", "ticker", "book_snapshot")}  # fmt: skip
+
+
+def _digests(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def config() -> DatasetConfig:
+    return aleatoric.load_config(**CONFIG)
+
+
+@pytest.fixture(scope="module")
+def reference(config: DatasetConfig, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("ref") / "ds"
+    aleatoric.generate(config, out)
+    return out
+
+
+def test_dataset_hit_is_identical(config: DatasetConfig, reference: Path, tmp_path: Path) -> None:
+    store = CacheStore(tmp_path / "cache")
+    first = aleatoric.generate(config, tmp_path / "a", cache=store)
+    second = aleatoric.generate(config, tmp_path / "b", cache=store)
+    assert not first.cached and second.cached
+    assert _digests(tmp_path / "a") == _digests(reference) == _digests(tmp_path / "b")
+
+
+def test_longer_range_reuses_segments(config: DatasetConfig, tmp_path: Path) -> None:
+    store = CacheStore(tmp_path / "cache")
+    aleatoric.generate(config, tmp_path / "short", cache=store)
+    keys = {e.key for e in store.entries() if e.kind == "segment"}
+    assert len(keys) == 2
+    longer = config.model_copy(update={"duration": 15 * 60 * 10**9})
+    aleatoric.generate(longer, tmp_path / "long", cache=store)
+    after = {e.key for e in store.entries() if e.kind == "segment"}
+    assert keys < after and len(after) == 3
+    aleatoric.generate(longer, tmp_path / "fresh")
+    assert _digests(tmp_path / "long") == _digests(tmp_path / "fresh")
+
+
+def test_corrupt_segment_is_regenerated_not_served(
+    config: DatasetConfig, reference: Path, tmp_path: Path
+) -> None:
+    store = CacheStore(tmp_path / "cache")
+    aleatoric.generate(config, tmp_path / "a", cache=store)
+    for entry in store.entries():
+        if entry.kind == "dataset":
+            import shutil
+
+            shutil.rmtree(entry.path)
+        else:
+            data = bytearray(entry.path.read_bytes())
+            data[len(data) // 2] ^= 0xFF
+            entry.path.write_bytes(bytes(data))
+    key = store.segment_key(config, 0)
+    assert store.get_segment(key) is None  # detected and deleted
+    aleatoric.generate(config, tmp_path / "b", cache=store)
+    assert _digests(tmp_path / "b") == _digests(reference)
+
+
+def test_corrupt_dataset_entry_is_regenerated(
+    config: DatasetConfig, reference: Path, tmp_path: Path
+) -> None:
+    store = CacheStore(tmp_path / "cache")
+    aleatoric.generate(config, tmp_path / "a", cache=store)
+    cached = next(e for e in store.entries() if e.kind == "dataset")
+    victim = next(cached.path.rglob("*.parquet"))
+    victim.unlink()
+    victim.write_bytes(b"not parquet")
+    result = aleatoric.generate(config, tmp_path / "b", cache=store)
+    assert not result.cached
+    assert _digests(tmp_path / "b") == _digests(reference)
+
+
+def test_concurrent_writers_agree(config: DatasetConfig, reference: Path, tmp_path: Path) -> None:
+    code = (
+        "import sys, aleatoric\n"
+        "from aleatoric.cache import CacheStore\n"
+        f"c = aleatoric.load_config(**{CONFIG!r})\n"
+        "aleatoric.generate(c, sys.argv[1], cache=CacheStore(sys.argv[2]))\n"
+    )
+    cache = str(tmp_path / "cache")
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(tmp_path / f"w{i}"), cache])
+        for i in range(2)
+    ]
+    assert [p.wait(timeout=600) for p in procs] == [0, 0]
+    for i in range(2):
+        assert _digests(tmp_path / f"w{i}") == _digests(reference)
+    store = CacheStore(cache)
+    for e in store.entries():
+        if e.kind == "segment":
+            assert store.get_segment(e.key) is not None
+
+
+def test_gc_keeps_within_limit(config: DatasetConfig, tmp_path: Path) -> None:
+    store = CacheStore(tmp_path / "cache")
+    aleatoric.generate(config, tmp_path / "a", cache=store)
+    total = sum(e.bytes for e in store.entries())
+    removed = store.gc(total // 2)
+    assert removed and sum(e.bytes for e in store.entries()) <= total // 2
+    assert store.gc(0) and store.entries() == []
+
+
+def test_content_digest_ignores_file_encoding(reference: Path, tmp_path: Path) -> None:
+    manifest = json.loads((reference / "manifest.json").read_text())
+    entry = next(f for f in manifest["files"] if f["table"] == "trades")
+    table = pq.read_table(reference / entry["path"])
+    rewritten = tmp_path / "x.parquet"
+    pq.write_table(table, rewritten, compression="snappy", row_group_size=1000)
+    assert hashlib.sha256(rewritten.read_bytes()).hexdigest() != entry["sha256"]
+    again = pq.read_table(rewritten)
+    assert content_sha256(again) == entry["content_sha256"]
+    assert set(manifest["table_digests"]) == {"trades", "ticker", "book_snapshot"}
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "aleatoric.cli", *args], capture_output=True,
+                          text=True, timeout=600, env=env)  # fmt: skip
+
+
+def test_reproduce_passes_then_names_the_tampered_file(reference: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(reference, copy)
+    res = _cli("reproduce", str(copy))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "reproduced" in res.stdout
+    victim = next(copy.rglob("trades/**/*.parquet"))
+    data = bytearray(victim.read_bytes())
+    data[100] ^= 0x01
+    victim.write_bytes(bytes(data))
+    res = _cli("reproduce", str(copy), "--format", "json")
+    assert res.returncode == 1
+    report = json.loads(res.stdout)
+    assert report["reproduced"] is False
+    assert report["changed_on_disk"] == [str(victim.relative_to(copy))]
+    assert report["mismatched"] == []
+    res = _cli("reproduce", str(tmp_path / "nothing"))
+    assert res.returncode == 2
+
+
+def test_cli_cache_commands(tmp_path: Path) -> None:
+    cache = str(tmp_path / "cache")
+    res = _cli("generate", "--out", str(tmp_path / "a"), "--duration", "5m", "--segment", "5m",
+               "--warmup", "5m", "--tables", "trades", "--cache-dir", cache, "-q")  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    res = _cli("cache", "info", "--cache-dir", cache)
+    assert "segments: 1" in res.stdout and "datasets: 1" in res.stdout
+    res = _cli("cache", "gc", "--max-size", "0", "--cache-dir", cache)
+    assert "removed 2 entries" in res.stdout
+    res = _cli("cache", "gc", "--max-size", "lots", "--cache-dir", cache)
+    assert res.returncode == 2 and "500MB" in res.stderr
