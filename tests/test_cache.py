@@ -177,3 +177,16 @@ def test_cli_cache_commands(tmp_path: Path) -> None:
     assert "removed 2 entries" in res.stdout
     res = _cli("cache", "gc", "--max-size", "lots", "--cache-dir", cache)
     assert res.returncode == 2 and "500MB" in res.stderr
+
+
+def test_signed_on_generate_and_signature_never_cached(
+    config: DatasetConfig, tmp_path: Path
+) -> None:
+    from aleatoric.provenance import generate_key, verify_dataset
+
+    private, public = generate_key(tmp_path / "signing.key")
+    store = CacheStore(tmp_path / "cache")
+    aleatoric.generate(config, tmp_path / "a", cache=store, sign_key=private)
+    assert verify_dataset(tmp_path / "a", public).files > 0
+    again = aleatoric.generate(config, tmp_path / "b", cache=store)
+    assert again.cached and not (tmp_path / "b" / "provenance.intoto.jsonl").exists()

@@ -214,6 +214,7 @@ def generate(
     progress: ProgressCallback | None = None,
     formats: Sequence[OutputFormat] = ("parquet",),
     cache: CacheStore | None = None,
+    sign_key: str | os.PathLike[str] | None = None,
 ) -> GenerateResult:
     """Write the dataset ``config`` describes to the directory ``out``.
 
@@ -230,7 +231,8 @@ def generate(
         If ``workers`` < 1, a format is unknown, or native output lacks a table it needs.
 
     With a ``cache``, a dataset generated before is copied from it (verified), and segments
-    generated before (for any duration) are reused.
+    generated before (for any duration) are reused. With ``sign_key`` (a private key file),
+    the dataset is signed before it is published (``provenance.intoto.jsonl``).
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, was {workers}")
@@ -245,6 +247,7 @@ def generate(
     try:
         if cache is not None and cache.get_dataset(key, tmp):
             manifest = json.loads((tmp / MANIFEST_NAME).read_text())
+            _sign(tmp, sign_key)
             _publish(tmp, target)
             return GenerateResult(target, _entries(manifest), manifest["tables"],
                                   manifest["segments"], cached=True)  # fmt: skip
@@ -263,6 +266,7 @@ def generate(
         files.sort(key=lambda f: f.path)
         manifest = build_manifest(config, files, segments)
         write_json(tmp / MANIFEST_NAME, manifest)
+        _sign(tmp, sign_key)
         _publish(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -270,6 +274,13 @@ def generate(
     if cache is not None:
         cache.put_dataset(key, target)
     return GenerateResult(target, files, manifest["tables"], segments)
+
+
+def _sign(root: Path, key: str | os.PathLike[str] | None) -> None:
+    if key is not None:
+        from aleatoric.provenance import sign_dataset
+
+        sign_dataset(root, key)
 
 
 def _entries(manifest: dict[str, Any]) -> list[FileEntry]:

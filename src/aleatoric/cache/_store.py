@@ -177,7 +177,8 @@ class CacheStore:
             return
         dst.parent.mkdir(parents=True, exist_ok=True)
         tmp = dst.with_name(f".{key}.{uuid.uuid4().hex[:8]}")
-        _link_tree(dataset, tmp)
+        # Signatures belong to one publication, not to the content: never cached.
+        _link_tree(dataset, tmp, skip={"provenance.intoto.jsonl"})
         with self._lock(key):
             if (dst / MANIFEST_NAME).is_file():
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -231,9 +232,11 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _link_tree(src: Path, dst: Path) -> None:
+def _link_tree(src: Path, dst: Path, skip: frozenset[str] | set[str] = frozenset()) -> None:
     # Hard-link files where the filesystem allows, copy otherwise.
     for path in sorted(src.rglob("*")):
+        if path.name in skip:
+            continue
         target = dst / path.relative_to(src)
         if path.is_dir():
             target.mkdir(parents=True, exist_ok=True)

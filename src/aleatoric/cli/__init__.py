@@ -35,6 +35,7 @@ from aleatoric.config import (
     presets,
 )
 from aleatoric.instruments import instruments
+from aleatoric.provenance import ProvenanceError
 from aleatoric.reactor import segment_count
 
 __all__ = ["app", "main"]
@@ -138,6 +139,13 @@ def generate_cmd(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Neither read nor write the cache.")
     ] = False,
+    sign_key: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="ALEATORIC_SIGNING_KEY",
+            help="Private key file: sign the dataset (provenance.intoto.jsonl) before publishing.",
+        ),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
     ] = False,
@@ -179,11 +187,11 @@ def generate_cmd(
         if quiet:
             result = generate(
                 config, out, workers=workers, overwrite=overwrite,
-                formats=formats[output_format], cache=cache,
+                formats=formats[output_format], cache=cache, sign_key=sign_key,
             )  # fmt: skip
         else:
             result = _generate_with_progress(
-                config, out, workers, overwrite, formats[output_format], cache
+                config, out, workers, overwrite, formats[output_format], cache, sign_key
             )
     except OutputExistsError as exc:
         err.print(f"[bold red]error[/]: {exc} (--overwrite replaces it)")
@@ -194,6 +202,9 @@ def generate_cmd(
     except KeyboardInterrupt:
         err.print("[bold red]interrupted[/]: nothing was written")
         raise typer.Exit(code=130) from None
+    except ProvenanceError as exc:
+        err.print(f"[bold red]cannot sign[/]: {exc}; nothing was written")
+        raise typer.Exit(code=2) from None
     except (RuntimeError, OSError) as exc:
         err.print(f"[bold red]error[/]: {exc}; nothing was written")
         raise typer.Exit(code=1) from None
@@ -211,6 +222,7 @@ def _generate_with_progress(
     overwrite: bool,
     formats: tuple[OutputFormat, ...],
     cache: CacheStore | None,
+    sign_key: Path | None,
 ) -> Any:
     n = segment_count(config)
     columns = (
@@ -234,7 +246,7 @@ def _generate_with_progress(
 
         return generate(
             config, out, workers=workers, overwrite=overwrite, progress=progress,
-            formats=formats, cache=cache,
+            formats=formats, cache=cache, sign_key=sign_key,
         )  # fmt: skip
 
 
@@ -431,6 +443,16 @@ def instruments_cmd(
             str(i.min_notional), f"{i.funding_interval_hours}h", str(i.funding_cap),
         )  # fmt: skip
     console.print(table)
+
+
+def _register_extensions() -> None:
+    # Command groups that live in their own modules.
+    from aleatoric.cli import _provenance
+
+    _provenance.register(app)
+
+
+_register_extensions()
 
 
 def main() -> None:

@@ -1,0 +1,98 @@
+"""The ``aleatoric check`` command: integrity rules on a canonical dataset.
+
+Exit codes: 0 every rule passed, 1 some rule found violations, 2 unusable input.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from aleatoric.integrity import CheckReport, IntegrityInputError, RuleResult, check_dataset
+from aleatoric.integrity import rule_names as _rule_names
+
+__all__ = ["OutputFormat", "check_cmd", "register"]
+
+#: Offending rows shown per rule in the table.
+SHOWN = 3
+
+
+class OutputFormat(StrEnum):
+    """How ``check`` prints its report."""
+
+    table = "table"
+    json = "json"
+
+
+def _examples(result: RuleResult) -> str:
+    if result.note and result.passed:
+        return f"[dim]{result.note}[/]"
+    lines = [
+        f"seq {e['seq']} ts_event {e['ts_event']} {e['table']}: {e['message']}"
+        for e in result.examples[:SHOWN]
+    ]
+    if result.violations > SHOWN:
+        lines.append(f"… {result.violations - SHOWN:,} more")
+    return "\n".join(lines)
+
+
+def _print_table(console: Console, report: CheckReport, elapsed: float) -> None:
+    table = Table(title=f"{report.venue} {report.symbol}: {report.path}")
+    table.add_column("rule")
+    table.add_column("result")
+    table.add_column("violations", justify="right")
+    table.add_column("first offending rows (seq, ts_event)", overflow="fold")
+    for r in report.results:
+        status = "[green]PASS[/]" if r.passed else "[bold red]FAIL[/]"
+        table.add_row(r.name, status, f"{r.violations:,}", _examples(r))
+    console.print(table, highlight=False)
+    failed = len(report.failed)
+    verdict = (
+        "[green]all rules passed[/]" if not failed else f"[bold red]{failed} rule(s) failed[/]"
+    )
+    console.print(
+        f"{verdict}: {len(report.results)} rule(s) over {report.rows:,} rows in {elapsed:.2f} s",
+        highlight=False,
+    )
+
+
+def check_cmd(
+    path: Annotated[Path, typer.Argument(help="Dataset directory (manifest.json and tables).")],
+    rules: Annotated[
+        str | None,
+        typer.Option(help=f"Comma-separated rules; default all: {','.join(_rule_names())}."),
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="Report as a table or as JSON.")
+    ] = OutputFormat.table,
+) -> None:
+    """Check a dataset against the integrity rules; list the first offending rows.
+
+    Exit 0 when every rule passes, 1 on violations, 2 on unusable input.
+    """
+    names = None if rules is None else [r.strip() for r in rules.split(",") if r.strip()]
+    began = time.perf_counter()
+    try:
+        report = check_dataset(path, rules=names)
+    except IntegrityInputError as exc:
+        Console(stderr=True).print(f"[bold red]error[/]: {exc}", highlight=False)
+        raise typer.Exit(code=2) from None
+    elapsed = time.perf_counter() - began
+    if output is OutputFormat.json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        _print_table(Console(), report, elapsed)
+    if not report.passed:
+        raise typer.Exit(code=1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``check`` command to ``app``."""
+    app.command("check")(check_cmd)
