@@ -41,7 +41,13 @@ from aleatoric.sinks import (
 )
 from aleatoric.sinks.manifest import write_json
 
-__all__ = ["GenerateResult", "OutputExistsError", "ProgressCallback", "generate"]
+__all__ = [
+    "GenerateResult",
+    "OutputExistsError",
+    "ProgressCallback",
+    "compute_segments",
+    "generate",
+]
 
 OutputFormat = Literal["parquet", "native"]
 #: ``callback(segment, done, total)``: work units done so far within a segment.
@@ -137,6 +143,23 @@ def _simulate_cached(
         result = simulate_segment(config, index, progress=progress)
         cache.put_segment(key, result)
     return result
+
+
+def compute_segments(
+    config: DatasetConfig, indices: Sequence[int], cache: CacheStore
+) -> list[dict[str, int]]:
+    """Simulate segments into ``cache`` (reusing valid entries); return their metadata.
+
+    This is the unit of distributed work: any process with access to the same cache (or one
+    whose entries are copied there) can then publish the dataset with :func:`generate`, which
+    only reads the cached segments and writes; the bytes equal a local run's.
+    """
+    out = []
+    for index in indices:
+        result = _simulate_cached(config, index, cache)
+        rows, trades = segment_counts(result, config.tables)
+        out.append(_segment_meta(result, rows, trades))
+    return out
 
 
 def _run_serial(
