@@ -447,8 +447,9 @@ def instruments_cmd(
 
 def _register_extensions() -> None:
     # Command groups that live in their own modules.
-    from aleatoric.cli import _provenance
+    from aleatoric.cli import _check, _provenance
 
+    _check.register(app)
     _provenance.register(app)
 
 

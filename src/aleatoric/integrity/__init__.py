@@ -1,0 +1,30 @@
+"""Data-integrity assertions on canonical Parquet datasets.
+
+Every rule holds for every venue, parameterized by the dataset's instrument::
+
+    from aleatoric.integrity import check_dataset
+
+    report = check_dataset("data/btc-calm")
+    assert report.passed, report.to_text()
+"""
+
+from aleatoric.integrity._check import check_dataset, rule_names, select_rules
+from aleatoric.integrity._context import CheckContext, Dataset, open_dataset
+from aleatoric.integrity._model import CheckReport, Example, IntegrityInputError, RuleResult
+from aleatoric.integrity._registry import RULES, Rule, rule
+
+__all__ = [
+    "RULES",
+    "CheckContext",
+    "CheckReport",
+    "Dataset",
+    "Example",
+    "IntegrityInputError",
+    "Rule",
+    "RuleResult",
+    "check_dataset",
+    "open_dataset",
+    "rule",
+    "rule_names",
+    "select_rules",
+]
