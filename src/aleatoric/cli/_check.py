@@ -15,7 +15,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aleatoric.integrity import CheckReport, IntegrityInputError, RuleResult, check_dataset
+from aleatoric.integrity import (
+    CheckReport,
+    IntegrityInputError,
+    RuleResult,
+    check_capture,
+    check_dataset,
+)
 from aleatoric.integrity import rule_names as _rule_names
 
 __all__ = ["OutputFormat", "check_cmd", "register"]
@@ -64,7 +70,14 @@ def _print_table(console: Console, report: CheckReport, elapsed: float) -> None:
 
 
 def check_cmd(
-    path: Annotated[Path, typer.Argument(help="Dataset directory (manifest.json and tables).")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="Dataset directory (manifest.json and tables), or a native capture."),
+    ],
+    venue: Annotated[
+        str | None,
+        typer.Option(help="Venue of a native capture file (binance, bybit, okx, hyperliquid)."),
+    ] = None,
     rules: Annotated[
         str | None,
         typer.Option(help=f"Comma-separated rules; default all: {','.join(_rule_names())}."),
@@ -80,7 +93,12 @@ def check_cmd(
     names = None if rules is None else [r.strip() for r in rules.split(",") if r.strip()]
     began = time.perf_counter()
     try:
-        report = check_dataset(path, rules=names)
+        if path.is_file():
+            if venue is None:
+                raise IntegrityInputError(f"{path} is a capture file: name its --venue")
+            report = check_capture(path, venue, rules=names)
+        else:
+            report = check_dataset(path, rules=names)
     except IntegrityInputError as exc:
         Console(stderr=True).print(f"[bold red]error[/]: {exc}", highlight=False)
         raise typer.Exit(code=2) from None

@@ -11,9 +11,11 @@ Every rule holds for every venue, parameterized by the dataset's instrument::
 from aleatoric.integrity._check import check_dataset, rule_names, select_rules
 from aleatoric.integrity._context import CheckContext, Dataset, open_dataset
 from aleatoric.integrity._model import CheckReport, Example, IntegrityInputError, RuleResult
+from aleatoric.integrity._native import FRAME_RULES, check_capture
 from aleatoric.integrity._registry import RULES, Rule, rule
 
 __all__ = [
+    "FRAME_RULES",
     "RULES",
     "CheckContext",
     "CheckReport",
@@ -22,6 +24,7 @@ __all__ = [
     "IntegrityInputError",
     "Rule",
     "RuleResult",
+    "check_capture",
     "check_dataset",
     "open_dataset",
     "rule",
