@@ -235,12 +235,14 @@ def _generate_with_progress(
     with Progress(*columns, console=err, transient=False) as bar:
         overall = bar.add_task("segments", total=n)
         tasks: dict[int, Any] = {}
+        finished: set[int] = set()
 
         def progress(index: int, done: int, total: int) -> None:
             if index not in tasks:
                 tasks[index] = bar.add_task(f"segment {index}", total=total)
             bar.update(tasks[index], completed=done, total=total)
-            if done >= total:
+            if done >= total and index not in finished:
+                finished.add(index)
                 bar.update(tasks[index], visible=False)
                 bar.advance(overall)
 
@@ -447,10 +449,19 @@ def instruments_cmd(
 
 def _register_extensions() -> None:
     # Command groups that live in their own modules.
-    from aleatoric.cli import _check, _provenance
+    from aleatoric.cli import _check, _provenance, _report
 
     _check.register(app)
     _provenance.register(app)
+    _report.register(app)
+
+    from aleatoric.cli import _mcp
+
+    _mcp.register(app)
+
+    from aleatoric.cli import _service
+
+    _service.register(app)
 
 
 _register_extensions()

@@ -52,6 +52,8 @@ class Preset(BaseModel):
     market_size_median: float = Field(gt=0)
     market_size_sigma: float = Field(ge=0)
     requote_prob: float = Field(ge=0, le=1)
+    quote_size_median: float = Field(gt=0)
+    quote_size_sigma: float = Field(ge=0)
     basis_mean_bps: float
     basis_std_bps: float = Field(ge=0)
     basis_timescale_min: float = Field(gt=0)

@@ -126,8 +126,8 @@ def draw_flow(
     req_u = rng.random((STEPS_PER_MINUTE, 2))
     req_size = _lots(
         rng,
-        preset.limit_size_median * size_scale,
-        preset.limit_size_sigma,
+        preset.quote_size_median * size_scale,
+        preset.quote_size_sigma,
         lot,
         2 * STEPS_PER_MINUTE,
     ).reshape(STEPS_PER_MINUTE, 2)

@@ -369,6 +369,43 @@ def _sweep(  # type: ignore[no-untyped-def]  # pragma: no cover
 
 
 @nb.njit(cache=True)
+def _pull_stale_quotes(  # type: ignore[no-untyped-def]  # pragma: no cover
+    sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem, o_prev, o_next, free,
+    out, n, emit, ts, side, limit_lvl,
+):
+    # Cancel market-maker quotes (requotes: dynamic ids with code 2 or 3) resting on ``side``
+    # at levels the latent price crossed; one message. Other orders stay for the takers.
+    last_mbo = -1
+    last_delta = -1
+    base = sc[S_BASE]
+    nl = lv_size.shape[1]
+    lvl = sc[S_BEST_BID] if side == BID else sc[S_BEST_ASK]
+    if lvl < 0:
+        return n
+    while 0 <= lvl < nl and (lvl <= limit_lvl if side == ASK else lvl >= limit_lvl):
+        slot = lv_head[side, lvl]
+        while slot >= 0:
+            nxt = o_next[slot]
+            oid = o_id[slot]
+            if (oid >> 21) & 1 and (oid & 3) >= 2:
+                rem = o_rem[slot]
+                remove_order(sc, lv_size, lv_head, lv_tail, o_side, o_px, o_rem, o_prev, o_next,
+                             free, slot)  # fmt: skip
+                if emit:
+                    n = _emit(out, n, ts, KIND_MBO, ACTION_CANCEL, side, 0, oid, lvl + base,
+                              rem, 0)  # fmt: skip
+                    last_mbo = n - 1
+                    n = _emit(out, n, ts, KIND_DELTA, 0, side, 0, 0, lvl + base,
+                              lv_size[side, lvl], _count(lv_head, o_next, side, lvl))  # fmt: skip
+                    last_delta = n - 1
+            slot = nxt
+        lvl = lvl + 1 if side == ASK else lvl - 1
+    _set_last(out, last_mbo)
+    _set_last(out, last_delta)
+    return n
+
+
+@nb.njit(cache=True)
 def _total_crossing(sc, lv_size, side, limit_lvl):  # type: ignore[no-untyped-def]  # pragma: no cover
     # Resting lots on ``side`` at levels that cross ``limit_lvl`` (stale against the latent).
     total = 0
@@ -545,13 +582,18 @@ def run_steps(  # type: ignore[no-untyped-def]  # pragma: no cover
         emit = t_s >= emit_from
         base = sc[S_BASE]
 
-        # 1. The latent price moves: sweep quotes it left behind, requote a vacated touch.
+        # 1. The latent price moves: market makers pull the quotes it left behind, takers
+        #    sweep the rest, and a vacated touch is requoted.
         f = fair[s]
         qb = _snap_down(np.int64(np.floor(f)), scale, sig)
         qa = _snap_up(qb + 1, scale, sig)
         for side in (BID, ASK):
             opp = ASK if side == BID else BID
             limit_lvl = (qb if side == BID else qa) - base
+            n = _pull_stale_quotes(
+                sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem, o_prev, o_next, free,
+                out, n, emit, t_s, opp, limit_lvl,
+            )  # fmt: skip
             stale = _total_crossing(sc, lv_size, opp, limit_lvl)
             if stale > 0:
                 n, _ = _sweep(

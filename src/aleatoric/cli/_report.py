@@ -1,0 +1,84 @@
+"""The ``aleatoric report`` command: the realism scorecard of a dataset.
+
+Exit codes: 0 when every applicable band passes, 1 when one fails, 2 on unusable input (no
+dataset, no ``book_snapshot`` table, an HTML report without the ``report`` extra).
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+__all__ = ["ReportFormat", "register", "report_cmd"]
+
+
+class ReportFormat(StrEnum):
+    """Output format on stdout."""
+
+    table = "table"
+    json = "json"
+
+
+def report_cmd(
+    dataset: Annotated[Path, typer.Argument(help="Dataset directory (with manifest.json).")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Also write a self-contained HTML report here."),
+    ] = None,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Output on stdout: table or json.")
+    ] = ReportFormat.table,
+    against: Annotated[
+        Path | None,
+        typer.Option(help="Another dataset: add distribution distances (Wasserstein-1)."),
+    ] = None,
+) -> None:
+    """Score a dataset's realism: stylized facts of returns, spreads, trades and funding.
+
+    Exits 0 when every applicable band passes, 1 when one fails, 2 on unusable input.
+    """
+    from aleatoric.realism import DatasetError, compare_with, scorecard
+    from aleatoric.realism._report import MissingExtraError, ensure_matplotlib
+
+    console = Console()
+    err = Console(stderr=True)
+    try:
+        if out is not None:
+            ensure_matplotlib()
+        card = scorecard(dataset)
+        comparison = compare_with(card, against) if against is not None else None
+    except MissingExtraError as exc:
+        err.print(f"[bold red]error[/]: {exc}", highlight=False)
+        raise typer.Exit(code=2) from None
+    except DatasetError as exc:
+        err.print(f"[bold red]unusable dataset[/]: {exc}", highlight=False)
+        raise typer.Exit(code=2) from None
+    if fmt is ReportFormat.json:
+        payload: dict[str, Any] = card.to_dict()
+        if comparison is not None:
+            payload["comparison"] = comparison.to_dict()
+        typer.echo(json.dumps(payload, indent=2, allow_nan=False))
+    else:
+        from aleatoric.realism import render_terminal
+
+        render_terminal(card, console, comparison)
+    if out is not None:
+        from aleatoric.realism import render_html
+
+        try:
+            written = render_html(card, out, comparison)
+        except OSError as exc:
+            err.print(f"[bold red]error[/]: cannot write {out}: {exc}", highlight=False)
+            raise typer.Exit(code=1) from None
+        err.print(f"wrote {written}", highlight=False)
+    raise typer.Exit(code=0 if card.passed else 1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``report`` command to ``app``."""
+    app.command("report")(report_cmd)

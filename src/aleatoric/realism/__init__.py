@@ -1,0 +1,34 @@
+"""Realism scorecard: stylized facts of a dataset checked against bands, and compare mode.
+
+::
+
+    from aleatoric.realism import scorecard
+
+    card = scorecard("data/btc-calm")
+    print(card.passed, [f.status for f in card.facts])
+"""
+
+from aleatoric.realism._compare import compare, compare_observations, compare_with
+from aleatoric.realism._facts import FACT_NAMES, compute_facts, scorecard
+from aleatoric.realism._load import Observations, load_observations
+from aleatoric.realism._model import Comparison, DatasetError, Distance, Fact, Scorecard
+from aleatoric.realism._report import MissingExtraError, render_html, render_terminal
+
+__all__ = [
+    "FACT_NAMES",
+    "Comparison",
+    "DatasetError",
+    "Distance",
+    "Fact",
+    "MissingExtraError",
+    "Observations",
+    "Scorecard",
+    "compare",
+    "compare_observations",
+    "compare_with",
+    "compute_facts",
+    "load_observations",
+    "render_html",
+    "render_terminal",
+    "scorecard",
+]

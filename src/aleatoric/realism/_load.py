@@ -1,0 +1,208 @@
+"""Read the columns the scorecard needs from a dataset directory, and nothing else."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from aleatoric.config import parse_duration_ns
+from aleatoric.instruments import Instrument, get_instrument
+from aleatoric.realism._model import DatasetError
+
+__all__ = ["MANIFEST", "DatasetMeta", "Observations", "load_observations", "read_meta"]
+
+MANIFEST = "manifest.json"
+NS_PER_MINUTE = 60_000_000_000
+
+F64 = npt.NDArray[np.float64]
+I64 = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class DatasetMeta:
+    """What the manifest says about a dataset: instrument, regime and time span."""
+
+    path: Path
+    venue: str
+    symbol: str
+    preset: str
+    seed: int | None
+    start_ns: int | None
+    end_ns: int | None
+    instrument: Instrument
+
+    @property
+    def label(self) -> str:
+        """Return a short human-readable name such as ``binance BTCUSDT calm seed=7``."""
+        seed = "" if self.seed is None else f" seed={self.seed}"
+        return f"{self.venue} {self.symbol} {self.preset}{seed}"
+
+
+@dataclass(frozen=True, eq=False)
+class Observations:
+    """The raw series of one dataset, sorted by time; absent tables give empty arrays.
+
+    Book columns hold the best level only, for snapshots whose both sides are present.
+    """
+
+    meta: DatasetMeta
+    snapshot_ts: I64
+    bid: F64
+    ask: F64
+    bid_size: F64
+    ask_size: F64
+    trade_ts: I64
+    trade_size: F64
+    ticker_ts: I64
+    ticker_funding: F64
+    ticker_predicted: F64
+    funding_ts: I64
+    funding_rate: F64
+
+    @property
+    def start_ns(self) -> int:
+        """Return the dataset start, or the first minute with a snapshot when unknown."""
+        if self.meta.start_ns is not None:
+            return self.meta.start_ns
+        return int(self.snapshot_ts[0] // NS_PER_MINUTE * NS_PER_MINUTE)
+
+    @property
+    def end_ns(self) -> int:
+        """Return the dataset end, or the minute after the last snapshot when unknown."""
+        if self.meta.end_ns is not None:
+            return self.meta.end_ns
+        return int((self.snapshot_ts[-1] // NS_PER_MINUTE + 1) * NS_PER_MINUTE)
+
+
+def _parse_start(value: object) -> int | None:
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return int(parsed.timestamp()) * 1_000_000_000
+
+
+def read_meta(path: str | Path) -> DatasetMeta:
+    """Return the manifest facts of the dataset at ``path``.
+
+    Raises
+    ------
+    DatasetError
+        If the directory or its manifest is missing or unreadable, or names an unknown
+        instrument.
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise DatasetError(f"no dataset at {root}: not a directory")
+    manifest_path = root / MANIFEST
+    if not manifest_path.is_file():
+        raise DatasetError(f"no dataset at {root}: {MANIFEST} is missing")
+    try:
+        manifest: Any = json.loads(manifest_path.read_text(encoding="utf-8"))
+        config = manifest["config"]
+        venue, symbol = str(config["venue"]), str(config["symbol"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DatasetError(f"unreadable {MANIFEST} in {root}: {exc}") from None
+    try:
+        instrument = get_instrument(venue, symbol)
+    except KeyError as exc:
+        raise DatasetError(str(exc.args[0])) from None
+    start_ns = _parse_start(config.get("start"))
+    end_ns: int | None = None
+    if start_ns is not None and config.get("duration") is not None:
+        try:
+            end_ns = start_ns + parse_duration_ns(config["duration"])
+        except (TypeError, ValueError):
+            end_ns = None
+    seed = config.get("seed", manifest.get("seed"))
+    return DatasetMeta(
+        path=root,
+        venue=venue,
+        symbol=symbol,
+        preset=str(config.get("preset", "")),
+        seed=int(seed) if isinstance(seed, int) else None,
+        start_ns=start_ns,
+        end_ns=end_ns,
+        instrument=instrument,
+    )
+
+
+def _read(root: Path, table: str, columns: list[str]) -> pl.DataFrame | None:
+    files = sorted((root / table).rglob("*.parquet")) if (root / table).is_dir() else []
+    if not files:
+        return None
+    try:
+        frame = pl.scan_parquet([str(f) for f in files]).select(columns).collect()
+    except Exception as exc:  # polars raises several unrelated types for bad files
+        raise DatasetError(f"cannot read table {table!r} in {root}: {exc}") from None
+    order = ["seq"] if "seq" in columns else ["ts_event"]
+    return frame.sort(order)
+
+
+def _f64(frame: pl.DataFrame | None, column: str) -> F64:
+    if frame is None:
+        return np.empty(0, dtype=np.float64)
+    return np.asarray(frame[column].cast(pl.Float64).to_numpy(), dtype=np.float64)
+
+
+def _i64(frame: pl.DataFrame | None, column: str) -> I64:
+    if frame is None:
+        return np.empty(0, dtype=np.int64)
+    return np.asarray(frame[column].cast(pl.Int64).to_numpy(), dtype=np.int64)
+
+
+def load_observations(path: str | Path) -> Observations:
+    """Return the series the scorecard needs from the dataset at ``path``.
+
+    Reads only the best book level (``book_snapshot``), trade times and sizes (``trades``),
+    funding columns (``ticker``, ``funding``). ``book_snapshot`` is required.
+
+    Raises
+    ------
+    DatasetError
+        If the dataset is missing or unreadable or has no usable ``book_snapshot`` rows.
+    """
+    meta = read_meta(path)
+    root = meta.path
+    book = _read(
+        root,
+        "book_snapshot",
+        ["ts_event", "seq", "bid_px_00", "ask_px_00", "bid_sz_00", "ask_sz_00"],
+    )
+    if book is None:
+        raise DatasetError(f"dataset {root} has no book_snapshot table")
+    book = book.drop_nulls(["bid_px_00", "ask_px_00"])
+    if book.height < 2:
+        raise DatasetError(f"dataset {root} has fewer than two two-sided book snapshots")
+    trades = _read(root, "trades", ["ts_event", "seq", "size"])
+    ticker = _read(root, "ticker", ["ts_event", "seq", "funding_rate", "predicted_funding_rate"])
+    funding = _read(root, "funding", ["ts_event", "seq", "funding_rate"])
+    return Observations(
+        meta=meta,
+        snapshot_ts=_i64(book, "ts_event"),
+        bid=_f64(book, "bid_px_00"),
+        ask=_f64(book, "ask_px_00"),
+        bid_size=_f64(book, "bid_sz_00"),
+        ask_size=_f64(book, "ask_sz_00"),
+        trade_ts=_i64(trades, "ts_event"),
+        trade_size=_f64(trades, "size"),
+        ticker_ts=_i64(ticker, "ts_event"),
+        ticker_funding=_f64(ticker, "funding_rate"),
+        ticker_predicted=_f64(ticker, "predicted_funding_rate"),
+        funding_ts=_i64(funding, "ts_event"),
+        funding_rate=_f64(funding, "funding_rate"),
+    )

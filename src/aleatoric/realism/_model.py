@@ -1,0 +1,175 @@
+"""Result types of the realism scorecard and of compare mode: plain, frozen, JSON-ready."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aleatoric.realism._load import Observations
+
+__all__ = ["Comparison", "DatasetError", "Distance", "Fact", "Scorecard", "jsonable"]
+
+
+class DatasetError(ValueError):
+    """A path that cannot be scored: missing, not a dataset, or without a needed table."""
+
+
+def jsonable(value: Any) -> Any:
+    """Return ``value`` with NumPy scalars and arrays as Python values and NaN/inf as ``None``."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "tolist"):
+        return jsonable(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One stylized fact: the measured value, its band and whether the value lies in it.
+
+    ``passed`` is ``None`` when the band does not apply (information only, another regime or
+    asset) or the data are insufficient; ``reason`` then says which.
+    """
+
+    name: str
+    title: str
+    value: float | None
+    band: str
+    passed: bool | None
+    reason: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+    display: str = ""
+
+    @property
+    def value_text(self) -> str:
+        """Return the value as shown in tables: ``display`` if set, else 4 significant digits."""
+        if self.display:
+            return self.display
+        if self.value is None or not math.isfinite(self.value):
+            return "-"
+        return f"{self.value:.4g}"
+
+    @property
+    def status(self) -> str:
+        """Return ``PASS``, ``FAIL`` or ``N/A``."""
+        if self.passed is None:
+            return "N/A"
+        return "PASS" if self.passed else "FAIL"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fact as JSON-ready data."""
+        out: dict[str, Any] = jsonable(
+            {
+                "name": self.name,
+                "title": self.title,
+                "value": self.value,
+                "value_text": self.value_text,
+                "band": self.band,
+                "passed": self.passed,
+                "status": self.status,
+                "reason": self.reason,
+                "details": dict(self.details),
+            }
+        )
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class Scorecard:
+    """Every stylized fact of one dataset; ``observations`` keeps the loaded series for plots."""
+
+    path: str
+    venue: str
+    symbol: str
+    preset: str
+    seed: int | None
+    facts: tuple[Fact, ...]
+    observations: Observations | None = field(default=None, repr=False)
+
+    @property
+    def passed(self) -> bool:
+        """Return whether every applicable band passes (facts marked N/A do not count)."""
+        return all(f.passed is not False for f in self.facts)
+
+    @property
+    def failed(self) -> tuple[Fact, ...]:
+        """Return the facts whose band applies and fails."""
+        return tuple(f for f in self.facts if f.passed is False)
+
+    def fact(self, name: str) -> Fact:
+        """Return the fact called ``name``."""
+        for f in self.facts:
+            if f.name == name:
+                return f
+        raise KeyError(f"no fact {name!r}; facts: {', '.join(f.name for f in self.facts)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the scorecard as JSON-ready data (without the raw series)."""
+        counts = {s: sum(f.status == s for f in self.facts) for s in ("PASS", "FAIL", "N/A")}
+        return {
+            "path": self.path,
+            "venue": self.venue,
+            "symbol": self.symbol,
+            "preset": self.preset,
+            "seed": self.seed,
+            "passed": self.passed,
+            "counts": counts,
+            "facts": [f.to_dict() for f in self.facts],
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Distance:
+    """The 1-Wasserstein distance between one quantity's distributions in two datasets.
+
+    ``a`` and ``b`` hold the samples themselves (not serialized), for plots.
+    """
+
+    name: str
+    title: str
+    unit: str
+    w1: float
+    a_stats: Mapping[str, float]
+    b_stats: Mapping[str, float]
+    a: Any = field(default=None, repr=False)
+    b: Any = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the distance and both summaries as JSON-ready data."""
+        out: dict[str, Any] = jsonable(
+            {
+                "name": self.name,
+                "title": self.title,
+                "unit": self.unit,
+                "wasserstein1": self.w1,
+                "a": dict(self.a_stats),
+                "b": dict(self.b_stats),
+            }
+        )
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Distribution distances between dataset ``a`` and dataset ``b``."""
+
+    a_path: str
+    b_path: str
+    a_label: str
+    b_label: str
+    distances: tuple[Distance, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the comparison as JSON-ready data."""
+        return {
+            "a": {"path": self.a_path, "label": self.a_label},
+            "b": {"path": self.b_path, "label": self.b_label},
+            "distances": [d.to_dict() for d in self.distances],
+        }
