@@ -370,8 +370,23 @@ def _sweep(  # type: ignore[no-untyped-def]  # pragma: no cover
 
 @nb.njit(cache=True)
 def _pull_stale_quotes(  # type: ignore[no-untyped-def]  # pragma: no cover
-    sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem, o_prev, o_next, free,
-    out, n, emit, ts, side, limit_lvl,
+    sc,
+    lv_size,
+    lv_head,
+    lv_tail,
+    o_id,
+    o_side,
+    o_px,
+    o_rem,
+    o_prev,
+    o_next,
+    free,
+    out,
+    n,
+    emit,
+    ts,
+    side,
+    limit_lvl,
 ):
     # Cancel market-maker quotes (requotes: dynamic ids with code 2 or 3) resting on ``side``
     # at levels the latent price crossed; one message. Other orders stay for the takers.
