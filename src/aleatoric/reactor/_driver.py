@@ -156,6 +156,7 @@ class _Inputs:
     req_u: F64
     req_size: I64
     req_life: I64
+    jit: I64
     dyn_id: I64
     ev: tuple[npt.NDArray[np.generic], ...]
 
@@ -187,6 +188,7 @@ def _inputs(ctx: _Context, first_minute: int, last_minute: int) -> _Inputs:
         req_u=np.concatenate([f.req_u for f in flows]),
         req_size=np.concatenate([f.req_size for f in flows]),
         req_life=np.concatenate([f.req_life for f in flows]),
+        jit=np.concatenate([f.jit for f in flows]),
         dyn_id=np.concatenate([f.dyn_id for f in flows]),
         ev=ev,
     )
@@ -226,6 +228,7 @@ class _Runner:
             n, s_new = _run_steps(
                 *self.state.arrays(),
                 inp.t0, STEP_NS, inp.fair, inp.req_u, inp.req_size, inp.req_life, inp.dyn_id,
+                inp.jit,
                 self.ctx.preset.requote_prob, self.ctx.scale, self.ctx.sig,
                 *inp.ev,
                 self.emit_from, self.snap_dt, self.snap_px, self.snap_sz,
@@ -443,6 +446,7 @@ def _slice_inputs(inputs: _Inputs, offset_steps: int, ctx: _Context, first_minut
         req_u=inputs.req_u[offset_steps:],
         req_size=inputs.req_size[offset_steps:],
         req_life=inputs.req_life[offset_steps:],
+        jit=inputs.jit[offset_steps:],
         dyn_id=inputs.dyn_id[offset_steps:],
         ev=tuple(a[keep] for a in inputs.ev),
     )

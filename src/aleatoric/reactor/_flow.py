@@ -56,6 +56,7 @@ class Flow:
     req_u: F64
     req_size: I64
     req_life: I64
+    jit: I64  # when inside each step the latent price moves (ns after the step start)
     dyn_id: I64
 
 
@@ -135,6 +136,8 @@ def draw_flow(
         STEPS_PER_MINUTE, 2
     )
 
+    jit = (rng.random(STEPS_PER_MINUTE) * STEP_NS).astype(np.int64)
+
     t_mkt, side_mkt = _hawkes_clusters(rng, preset, preset.market_rate_s * activity)
     size_mkt = _lots(
         rng, preset.market_size_median * size_scale, preset.market_size_sigma, lot, t_mkt.size
@@ -157,5 +160,6 @@ def draw_flow(
         req_u=req_u,
         req_size=req_size,
         req_life=req_life,
+        jit=jit,
         dyn_id=dyn,
     )

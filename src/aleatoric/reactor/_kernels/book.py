@@ -542,6 +542,7 @@ def run_steps(  # type: ignore[no-untyped-def]  # pragma: no cover
     req_size,
     req_life,
     dyn_id,
+    jit,
     requote_prob,
     scale,
     sig,
@@ -596,48 +597,137 @@ def run_steps(  # type: ignore[no-untyped-def]  # pragma: no cover
             break
         emit = t_s >= emit_from
         base = sc[S_BASE]
+        # The latent price moves at a drawn instant inside the step, so reactions to it do not
+        # all print on the step grid. Before that instant the previous step's price holds.
+        t_upd = t_s + jit[s]
+        pf = fair[s - 1] if s > 0 else fair[s]
+        pqb = _snap_down(np.int64(np.floor(pf)), scale, sig)
+        pqa = _snap_up(pqb + 1, scale, sig)
+        t_cur = t_s
+        stale_marks = True
+        t_snap = t_tick = t_fund = t_mark = INF
+        for phase in range(2):
+            t_hi = t_upd if phase == 0 else t_next
+            if phase == 1:
+                # 1. The latent price moves: market makers pull the quotes it left behind, takers
+                #    sweep the rest, and a vacated touch is requoted.
+                f = fair[s]
+                qb = _snap_down(np.int64(np.floor(f)), scale, sig)
+                qa = _snap_up(qb + 1, scale, sig)
+                for side in (BID, ASK):
+                    opp = ASK if side == BID else BID
+                    limit_lvl = (qb if side == BID else qa) - base
+                    n = _pull_stale_quotes(
+                        sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem, o_prev,
+                        o_next, free, out, n, emit, t_upd, opp, limit_lvl,
+                    )  # fmt: skip
+                    stale = _total_crossing(sc, lv_size, opp, limit_lvl)
+                    if stale > 0:
+                        n, _ = _sweep(
+                            sc,
+                            lv_size,
+                            lv_head,
+                            lv_tail,
+                            o_id,
+                            o_side,
+                            o_px,
+                            o_rem,
+                            o_prev,
+                            o_next,
+                            free,
+                            out,
+                            n,
+                            emit,
+                            t_upd,
+                            side,
+                            limit_lvl,
+                            stale,
+                            dyn_id[s] + side,
+                        )
+                for side in (BID, ASK):
+                    best = sc[S_BEST_BID] if side == BID else sc[S_BEST_ASK]
+                    target = qb if side == BID else qa
+                    vacated = best < 0 or (
+                        best + base < target if side == BID else best + base > target
+                    )
+                    if vacated and req_u[s, side] < requote_prob:
+                        n = _add_and_emit(
+                            sc,
+                            lv_size,
+                            lv_head,
+                            lv_tail,
+                            o_id,
+                            o_side,
+                            o_px,
+                            o_rem,
+                            o_prev,
+                            o_next,
+                            free,
+                            h_t,
+                            h_id,
+                            h_slot,
+                            out,
+                            n,
+                            emit,
+                            t_upd,
+                            side,
+                            target,
+                            req_size[s, side],
+                            dyn_id[s] + 2 + side,
+                            req_life[s, side],
+                        )
 
-        # 1. The latent price moves: market makers pull the quotes it left behind, takers
-        #    sweep the rest, and a vacated touch is requoted.
-        f = fair[s]
-        qb = _snap_down(np.int64(np.floor(f)), scale, sig)
-        qa = _snap_up(qb + 1, scale, sig)
-        for side in (BID, ASK):
-            opp = ASK if side == BID else BID
-            limit_lvl = (qb if side == BID else qa) - base
-            n = _pull_stale_quotes(
-                sc, lv_size, lv_head, lv_tail, o_id, o_side, o_px, o_rem, o_prev, o_next, free,
-                out, n, emit, t_s, opp, limit_lvl,
-            )  # fmt: skip
-            stale = _total_crossing(sc, lv_size, opp, limit_lvl)
-            if stale > 0:
-                n, _ = _sweep(
-                    sc,
-                    lv_size,
-                    lv_head,
-                    lv_tail,
-                    o_id,
-                    o_side,
-                    o_px,
-                    o_rem,
-                    o_prev,
-                    o_next,
-                    free,
-                    out,
-                    n,
-                    emit,
-                    t_s,
-                    side,
-                    limit_lvl,
-                    stale,
-                    dyn_id[s] + side,
-                )
-        for side in (BID, ASK):
-            best = sc[S_BEST_BID] if side == BID else sc[S_BEST_ASK]
-            target = qb if side == BID else qa
-            vacated = best < 0 or (best + base < target if side == BID else best + base > target)
-            if vacated and req_u[s, side] < requote_prob:
-                n = _add_and_emit(
+                pf = f
+                pqb = qb
+                pqa = qa
+            # 2. Markers, cancellations and arrivals inside the step, in time order. Markers at
+            #    an instant come first: they show the book after everything before that instant.
+            while True:
+                if stale_marks:
+                    # Next marker instants at or after t_cur; recomputed only when t_cur moves.
+                    t_snap = INF
+                    if snap_dt > 0 and emit_from < INF:
+                        first = t_cur if t_cur >= emit_from else emit_from
+                        t_snap = -(-first // snap_dt) * snap_dt
+                    t_tick = -(-t_cur // tick_dt) * tick_dt if tick_dt > 0 else INF
+                    t_fund = INF
+                    for k in range(fund_t.shape[0]):
+                        if fund_t[k] >= t_cur and fund_t[k] >= emit_from:
+                            t_fund = fund_t[k]
+                            break
+                    t_mark = min(t_snap, t_tick, t_fund)
+                    stale_marks = False
+                t_arr = ev_t[sc[S_EV_PTR]] if sc[S_EV_PTR] < n_ev else INF
+                t_can = h_t[0] if sc[S_HEAP_N] > 0 else INF
+                t_ev = min(t_arr, t_can)
+                if t_mark <= t_ev and (t_mark <= t_hi if phase == 0 else t_mark < t_hi):
+                    if t_tick == t_mark:
+                        i = (t_tick - tick_t0) // tick_dt
+                        if 0 <= i < tick_bid.shape[0]:
+                            bb = sc[S_BEST_BID]
+                            ba = sc[S_BEST_ASK]
+                            lt = sc[S_LAST_TRADE]
+                            tick_bid[i] = bb + base if bb >= 0 else -1
+                            tick_ask[i] = ba + base if ba >= 0 else -1
+                            tick_last[i] = lt + base if lt >= 0 else -1
+                            if t_tick >= emit_from:
+                                n = _emit(out, n, t_tick, KIND_TICKER, 0, 0, 0, 0, 0, 0, i)
+                    if t_snap == t_mark:
+                        j = (t_snap - emit_from) // snap_dt
+                        if 0 <= j < snap_px.shape[0]:
+                            record_levels(sc, lv_size, BID, depth, snap_px[j, 0], snap_sz[j, 0])
+                            record_levels(sc, lv_size, ASK, depth, snap_px[j, 1], snap_sz[j, 1])
+                            n = _emit(out, n, t_snap, KIND_SNAPSHOT, 0, 0, 0, 0, 0, 0, j)
+                    if t_fund == t_mark:
+                        for k in range(fund_t.shape[0]):
+                            if fund_t[k] == t_fund:
+                                n = _emit(out, n, t_fund, KIND_FUNDING, 0, 0, 0, 0, 0, 0, k)
+                    t_cur = t_mark + 1
+                    stale_marks = True
+                    continue
+                if t_ev >= t_hi:
+                    break
+                n = _one_event(
                     sc,
                     lv_size,
                     lv_head,
@@ -652,100 +742,24 @@ def run_steps(  # type: ignore[no-untyped-def]  # pragma: no cover
                     h_t,
                     h_id,
                     h_slot,
+                    pqb,
+                    pqa,
+                    scale,
+                    sig,
+                    ev_t,
+                    ev_kind,
+                    ev_side,
+                    ev_dist,
+                    ev_size,
+                    ev_life,
+                    ev_id,
+                    emit_from,
                     out,
                     n,
-                    emit,
-                    t_s,
-                    side,
-                    target,
-                    req_size[s, side],
-                    dyn_id[s] + 2 + side,
-                    req_life[s, side],
+                    pf,
                 )
-
-        # 2. Markers, cancellations and arrivals inside the step, in time order. Markers at
-        #    an instant come first: they show the book after everything before that instant.
-        t_cur = t_s
-        stale_marks = True
-        t_snap = t_tick = t_fund = t_mark = INF
-        while True:
-            if stale_marks:
-                # Next marker instants at or after t_cur; recomputed only when t_cur moves.
-                t_snap = INF
-                if snap_dt > 0 and emit_from < INF:
-                    first = t_cur if t_cur >= emit_from else emit_from
-                    t_snap = -(-first // snap_dt) * snap_dt
-                t_tick = -(-t_cur // tick_dt) * tick_dt if tick_dt > 0 else INF
-                t_fund = INF
-                for k in range(fund_t.shape[0]):
-                    if fund_t[k] >= t_cur and fund_t[k] >= emit_from:
-                        t_fund = fund_t[k]
-                        break
-                t_mark = min(t_snap, t_tick, t_fund)
-                stale_marks = False
-            t_arr = ev_t[sc[S_EV_PTR]] if sc[S_EV_PTR] < n_ev else INF
-            t_can = h_t[0] if sc[S_HEAP_N] > 0 else INF
-            t_ev = min(t_arr, t_can)
-            if t_mark <= t_ev and t_mark < t_next:
-                if t_tick == t_mark:
-                    i = (t_tick - tick_t0) // tick_dt
-                    if 0 <= i < tick_bid.shape[0]:
-                        bb = sc[S_BEST_BID]
-                        ba = sc[S_BEST_ASK]
-                        lt = sc[S_LAST_TRADE]
-                        tick_bid[i] = bb + base if bb >= 0 else -1
-                        tick_ask[i] = ba + base if ba >= 0 else -1
-                        tick_last[i] = lt + base if lt >= 0 else -1
-                        if t_tick >= emit_from:
-                            n = _emit(out, n, t_tick, KIND_TICKER, 0, 0, 0, 0, 0, 0, i)
-                if t_snap == t_mark:
-                    j = (t_snap - emit_from) // snap_dt
-                    if 0 <= j < snap_px.shape[0]:
-                        record_levels(sc, lv_size, BID, depth, snap_px[j, 0], snap_sz[j, 0])
-                        record_levels(sc, lv_size, ASK, depth, snap_px[j, 1], snap_sz[j, 1])
-                        n = _emit(out, n, t_snap, KIND_SNAPSHOT, 0, 0, 0, 0, 0, 0, j)
-                if t_fund == t_mark:
-                    for k in range(fund_t.shape[0]):
-                        if fund_t[k] == t_fund:
-                            n = _emit(out, n, t_fund, KIND_FUNDING, 0, 0, 0, 0, 0, 0, k)
-                t_cur = t_mark + 1
-                stale_marks = True
-                continue
-            if t_ev >= t_next:
-                break
-            n = _one_event(
-                sc,
-                lv_size,
-                lv_head,
-                lv_tail,
-                o_id,
-                o_side,
-                o_px,
-                o_rem,
-                o_prev,
-                o_next,
-                free,
-                h_t,
-                h_id,
-                h_slot,
-                qb,
-                qa,
-                scale,
-                sig,
-                ev_t,
-                ev_kind,
-                ev_side,
-                ev_dist,
-                ev_size,
-                ev_life,
-                ev_id,
-                emit_from,
-                out,
-                n,
-                f,
-            )
-            if sc[S_ERROR] != 0:
-                return n, s
+                if sc[S_ERROR] != 0:
+                    return n, s
         if sc[S_ERROR] != 0:
             return n, s
         s += 1
