@@ -111,6 +111,13 @@ def generate_cmd(
         str | None, typer.Option(help="Book warm-up replayed before each segment (5m..1h).")
     ] = None,
     latency: Annotated[str | None, typer.Option(help="ts_recv - ts_event (default 5ms).")] = None,
+    okx_checksum: Annotated[
+        bool | None,
+        typer.Option(
+            "--okx-checksum/--no-okx-checksum",
+            help="OKX native output: real CRC32 checksums (pre-2026-06 format) instead of 0.",
+        ),
+    ] = None,
     tables: Annotated[
         str | None, typer.Option(help=f"Comma-separated tables; default all: {','.join(TABLES)}.")
     ] = None,
@@ -166,6 +173,7 @@ def generate_cmd(
             segment=segment,
             warmup=warmup,
             latency=latency,
+            okx_checksum=okx_checksum,
             tables=_split(tables),
             snapshot_depth=snapshot_depth,
             snapshot_interval=snapshot_interval,

@@ -35,7 +35,7 @@ def format_errors(exc: ValidationError) -> list[tuple[str, str]]:
         if err["type"] == "extra_forbidden":
             allowed = ", ".join(DatasetConfig.model_fields)
             msg = f"unknown field; allowed: {allowed}"
-        elif msg.startswith("preset: "):
+        elif msg.startswith(("preset: ", "okx_checksum: ")):
             path, msg = msg.split(": ", 1)
         out.append((path, msg))
     return out

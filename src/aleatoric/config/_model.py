@@ -92,6 +92,11 @@ class DatasetConfig(BaseModel):
     latency: Duration = Field(
         5_000_000, description="Receive latency added to exchange time (ts_recv - ts_event)."
     )
+    okx_checksum: bool = Field(
+        False,
+        description="OKX native output: real CRC32 checksums (the pre-2026-06 format) "
+        "instead of 0.",
+    )
 
     @field_validator("venue")
     @classmethod
@@ -161,6 +166,8 @@ class DatasetConfig(BaseModel):
 
     @model_validator(mode="after")
     def _preset_covers_asset(self) -> DatasetConfig:
+        if self.okx_checksum and self.venue != "okx":
+            raise ValueError(f"okx_checksum: applies to venue okx only, venue is {self.venue!r}")
         base = get_instrument(self.venue, self.symbol).base
         preset = presets()[self.preset]
         if base not in preset.assets:

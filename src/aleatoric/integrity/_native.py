@@ -54,8 +54,7 @@ class LocalAfterExchange(_FrameRule):
     name = "local_after_exchange"
 
     def see(self, line: int, local: int, msg: dict[str, Any]) -> None:
-        data = msg.get("data", msg)
-        exch = _exchange_ms(data) if isinstance(data, dict) else _exchange_ms(msg)
+        exch = _exchange_ms(msg.get("data", msg))
         if exch is None:
             exch = _exchange_ms(msg)
         if exch is None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from aleatoric.config import DatasetConfig
 from aleatoric.venues._capture import capture_path, read_capture, write_capture
 from aleatoric.venues._inputs import NATIVE_TABLES, DayInput, iter_days
 from aleatoric.venues._stream import DecodedRows, Messages
@@ -71,9 +72,12 @@ def _available() -> tuple[str, ...]:
 VENUES: tuple[str, ...] = _available()
 
 
-def encoder_for(venue: str) -> Encoder:
-    """Return a fresh encoder for ``venue``."""
-    encoder: Encoder = _module(venue).Encoder()
+def encoder_for(venue: str, config: DatasetConfig | None = None) -> Encoder:
+    """Return a fresh encoder for ``venue``, with the format options ``config`` selects."""
+    options: dict[str, Any] = {}
+    if venue == "okx" and config is not None and config.okx_checksum:
+        options["checksum"] = True
+    encoder: Encoder = _module(venue).Encoder(**options)
     return encoder
 
 
@@ -90,7 +94,7 @@ def encode_dataset(root: Path, out: Path) -> list[Path]:
     for day in iter_days(root):
         venue = day.config.venue
         if encoder is None:
-            encoder = encoder_for(venue)
+            encoder = encoder_for(venue, day.config)
         messages = encoder.encode(day)
         path = capture_path(out, venue, day.config.symbol, day.day)
         write_capture(path, messages.capture_text())

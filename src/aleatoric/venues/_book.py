@@ -38,11 +38,13 @@ def _refresh(lv_sz, best, s):  # type: ignore[no-untyped-def]  # pragma: no cove
 
 
 @nb.njit(cache=True)
-def _view(lv_sz, lv_ct, best, base, s, depth, px, sz, ct):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _view(lv_sz, lv_ct, lv_n, best, base, s, depth, px, sz, ct):  # type: ignore[no-untyped-def]  # pragma: no cover
+    # Walk out from the touch; stop once every occupied level of the side has been seen.
     k = 0
     lvl = best[s]
     n = lv_sz.shape[1]
-    while k < depth and 0 <= lvl < n:
+    limit = min(depth, lv_n[s])
+    while k < limit and 0 <= lvl < n:
         if lv_sz[s, lvl] > 0:
             px[k] = lvl + base
             sz[k] = lv_sz[s, lvl]
@@ -56,6 +58,7 @@ def _view(lv_sz, lv_ct, best, base, s, depth, px, sz, ct):  # type: ignore[no-un
 def _replay(  # type: ignore[no-untyped-def]  # pragma: no cover
     lv_sz,
     lv_ct,
+    lv_n,
     best,
     base,
     side,
@@ -93,6 +96,10 @@ def _replay(  # type: ignore[no-untyped-def]  # pragma: no cover
             lvl = px[row] - base
             if lvl < 0 or lvl >= n:
                 return -1
+            if lv_sz[s, lvl] == 0 and sz[row] > 0:
+                lv_n[s] += 1
+            elif lv_sz[s, lvl] > 0 and sz[row] == 0:
+                lv_n[s] -= 1
             lv_sz[s, lvl] = sz[row]
             lv_ct[s, lvl] = ct[row]
             if sz[row] > 0:
@@ -108,6 +115,7 @@ def _replay(  # type: ignore[no-untyped-def]  # pragma: no cover
             k_all = _view(
                 lv_sz,
                 lv_ct,
+                lv_n,
                 best,
                 base,
                 s,
@@ -188,6 +196,7 @@ class L2Replay:
         self.lv_sz = np.zeros((2, LEVELS), dtype=np.int64)
         self.lv_ct = np.zeros((2, LEVELS), dtype=np.int64)
         self.best = np.full(2, -1, dtype=np.int64)
+        self.lv_n = np.zeros(2, dtype=np.int64)  # occupied levels per side
         d = max(depth, 1)
         self.prev_px = np.zeros((2, d), dtype=np.int64)
         self.prev_sz = np.zeros((2, d), dtype=np.int64)
@@ -226,7 +235,8 @@ class L2Replay:
         out = [np.empty(cap, dtype=np.int64) for _ in range(5)]
         kernel: Any = _replay
         n = kernel(
-            self.lv_sz, self.lv_ct, self.best, self.base, side, price, size, count, bounds,
+            self.lv_sz, self.lv_ct, self.lv_n, self.best, self.base, side, price, size, count,
+            bounds,
             self.depth, self.prev_px, self.prev_sz, self.prev_ct, self.prev_n, snap_at, *snaps,
             *out,
         )  # fmt: skip

@@ -1,0 +1,621 @@
+"""Bybit v5 linear perpetuals: public market-data messages as the 2026 feed sends them.
+
+Topics (one capture line per message, no wrapper):
+
+- ``orderbook.50.<SYM>``: a ``snapshot`` of the top 50 levels a side at the start of every
+  file, then a ``delta`` per 20 ms window in which the top-50 view changed, including levels
+  entering the view from below and levels pushed out of it (sent as deletions, ``"0"``).
+  ``u`` grows by one per message; ``seq`` is the canonical ``seq`` of the window's last row;
+  ``ts`` is the push time (window end), ``cts`` the time of the window's last book change;
+- ``publicTrade.<SYM>``: every fill, the fills of one taker at one instant in one message,
+  with the tick direction ``L`` and a UUID ``i`` derived from the canonical trade id;
+- ``tickers.<SYM>``: a ``snapshot`` at the start of every file, then every 100 ms a
+  ``delta`` with the fields that changed (mark, index, last price, 24 h statistics, predicted
+  funding rate, open interest, best bid and ask).
+
+A real frame for reference::
+
+    {"topic":"orderbook.50.BTCUSDT","type":"delta","ts":1758845431663,"data":{"s":"BTCUSDT",
+     "b":[["109147.80","1.687"],["109144.10","0.027"]],"a":[["109148.00","0"],
+     ["109154.30","0.076"],["109156.40","0"],["109165.30","0.003"],["109165.40","0.007"]],
+     "u":21111423,"seq":457538796406},"cts":1758845431662}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numba as nb
+import numpy as np
+import numpy.typing as npt
+
+from aleatoric.instruments import Grid
+from aleatoric.venues._book import ViewChanges
+from aleatoric.venues._format import Formatter
+from aleatoric.venues._inputs import DayInput
+from aleatoric.venues._stream import DecodedRows, Messages, depth_windows
+from aleatoric.venues.okx import RangeReplay
+
+__all__ = ["VENUE", "Encoder", "decode_message", "trade_id_from_uuid", "trade_uuids"]
+
+VENUE = "bybit"
+DEPTH = 50
+WINDOW_NS = 20_000_000
+TICKER_NS = 100_000_000
+NS_PER_MS = 1_000_000
+MAX_TRADES = 1024
+DAY_BUCKETS = 86_400_000_000_000 // TICKER_NS
+HOUR_BUCKETS = 3_600_000_000_000 // TICKER_NS
+TICK_NAMES = ("PlusTick", "ZeroPlusTick", "MinusTick", "ZeroMinusTick")
+
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+
+# --- Trade ids -------------------------------------------------------------------------------
+#
+# Bybit trade ids are version-5 UUIDs. Ours carry the canonical trade id through a keyed 60-bit
+# Feistel permutation (so consecutive ids look unrelated) in the UUID's first 60 free bits and a
+# 62-bit keyed tag of that cipher text in the rest: a decoder recovers the trade id exactly and
+# tells our UUIDs from the venue's (a random UUID passes the tag with probability 2**-62).
+
+_M64 = (1 << 64) - 1
+_M30 = (1 << 30) - 1
+_M60 = (1 << 60) - 1
+_KEY = hashlib.blake2b(b"aleatoric/bybit/trade-id/v1", digest_size=40).digest()
+_ROUND_KEYS = tuple(int.from_bytes(_KEY[8 * i : 8 * i + 8], "big") for i in range(4))
+_TAG_KEY = int.from_bytes(_KEY[32:40], "big")
+
+
+def _mix(x: int) -> int:
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
+def _mix_np(x: U64) -> U64:
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return np.asarray(x ^ (x >> np.uint64(31)), dtype=np.uint64)
+
+
+def trade_uuids(trade_ids: I64) -> list[str]:
+    """Return the UUID string Bybit messages carry for each canonical trade id."""
+    n = np.asarray(trade_ids, dtype=np.int64)
+    if n.size and (n.min() < 0 or n.max() > _M60):
+        raise ValueError("trade ids must lie in [0, 2**60)")
+    m30 = np.uint64(_M30)
+    left = n.astype(np.uint64) >> np.uint64(30)
+    right = n.astype(np.uint64) & m30
+    for key in _ROUND_KEYS:
+        left, right = right, left ^ (_mix_np(right ^ np.uint64(key)) & m30)
+    c = (left << np.uint64(30)) | right
+    hi = ((c >> np.uint64(12)) << np.uint64(16)) | np.uint64(0x5000) | (c & np.uint64(0xFFF))
+    lo = (np.uint64(2) << np.uint64(62)) | (_mix_np(c ^ np.uint64(_TAG_KEY)) >> np.uint64(2))
+    digits = np.stack([hi, lo], axis=1).astype(">u8").tobytes().hex()
+    return [
+        f"{digits[o : o + 8]}-{digits[o + 8 : o + 12]}-{digits[o + 12 : o + 16]}-"
+        f"{digits[o + 16 : o + 20]}-{digits[o + 20 : o + 32]}"
+        for o in range(0, len(digits), 32)
+    ]
+
+
+def trade_id_from_uuid(text: str) -> int | None:
+    """Return the canonical trade id inside one of our UUIDs, or None for any other id."""
+    digits = text.replace("-", "")
+    if len(digits) != 32:
+        return None
+    try:
+        value = int(digits, 16)
+    except ValueError:
+        return None
+    hi, lo = value >> 64, value & _M64
+    if (hi >> 12) & 0xF != 5 or lo >> 62 != 2:
+        return None
+    c = ((hi >> 16) << 12) | (hi & 0xFFF)
+    if _mix(c ^ _TAG_KEY) >> 2 != lo & ((1 << 62) - 1):
+        return None
+    left, right = c >> 30, c & _M30
+    for key in reversed(_ROUND_KEYS):
+        left, right = right ^ (_mix(left ^ key) & _M30), left
+    return (left << 30) | right
+
+
+# --- Rolling 24 h statistics -----------------------------------------------------------------
+
+
+@nb.njit(cache=True)
+def _range_max(values, lo, hi):  # type: ignore[no-untyped-def]  # pragma: no cover
+    # Max of values[lo[i]:hi[i]] for non-decreasing lo and hi (a monotonic deque); 0 if empty.
+    n = lo.shape[0]
+    out = np.zeros(n, np.int64)
+    dq = np.empty(values.shape[0] + 1, np.int64)
+    head = 0
+    tail = 0
+    nxt = 0
+    for i in range(n):
+        while nxt < hi[i]:
+            v = values[nxt]
+            while tail > head and values[dq[tail - 1]] <= v:
+                tail -= 1
+            dq[tail] = nxt
+            tail += 1
+            nxt += 1
+        while tail > head and dq[head] < lo[i]:
+            head += 1
+        if tail > head:
+            out[i] = values[dq[head]]
+    return out
+
+
+def _empty() -> I64:
+    return np.zeros(0, dtype=np.int64)
+
+
+@dataclass
+class _Rolling:
+    """Per-100 ms trade aggregates of the last 24 hours (prices in ticks, sizes in lots)."""
+
+    bucket: I64 = field(default_factory=_empty)
+    high: I64 = field(default_factory=_empty)
+    low: I64 = field(default_factory=_empty)
+    volume: I64 = field(default_factory=_empty)
+    turnover: I64 = field(default_factory=_empty)
+    last: I64 = field(default_factory=_empty)
+    before: int = -1  # last price of the buckets already dropped (-1: none)
+
+
+def _round_units(x: I64, scale: int, places: int) -> I64:
+    """Return decimal units ``x / 10**scale`` rounded half up to ``places`` decimals."""
+    if scale <= places:
+        return np.asarray(x * 10 ** (places - scale), dtype=np.int64)
+    d = 10 ** (scale - places)
+    return np.asarray(np.floor_divide(2 * x + d, 2 * d), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Book:
+    """Per 20 ms window of the day: 100 ms bucket, last row seq and the top of book."""
+
+    bucket: I64
+    seq: I64
+    top: I64  # [n, 4]: bid price, bid size, ask price, ask size (-1 when a side is empty)
+
+
+@dataclass
+class Encoder:
+    """Encode canonical days into Bybit messages; state carries ids and books across days."""
+
+    replay: RangeReplay | None = None
+    u: int = 0
+    top: tuple[int, int, int, int] = (-1, -1, -1, -1)
+    tick_px: int = -1
+    tick_dir: int = 1
+    tick_code: int = 1
+    ticker: tuple[int, ...] | None = None
+    cs: int = 0
+    open_px: int = -1
+    rolling: _Rolling = field(default_factory=_Rolling)
+
+    def encode(self, day: DayInput) -> Messages:
+        """Return the day's messages (all topics, merged by local time)."""
+        inst = day.instrument
+        pg, sg = inst.price_grid, inst.size_grid
+        px = Formatter(pg, "fixed", inst.price_precision)
+        qty = Formatter(sg, "fixed", inst.size_precision)
+        out = Messages()
+        carried = (self.top, self.tick_px, self.tick_code)
+        book = self._depth(out, day, px, qty)
+        codes = self._trades(out, day, px, qty)
+        self._tickers(out, day, book, codes, carried, px, qty)
+        return out
+
+    # -- orderbook.50 -------------------------------------------------------------------------
+
+    def _depth(self, out: Messages, day: DayInput, px: Formatter, qty: Formatter) -> _Book:
+        d = day.delta
+        sym = day.instrument.symbol
+        if not d["ts"].size:
+            return _Book(_empty(), _empty(), np.zeros((0, 4), dtype=np.int64))
+        if self.replay is None:
+            self.replay = RangeReplay(int(d["price"][0]), depth=DEPTH)
+        ids, ends, end_ns = depth_windows(d["ts"], WINDOW_NS)
+        cols = (d["side"], d["price"], d["size"], d["count"])
+        # Window 0 becomes the file's snapshot; the later windows give deltas and the top.
+        _, head = self.replay.run_windows(cols, ends, 0, 1, snapshot_depth=DEPTH)
+        tail, tops = self.replay.run_windows(cols, ends, 1, ids.size, snapshot_depth=1, chunk=3000)
+        assert head is not None and tops is not None
+        top = np.full((ids.size, 4), -1, dtype=np.int64)
+        for views, rows in ((head, slice(0, 1)), (tops, slice(1, None))):
+            s_px, s_sz, _, s_n = views
+            for s in (0, 1):
+                has = s_n[:, s] > 0
+                top[rows, 2 * s] = np.where(has, s_px[:, s, 0], -1)
+                top[rows, 2 * s + 1] = np.where(has, s_sz[:, s, 0], -1)
+
+        last = ends - 1
+        seq = d["seq"][last]
+        cts = (d["ts"][last] // NS_PER_MS).tolist()
+        push_ms = (end_ns // NS_PER_MS).tolist()
+        latency = day.config.latency
+        topic = f"orderbook.{DEPTH}.{sym}"
+        qty0 = Formatter(qty.grid, "fixed", qty.places)
+        qty0[0] = "0"  # Bybit writes deletions as a bare "0"
+
+        texts = [self._snapshot(head, topic, sym, int(push_ms[0]), int(seq[0]),
+                                int(cts[0]), px, qty)]  # fmt: skip
+        local = [int(end_ns[0]) + latency]
+        wins, lo, mid, hi = _by_window(tail)
+        levels = [
+            f'["{px[p]}","{qty0[q]}"]'
+            for p, q in zip(tail.price.tolist(), tail.size.tolist(), strict=True)
+        ]
+        seqs = seq.tolist()
+        prefix = f'{{"topic":"{topic}","type":"delta","ts":'
+        texts += [
+            f'{prefix}{push_ms[w]},"data":{{"s":"{sym}","b":[{",".join(levels[a:m])}],'
+            f'"a":[{",".join(levels[m:b])}],"u":{u},"seq":{seqs[w]}}},"cts":{cts[w]}}}'
+            for w, a, m, b, u in zip(wins.tolist(), lo, mid, hi,
+                                     range(self.u + 1, self.u + 1 + wins.size), strict=True)
+        ]  # fmt: skip
+        self.u += int(wins.size)
+        local += (end_ns[wins] + latency).tolist()
+        out.add(local, texts, priority=0)
+        final = top[-1]
+        self.top = (int(final[0]), int(final[1]), int(final[2]), int(final[3]))
+        return _Book(ids * WINDOW_NS // TICKER_NS, seq, top)
+
+    def _snapshot(
+        self, snaps: tuple[I64, I64, I64, I64], topic: str, sym: str, push_ms: int, seq: int,
+        cts: int, px: Formatter, qty: Formatter,
+    ) -> str:  # fmt: skip
+        s_px, s_sz, _, s_n = snaps
+        sides = []
+        for s in (0, 1):
+            n = int(s_n[0, s])
+            sides.append(",".join(
+                f'["{px[p]}","{qty[q]}"]'
+                for p, q in zip(s_px[0, s, :n].tolist(), s_sz[0, s, :n].tolist(), strict=True)
+            ))  # fmt: skip
+        self.u += 1
+        return (
+            f'{{"topic":"{topic}","type":"snapshot","ts":{push_ms},"data":{{"s":"{sym}",'
+            f'"b":[{sides[0]}],"a":[{sides[1]}],"u":{self.u},"seq":{seq}}},"cts":{cts}}}'
+        )
+
+    # -- publicTrade --------------------------------------------------------------------------
+
+    def _trades(self, out: Messages, day: DayInput, px: Formatter, qty: Formatter) -> I64:
+        t = day.trades
+        n = t["ts"].size
+        if not n:
+            return _empty()
+        sym = day.instrument.symbol
+        price = t["price"]
+        prev = self.tick_px if self.tick_px >= 0 else int(price[0])
+        step = np.sign(np.diff(price, prepend=prev))
+        # Direction of the last price change at each trade (forward-filled over zero steps).
+        at = np.where(step != 0, np.arange(n), -1)
+        np.maximum.accumulate(at, out=at)
+        direction = np.where(at >= 0, step[np.maximum(at, 0)], self.tick_dir)
+        codes = np.where(step > 0, 0, np.where(step < 0, 2, np.where(direction > 0, 1, 3)))
+        self.tick_px = int(price[-1])
+        self.tick_dir = int(direction[-1])
+        self.tick_code = int(codes[-1])
+
+        ms = (t["ts"] // NS_PER_MS).tolist()
+        uuids = trade_uuids(t["trade_id"])
+        sides = ["Sell" if s else "Buy" for s in t["side"].tolist()]
+        entries = [
+            f'{{"T":{ms[i]},"s":"{sym}","S":"{sides[i]}","v":"{qty[q]}","p":"{px[p]}",'
+            f'"L":"{TICK_NAMES[c]}","i":"{uuids[i]}","BT":false,"RPI":false,"seq":{s}}}'
+            for i, (p, q, c, s) in enumerate(zip(
+                price.tolist(), t["size"].tolist(), codes.tolist(), t["seq"].tolist(),
+                strict=True,
+            ))
+        ]  # fmt: skip
+        # One message per taker at one instant (same time and side), at most 1024 fills.
+        new = np.ones(n, dtype=bool)
+        new[1:] = (t["ts"][1:] != t["ts"][:-1]) | (t["side"][1:] != t["side"][:-1])
+        run_start = np.flatnonzero(new)
+        pos = np.arange(n) - run_start[np.cumsum(new) - 1]
+        starts = np.flatnonzero(new | (pos % MAX_TRADES == 0))
+        stops = np.concatenate([starts[1:], [n]]).tolist()
+        texts = [
+            f'{{"topic":"publicTrade.{sym}","type":"snapshot","ts":{ms[a]},'
+            f'"data":[{",".join(entries[a:b])}]}}'
+            for a, b in zip(starts.tolist(), stops, strict=True)
+        ]
+        out.add(t["ts"][starts] + day.config.latency, texts, priority=1)
+        return np.asarray(codes, dtype=np.int64)
+
+    # -- tickers ------------------------------------------------------------------------------
+
+    def _tickers(
+        self, out: Messages, day: DayInput, book: _Book, codes: I64,
+        carried: tuple[tuple[int, int, int, int], int, int], px: Formatter, qty: Formatter,
+    ) -> None:  # fmt: skip
+        inst = day.instrument
+        pg, sg = inst.price_grid, inst.size_grid
+        t, k = day.trades, day.ticker
+        self._roll_in(day)
+        k_ts = np.asarray(k["ts"], dtype=np.int64)
+        t_bucket = t["ts"] // TICKER_NS
+        # A push at the end of a 100 ms bucket shows the book and trades before it and the
+        # ticker rows up to and including it (a row on the push instant is pushed at once).
+        k_bucket = (k_ts - 1) // TICKER_NS
+        pushes = np.unique(np.concatenate([book.bucket, t_bucket, k_bucket]))
+        if not pushes.size:
+            return
+
+        def latest(keys: I64) -> I64:
+            return np.asarray(np.searchsorted(keys, pushes, side="right") - 1, dtype=np.int64)
+
+        # Ticker rows: the latest at each push, or the one carried from the previous day.
+        ki = latest(k_bucket)
+        krows = np.stack([
+            np.asarray(k[c], dtype=np.int64) for c in ("mark", "index", "last", "next_ts", "oi")
+        ] + [
+            np.rint(np.asarray(k["predicted"], dtype=np.float64) * 1e8).astype(np.int64),
+            np.asarray(k["seq"], dtype=np.int64),
+        ], axis=1) if k_ts.size else np.zeros((0, 7), dtype=np.int64)  # fmt: skip
+        if self.ticker is not None:
+            krows = np.concatenate([np.asarray([self.ticker], dtype=np.int64), krows])
+            ki = ki + 1
+        if krows.shape[0]:
+            self.ticker = tuple(int(v) for v in krows[-1])
+        # Book top at each push; pushes start once there is a ticker row and a book.
+        bi = latest(book.bucket)
+        top = np.concatenate([np.asarray([carried[0]], dtype=np.int64), book.top])[bi + 1]
+        valid = (ki >= 0) & ((top[:, 0] >= 0) | (top[:, 2] >= 0))  # a ticker row and a book
+        pushes, ki, bi, top = pushes[valid], ki[valid], bi[valid], top[valid]
+        if not pushes.size:
+            return
+        mark, index, k_last, next_ts, oi, rate, k_seq = (krows[ki, c] for c in range(7))
+        # A push on a settlement instant (from the rows before it) already shows the next one.
+        end_ns = (pushes + 1) * TICKER_NS
+        next_ts = np.where(next_ts <= end_ns, next_ts + inst.funding_interval_ns, next_ts)
+        b_seq = np.concatenate([[-1], book.seq])[bi + 1]
+
+        # Last trade price and tick direction at each push (the ticker's last before any).
+        ti = latest(t_bucket)
+        t_px = np.concatenate([[carried[1]], t["price"]])[ti + 1]
+        t_code = np.concatenate([[carried[2]], codes])[ti + 1]
+        t_seq = np.concatenate([[-1], t["seq"]])[ti + 1]
+        last = np.where(t_px >= 0, t_px, k_last)
+        if self.open_px < 0:
+            self.open_px = int(last[0])
+
+        stats = self._rolling(pushes, last)
+        cs = np.maximum(np.maximum(b_seq, t_seq), np.maximum(k_seq, self.cs))
+        self.cs = int(cs[-1])
+
+        places = (pg.scale + sg.scale, pg.numerator * sg.numerator)
+        oi_value = _round_units(oi * mark * places[1], places[0], 2)
+        pct = Formatter(Grid(1, 6), "fixed", 6)
+        usd2 = Formatter(Grid(1, 2), "fixed", 2)
+        usd4 = Formatter(Grid(1, 4), "fixed", 4)
+        vol = Formatter(sg, "fixed", max(4, sg.scale))
+        rate_fmt = Formatter(Grid(1, 8), "trimmed")
+        oi_fmt = Formatter(sg, "trimmed")
+        pxe = Formatter(pg, "fixed", px.places)
+        qtye = Formatter(sg, "fixed", qty.places)
+        pxe[-1] = qtye[-1] = ""  # an empty book side
+
+        def text(v: int) -> str:
+            return str(v)
+
+        def tick(v: int) -> str:
+            return TICK_NAMES[v]
+
+        const = np.zeros(pushes.size, dtype=np.int64)
+        columns: list[tuple[str, I64, Callable[[int], str]]] = [
+            ("tickDirection", t_code, tick),
+            ("price24hPcnt", stats["pct"], pct.__getitem__),
+            ("lastPrice", last, px.__getitem__),
+            ("prevPrice24h", stats["prev24"], px.__getitem__),
+            ("highPrice24h", stats["high"], px.__getitem__),
+            ("lowPrice24h", stats["low"], px.__getitem__),
+            ("prevPrice1h", stats["prev1"], px.__getitem__),
+            ("markPrice", mark, px.__getitem__),
+            ("indexPrice", index, px.__getitem__),
+            ("openInterest", oi, oi_fmt.__getitem__),
+            ("openInterestValue", oi_value, usd2.__getitem__),
+            ("turnover24h", _round_units(stats["turnover"] * places[1], places[0], 4),
+             usd4.__getitem__),
+            ("volume24h", stats["volume"], vol.__getitem__),
+            ("fundingIntervalHour", const, lambda _: str(inst.funding_interval_hours)),
+            ("fundingCap", const, lambda _: format(inst.funding_cap.normalize(), "f")),
+            ("nextFundingTime", next_ts // NS_PER_MS, text),
+            ("fundingRate", rate, rate_fmt.__getitem__),
+            ("bid1Price", top[:, 0], pxe.__getitem__),
+            ("bid1Size", top[:, 1], qtye.__getitem__),
+            ("ask1Price", top[:, 2], pxe.__getitem__),
+            ("ask1Size", top[:, 3], qtye.__getitem__),
+            ("preOpenPrice", const, lambda _: ""),
+            ("preQty", const, lambda _: ""),
+            ("curPreListingPhase", const, lambda _: ""),
+        ]  # fmt: skip
+        sym = inst.symbol
+        parts: list[list[str]] = [[f'"symbol":"{sym}"'] for _ in range(pushes.size)]
+        for name, values, fmt in columns:
+            changed = np.ones(pushes.size, dtype=bool)
+            changed[1:] = values[1:] != values[:-1]
+            rows = np.flatnonzero(changed)
+            for i, v in zip(rows.tolist(), values[rows].tolist(), strict=True):
+                parts[i].append(f'"{name}":"{fmt(v)}"')
+        keep = [i for i in range(pushes.size) if i == 0 or len(parts[i]) > 1]
+        end_ms = (end_ns // NS_PER_MS).tolist()
+        css = cs.tolist()
+        texts = [
+            f'{{"topic":"tickers.{sym}","type":"{"snapshot" if i == 0 else "delta"}",'
+            f'"data":{{{",".join(parts[i])}}},"cs":{css[i]},"ts":{end_ms[i]}}}'
+            for i in keep
+        ]
+        local = end_ns[keep] + day.config.latency
+        out.add(local, texts, priority=2)
+
+    def _roll_in(self, day: DayInput) -> None:
+        """Append the day's trades to the 24 h history as 100 ms bucket aggregates."""
+        t = day.trades
+        r = self.rolling
+        if t["ts"].size:
+            b = t["ts"] // TICKER_NS
+            new = np.ones(b.size, dtype=bool)
+            new[1:] = b[1:] != b[:-1]
+            starts = np.flatnonzero(new)
+            stops = np.concatenate([starts[1:], [b.size]])
+            price, size = t["price"], t["size"]
+            r.bucket = np.concatenate([r.bucket, b[starts]])
+            r.high = np.concatenate([r.high, np.maximum.reduceat(price, starts)])
+            r.low = np.concatenate([r.low, np.minimum.reduceat(price, starts)])
+            r.volume = np.concatenate([r.volume, np.add.reduceat(size, starts)])
+            r.turnover = np.concatenate([r.turnover, np.add.reduceat(price * size, starts)])
+            r.last = np.concatenate([r.last, price[stops - 1]])
+
+    def _rolling(self, pushes: I64, last: I64) -> dict[str, I64]:
+        """Return 24 h high, low, volume, turnover and the prices 24 h and 1 h ago per push."""
+        r = self.rolling
+        cv = np.concatenate([[0], np.cumsum(r.volume)])
+        ct = np.concatenate([[0], np.cumsum(r.turnover)])
+        hi_ = np.searchsorted(r.bucket, pushes, side="right")
+        lo_ = np.searchsorted(r.bucket, pushes - DAY_BUCKETS, side="right")
+        lo1 = np.searchsorted(r.bucket, pushes - HOUR_BUCKETS, side="right")
+        kernel: Any = _range_max
+        empty = lo_ == hi_
+        high = np.where(empty, last, kernel(r.high, lo_, hi_))
+        low = np.where(empty, last, -kernel(-r.low, lo_, hi_))
+        before = r.before if r.before >= 0 else self.open_px
+        prices = np.concatenate([[before], r.last])
+        prev24, prev1 = prices[lo_], prices[lo1]
+        pct = np.floor_divide(2 * (last - prev24) * 10**6 + prev24, 2 * prev24)
+        # Keep what a later push can still reach.
+        drop = int(np.searchsorted(r.bucket, int(pushes[-1]) - DAY_BUCKETS, side="right"))
+        if drop:
+            r.before = int(r.last[drop - 1])
+            for name in ("bucket", "high", "low", "volume", "turnover", "last"):
+                setattr(r, name, getattr(r, name)[drop:])
+        return {
+            "high": high, "low": low, "volume": cv[hi_] - cv[lo_], "turnover": ct[hi_] - ct[lo_],
+            "prev24": prev24, "prev1": prev1, "pct": pct,
+        }  # fmt: skip
+
+
+def _by_window(ch: ViewChanges) -> tuple[I64, list[int], list[int], list[int]]:
+    """Return the windows with changes and, per window, where its bids, asks and end start."""
+    w = ch.window  # sorted
+    wins = w[np.flatnonzero(np.diff(w, prepend=-1))] if w.size else w
+    lo = np.searchsorted(w, wins)
+    mid = np.searchsorted(w * 2 + ch.side, wins * 2 + 1)
+    hi = np.searchsorted(w, wins, side="right")
+    return wins, lo.tolist(), mid.tolist(), hi.tolist()
+
+
+# --- Decoder ---------------------------------------------------------------------------------
+
+#: Ticker fields that map to canonical columns.
+_TICKER_COLUMNS = {
+    "markPrice": "mark_price",
+    "indexPrice": "index_price",
+    "lastPrice": "last_price",
+    "fundingRate": "predicted_funding_rate",
+    "nextFundingTime": "next_funding_ts",
+    "openInterest": "open_interest",
+}
+#: Topics that carry nothing for the canonical tables.
+_SKIPPED = ("priceLimit", "orderbook.rpi")
+_SESSIONS: dict[int, tuple[weakref.ref[DecodedRows], dict[str, Any]]] = {}
+
+
+def _session(rows: DecodedRows) -> dict[str, Any]:
+    # Decoder state of one normalization (the merged ticker), kept beside its rows.
+    key = id(rows)
+    entry = _SESSIONS.get(key)
+    if entry is None or entry[0]() is not rows:
+
+        def forget(ref: weakref.ref[DecodedRows]) -> None:
+            if key in _SESSIONS and _SESSIONS[key][0] is ref:
+                del _SESSIONS[key]
+
+        entry = (weakref.ref(rows, forget), {})
+        _SESSIONS[key] = entry
+    return entry[1]
+
+
+def _ticker(msg: dict[str, Any], local_ns: int, rows: DecodedRows) -> None:
+    data = msg["data"]
+    if not isinstance(data, dict):
+        raise TypeError("tickers data is not an object")
+    state = _session(rows)
+    if msg.get("type") == "snapshot":
+        state["ticker"] = {}
+    merged: dict[str, Any] = state.setdefault("ticker", {})
+    merged.update(data)
+    if not any(key in data for key in _TICKER_COLUMNS):
+        return  # a book-top or statistics change only
+
+    def num(key: str) -> float | None:
+        value = merged.get(key)
+        return float(value) if value not in (None, "") else None
+
+    next_ts = merged.get("nextFundingTime")
+    next_ns = int(next_ts) * NS_PER_MS if next_ts not in (None, "") else None
+    rows.add("ticker", {
+        "ts_event": int(msg["ts"]) * NS_PER_MS, "ts_recv": local_ns,
+        "mark_price": num("markPrice"), "index_price": num("indexPrice"),
+        "last_price": num("lastPrice"), "funding_rate": None,
+        "predicted_funding_rate": num("fundingRate"),
+        "next_funding_ts": next_ns,
+        "open_interest": num("openInterest"),
+    })  # fmt: skip
+
+
+def decode_message(local_ns: int, text: str, line_no: int, rows: DecodedRows) -> None:
+    """Decode one Bybit line (orderbook, publicTrade, tickers) into canonical rows."""
+    try:
+        msg = json.loads(text)
+    except ValueError as exc:
+        rows.reject("malformed", line_no, f"not JSON ({exc})")
+        return
+    if not isinstance(msg, dict):
+        rows.reject("malformed", line_no, "not a JSON object")
+        return
+    topic = msg.get("topic")
+    try:
+        if topic is None:
+            if "op" in msg or "success" in msg:
+                return  # subscription acknowledgements and pongs
+            rows.reject("unknown", line_no, "no topic")
+            return
+        if not isinstance(topic, str):
+            raise TypeError("topic is not a string")
+        kind = topic.split(".", 1)[0]
+        if kind == "orderbook" and not topic.startswith(_SKIPPED):
+            data = msg["data"]
+            kind_ = msg["type"]
+            if kind_ not in ("snapshot", "delta"):
+                raise ValueError(f"orderbook type {kind_!r}")
+            ts = int(msg["cts"] if "cts" in msg else msg["ts"]) * NS_PER_MS
+            levels = [("bid", float(p), float(q)) for p, q in data["b"]]
+            levels += [("ask", float(p), float(q)) for p, q in data["a"]]
+            rows.add_levels(ts, local_ns, levels, snapshot=kind_ == "snapshot")
+        elif kind == "publicTrade":
+            for trade in msg["data"]:
+                rows.add("trades", {
+                    "ts_event": int(trade["T"]) * NS_PER_MS, "ts_recv": local_ns,
+                    "trade_id": trade_id_from_uuid(str(trade.get("i", ""))),
+                    "price": float(trade["p"]), "size": float(trade["v"]),
+                    "side": {"Buy": "buy", "Sell": "sell"}[trade["S"]],
+                })  # fmt: skip
+        elif kind == "tickers":
+            _ticker(msg, local_ns, rows)
+        elif topic.startswith(_SKIPPED):
+            return
+        else:
+            rows.reject("unknown", line_no, f"topic {topic!r}")
+    except (KeyError, TypeError, ValueError) as exc:
+        rows.reject("malformed", line_no, f"{type(exc).__name__}: {exc}")
