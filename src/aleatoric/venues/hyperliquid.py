@@ -1,0 +1,659 @@
+"""Hyperliquid perpetuals: public WebSocket messages as the 2026 feed sends them.
+
+Channels (one JSON object per message, ``{"channel": ..., "data": ...}``):
+
+- ``l2Book``: a full snapshot of the top 20 levels a side (bids descending, asks ascending),
+  each level ``{"px","sz","n"}`` with ``n`` the number of resting orders. No sequence number:
+  a client replaces its book with every message. Pushed after every 0.5 s window (aligned to
+  the epoch) in which the top 20 changed, stamped with the window's end, so two pushes are at
+  least 0.5 s apart;
+- ``trades``: the fills of one taker at one instant in one message, ``side`` the aggressor
+  (``B`` buyer-initiated, ``A`` seller-initiated), ``tid`` a scrambled but invertible function
+  of the canonical ``trade_id`` (see :func:`tid_of`), ``hash`` one pseudo transaction hash per
+  message and ``users`` ``[buyer, seller]`` drawn from a fixed pool of pseudo addresses, all
+  derived by hashing, never random;
+- ``activeAssetCtx`` once per ticker row (every second by default): ``funding`` is the
+  predicted hourly rate, ``oraclePx`` the index, ``midPx`` and ``impactPxs`` come from the
+  book at that instant, ``dayNtlVlm``/``dayBaseVlm`` are rolling 24 h trade volumes and
+  ``prevDayPx`` the last trade price 24 h earlier (the first trade price of the data while
+  there is no such trade).
+
+Prices print at their exact decimal value with at least one decimal (``"79889.0"``), sizes
+trimmed with at least one decimal (``"1.2"``, ``"1.0"``). A real frame for reference::
+
+    {"channel":"l2Book","data":{"coin":"BTC","time":1788658200000,"levels":[[{"px":"79889.0",
+     "sz":"7.85045","n":22},{"px":"79885.0","sz":"1.2","n":3}],[{"px":"79890.0",
+     "sz":"4.16384","n":20}]]}}
+
+The decoder turns each ``l2Book`` snapshot into the differences from the previous one (the
+first is flagged ``is_snapshot``), so the canonical ``book_delta`` rows replay to the same
+20-level view; ``trades`` become trades (``tid`` kept as ``trade_id``) and ``activeAssetCtx``
+ticker rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import weakref
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from aleatoric.instruments import Grid
+from aleatoric.venues._book import L2Replay
+from aleatoric.venues._format import Formatter
+from aleatoric.venues._inputs import DayInput
+from aleatoric.venues._stream import DecodedRows, Messages, depth_windows
+
+__all__ = ["VENUE", "Encoder", "decode_message", "tid_of", "trade_id_of"]
+
+VENUE = "hyperliquid"
+I64 = npt.NDArray[np.int64]
+U64 = npt.NDArray[np.uint64]
+
+NS_PER_MS = 1_000_000
+NS_PER_HOUR = 3_600_000_000_000
+NS_PER_DAY = 86_400_000_000_000
+#: ``l2Book`` cadence and depth.
+WINDOW_NS = 500_000_000
+DEPTH = 20
+#: Notional (USDC) whose average execution price is the impact price (BTC and ETH).
+IMPACT_NOTIONAL = 20_000
+#: Decimals of ``funding`` and ``premium``.
+RATE_DECIMALS = 10
+#: Windows per replay call: bounds the memory of the full-view snapshots.
+CHUNK = 4096
+#: Pseudo addresses that trade (a fixed pool, so the same users come back).
+USER_POOL = 4096
+
+_PRIO_BOOK, _PRIO_TRADES, _PRIO_CTX = 0, 1, 2
+
+# tid: a bijection of the 50-bit integers (real tids are below 2**50). The canonical trade id
+# takes the low 40 bits and a 10-bit salt of the coin the next 10, so coins with different
+# salts (BTC and ETH do differ) never share a tid.
+_TID_BITS = 50
+_TID_MASK = (1 << _TID_BITS) - 1
+_ID_BITS = 40
+_MUL_A = 0x2545F4914F6CD & _TID_MASK | 1
+_MUL_B = 0x3C6EF372FE94F & _TID_MASK | 1
+_INV_A = pow(_MUL_A, -1, 1 << _TID_BITS)
+_INV_B = pow(_MUL_B, -1, 1 << _TID_BITS)
+_SHIFT = 25  # 2 * 25 >= 50: x ^ (x >> 25) is its own inverse
+
+
+def _coin_salt(coin: str) -> int:
+    return int.from_bytes(hashlib.sha256(coin.encode()).digest()[:2], "big") & 0x3FF
+
+
+def tid_of(trade_id: npt.ArrayLike, coin: str) -> U64:
+    """Return the wire ``tid`` of canonical trade ids of ``coin``.
+
+    Parameters
+    ----------
+    trade_id
+        Canonical trade ids (below 2**40).
+    coin
+        The coin (``"BTC"``); its salt keeps tids of different coins apart.
+
+    Returns
+    -------
+    numpy.ndarray
+        The tids, below 2**50, scattered like the venue's.
+
+    Raises
+    ------
+    ValueError
+        If a trade id does not fit in 40 bits.
+    """
+    ids = np.array(trade_id, dtype=np.uint64, ndmin=1)
+    if ids.size and int(ids.max()) >> _ID_BITS:
+        raise ValueError("trade ids must be below 2**40 to map to Hyperliquid tids")
+    x = ids | np.uint64(_coin_salt(coin) << _ID_BITS)
+    mask, shift = np.uint64(_TID_MASK), np.uint64(_SHIFT)
+    x = (x * np.uint64(_MUL_A)) & mask
+    x ^= x >> shift
+    x = (x * np.uint64(_MUL_B)) & mask
+    x ^= x >> shift
+    return x
+
+
+def trade_id_of(tid: npt.ArrayLike, coin: str) -> U64:
+    """Return the canonical trade ids that :func:`tid_of` mapped to ``tid``.
+
+    Parameters
+    ----------
+    tid
+        Wire tids produced by :func:`tid_of` for ``coin``.
+    coin
+        The coin the tids belong to.
+
+    Returns
+    -------
+    numpy.ndarray
+        The canonical trade ids.
+    """
+    x = np.array(tid, dtype=np.uint64, ndmin=1) & np.uint64(_TID_MASK)
+    mask, shift = np.uint64(_TID_MASK), np.uint64(_SHIFT)
+    x ^= x >> shift
+    x = (x * np.uint64(_INV_B)) & mask
+    x ^= x >> shift
+    x = (x * np.uint64(_INV_A)) & mask
+    return x & np.uint64((1 << _ID_BITS) - 1)
+
+
+def _mix64(x: U64) -> U64:
+    # splitmix64 finalizer: a well-spread 64-bit hash of each value.
+    z = x.astype(np.uint64, copy=True)
+    z ^= z >> np.uint64(30)
+    z *= np.uint64(0xBF58476D1CE4E5B9)
+    z ^= z >> np.uint64(27)
+    z *= np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return z
+
+
+def _users() -> list[str]:
+    return [
+        "0x" + hashlib.sha256(f"aleatoric-hyperliquid-user-{i}".encode()).hexdigest()[:40]
+        for i in range(USER_POOL)
+    ]
+
+
+_USERS = _users()
+
+
+def _rate(value: float) -> str:
+    # A rate at RATE_DECIMALS decimals, trailing zeros trimmed, at least one decimal.
+    text = f"{value:.{RATE_DECIMALS}f}".rstrip("0")
+    text = text + "0" if text.endswith(".") else text
+    return "0.0" if float(text) == 0 else text
+
+
+@dataclass
+class _Views:
+    """Top-of-book quantities at each ticker row (ticks; -1 where a side is empty)."""
+
+    bid: I64
+    ask: I64
+    impact_bid: I64
+    impact_ask: I64
+
+
+@dataclass
+class Encoder:
+    """Encode canonical days into Hyperliquid messages; book and volume state carry over days."""
+
+    replay: L2Replay | None = None
+    #: The top-20 view after the last 0.5 s window (price, size, count [2, 20]; levels [2]).
+    last_view: tuple[I64, I64, I64, I64] | None = None
+    #: Trades of the last 24 h (and the one before): ts, seq, price, lots, notional.
+    history: dict[str, I64] = field(default_factory=dict)
+    first_price: int = -1
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def encode(self, day: DayInput) -> Messages:
+        """Return the day's messages (all channels, merged by local time).
+
+        Parameters
+        ----------
+        day
+            One UTC day of canonical rows.
+
+        Returns
+        -------
+        Messages
+            ``l2Book``, ``trades`` and ``activeAssetCtx`` lines in receive order.
+        """
+        inst = day.instrument
+        coin = inst.symbol
+        latency = day.config.latency
+        px = Formatter(inst.price_grid, "keep_one")
+        qty = Formatter(inst.size_grid, "keep_one")
+        out = Messages()
+        views = self._book(day, out, coin, latency, px, qty)
+        self._trades(day, out, coin, latency, px, qty)
+        self._ctx(day, out, coin, latency, views, px, qty)
+        return out
+
+    # -- l2Book -------------------------------------------------------------------------
+
+    def _book(
+        self, day: DayInput, out: Messages, coin: str, latency: int, px: Formatter,
+        qty: Formatter,
+    ) -> _Views:  # fmt: skip
+        d, k = day.delta, day.ticker
+        n_tick = int(k["ts"].size)
+        views = _Views(*(np.full(n_tick, -1, dtype=np.int64) for _ in range(4)))
+        if self.replay is None:
+            if not d["ts"].size:
+                return views
+            self.replay = L2Replay(int(d["price"][0]), depth=0)
+        replay = self.replay
+
+        # Window ends of the 0.5 s pushes and the row position of every ticker, in one list
+        # of bounds (a ticker sees the book after every row with a smaller seq).
+        if d["ts"].size:
+            _, ends, end_ns = depth_windows(d["ts"], WINDOW_NS)
+        else:
+            ends = end_ns = np.zeros(0, dtype=np.int64)
+        tick_at = np.searchsorted(d["seq"], np.asarray(k["seq"], dtype=np.int64))
+        bounds = np.concatenate([ends, tick_at]).astype(np.int64)
+        kind = np.concatenate([np.zeros(ends.size, np.int64), np.ones(n_tick, np.int64)])
+        ref = np.concatenate([np.arange(ends.size), np.arange(n_tick)]).astype(np.int64)
+        order = np.lexsort((kind, bounds))
+        bounds, kind, ref = bounds[order], kind[order], ref[order]
+
+        target = self._impact_target(day)
+        texts: list[str] = []
+        local: list[int] = []
+        row = 0
+        for c in range(0, bounds.size, CHUNK):
+            b = bounds[c : c + CHUNK]
+            hi = int(b[-1])
+            sl = slice(row, hi)
+            ch = replay.run(
+                d["side"][sl], d["price"][sl], d["size"][sl], d["count"][sl], b - row,
+                snapshot_windows=np.arange(b.size, dtype=np.int64), snapshot_depth=DEPTH,
+            )  # fmt: skip
+            row = hi
+            s_px, s_sz, s_ct, s_n = ch.snapshots
+            kc, rc = kind[c : c + CHUNK], ref[c : c + CHUNK]
+            book = np.flatnonzero(kc == 0)
+            if book.size:
+                self._pushes(
+                    (s_px[book], s_sz[book], s_ct[book], s_n[book]), end_ns[rc[book]],
+                    coin, latency, px, qty, texts, local,
+                )  # fmt: skip
+            tick = np.flatnonzero(kc == 1)
+            if tick.size:
+                t = rc[tick]
+                views.bid[t], views.ask[t] = _top(s_px[tick], s_n[tick])
+                views.impact_bid[t] = _impact(s_px[tick, 0], s_sz[tick, 0], s_n[tick, 0], target)
+                views.impact_ask[t] = _impact(s_px[tick, 1], s_sz[tick, 1], s_n[tick, 1], target)
+        out.add(local, texts, priority=_PRIO_BOOK)
+        self.stats["l2Book"] = self.stats.get("l2Book", 0) + len(texts)
+        return views
+
+    def _pushes(
+        self, snaps: tuple[I64, I64, I64, I64], end_ns: I64, coin: str, latency: int,
+        px: Formatter, qty: Formatter, texts: list[str], local: list[int],
+    ) -> None:  # fmt: skip
+        s_px, s_sz, s_ct, s_n = snaps
+        # A window is pushed when its top-20 view differs from the previous window's (the
+        # first window ever always is: no view has -1 levels).
+        last = self.last_view or (
+            np.zeros_like(s_px[0]), np.zeros_like(s_sz[0]), np.zeros_like(s_ct[0]),
+            np.full_like(s_n[0], -1),
+        )  # fmt: skip
+        p_px, p_sz, p_ct, p_n = (
+            np.concatenate([p[None], s[:-1]]) for p, s in zip(last, snaps, strict=True)
+        )
+        changed = (
+            np.any(s_n != p_n, axis=1)
+            | np.any(s_px != p_px, axis=(1, 2))
+            | np.any(s_sz != p_sz, axis=(1, 2))
+            | np.any(s_ct != p_ct, axis=(1, 2))
+        )
+        self.last_view = (s_px[-1].copy(), s_sz[-1].copy(), s_ct[-1].copy(), s_n[-1].copy())
+        pick = np.flatnonzero(changed)
+        if not pick.size:
+            return
+        ms = (end_ns[pick] // NS_PER_MS).tolist()
+        for j, (lp, ls, lc, ln) in enumerate(zip(
+            s_px[pick].tolist(), s_sz[pick].tolist(), s_ct[pick].tolist(), s_n[pick].tolist(),
+            strict=True,
+        )):  # fmt: skip
+            sides = [_side(px, qty, lp[s][: ln[s]], ls[s][: ln[s]], lc[s][: ln[s]]) for s in (0, 1)]
+            texts.append(
+                f'{{"channel":"l2Book","data":{{"coin":"{coin}","time":{ms[j]},'
+                f'"levels":[[{sides[0]}],[{sides[1]}]]}}}}'
+            )
+        local.extend((end_ns[pick] + latency).tolist())
+
+    @staticmethod
+    def _impact_target(day: DayInput) -> int:
+        # IMPACT_NOTIONAL in units of one tick times one lot (exact for decimal grids).
+        pg, sg = day.instrument.price_grid, day.instrument.size_grid
+        unit = pg.step * sg.step
+        return int(Decimal(IMPACT_NOTIONAL) / unit)
+
+    # -- trades -------------------------------------------------------------------------
+
+    def _trades(
+        self, day: DayInput, out: Messages, coin: str, latency: int, px: Formatter,
+        qty: Formatter,
+    ) -> None:  # fmt: skip
+        t = day.trades
+        n = int(t["ts"].size)
+        if not n:
+            return
+        if self.first_price < 0:
+            self.first_price = int(t["price"][0])
+        tids = tid_of(t["trade_id"], coin)
+        # One message per taker and instant: consecutive fills with one time and side.
+        new = np.ones(n, dtype=bool)
+        new[1:] = (t["ts"][1:] != t["ts"][:-1]) | (t["side"][1:] != t["side"][:-1])
+        starts = np.flatnonzero(new)
+        ends = np.concatenate([starts[1:], [n]])
+        group = np.cumsum(new) - 1
+        first_tid = tids[starts]
+        taker = (_mix64(first_tid) % np.uint64(USER_POOL)).astype(np.int64)
+        maker = (_mix64(tids ^ np.uint64(0x5DEECE66D)) % np.uint64(USER_POOL)).astype(np.int64)
+        taker_of = taker[group]
+        maker = np.where(maker == taker_of, (maker + 1) % USER_POOL, maker)
+        buy = t["side"] == 0
+        buyer = np.where(buy, taker_of, maker).tolist()
+        seller = np.where(buy, maker, taker_of).tolist()
+        hashes = [
+            "0x" + hashlib.sha256(f"{coin}:{f}".encode()).hexdigest() for f in first_tid.tolist()
+        ]
+        ms = (t["ts"] // NS_PER_MS).tolist()
+        side = ["A" if s else "B" for s in t["side"].tolist()]
+        prices = [px[p] for p in t["price"].tolist()]
+        sizes = [qty[q] for q in t["size"].tolist()]
+        group_l = group.tolist()
+        tid_l = tids.tolist()
+        users = _USERS
+        fills = [
+            f'{{"coin":"{coin}","side":"{side[i]}","px":"{prices[i]}","sz":"{sizes[i]}",'
+            f'"time":{ms[i]},"hash":"{hashes[group_l[i]]}","tid":{tid_l[i]},'
+            f'"users":["{users[buyer[i]]}","{users[seller[i]]}"]}}'
+            for i in range(n)
+        ]
+        texts = [
+            f'{{"channel":"trades","data":[{",".join(fills[a:b])}]}}'
+            for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+        ]
+        out.add(t["ts"][starts] + latency, texts, priority=_PRIO_TRADES)
+        self.stats["trades"] = self.stats.get("trades", 0) + len(texts)
+
+    # -- activeAssetCtx -----------------------------------------------------------------
+
+    def _ctx(
+        self, day: DayInput, out: Messages, coin: str, latency: int, views: _Views,
+        px: Formatter, qty: Formatter,
+    ) -> None:  # fmt: skip
+        k, t = day.ticker, day.trades
+        n = int(k["ts"].size)
+        hist = self._history(t)
+        if not n:
+            self._trim(hist, t, k)
+            return
+        k_ts = np.asarray(k["ts"], dtype=np.int64)
+        k_seq = np.asarray(k["seq"], dtype=np.int64)
+        last = np.asarray(k["last"], dtype=np.int64)
+        cutoff = k_ts - NS_PER_DAY
+        # Rolling 24 h volumes: trades after ts - 24 h and before the ticker row (by seq).
+        hi = np.searchsorted(hist["seq"], k_seq)
+        lo = np.minimum(np.searchsorted(hist["ts"], cutoff, side="right"), hi)
+        cum_lots = np.concatenate([[0], np.cumsum(hist["lots"])])
+        cum_ntl = np.concatenate([[0], np.cumsum(hist["ntl"])])
+        base_vol = (cum_lots[hi] - cum_lots[lo]).tolist()
+        ntl_vol = (cum_ntl[hi] - cum_ntl[lo]).tolist()
+        # prevDayPx: the last trade at or before ts - 24 h, else the first trade of the data,
+        # else (no trade yet) the ticker's last price.
+        before = lo - 1
+        first = self.first_price
+        traded = hi > 0
+        prev_px = np.where(
+            before >= 0,
+            hist["price"][np.maximum(before, 0)] if hist["price"].size else last,
+            np.where(traded & (first >= 0), first, last),
+        ).tolist()
+        self._trim(hist, t, k)
+
+        pg, sg = day.instrument.price_grid, day.instrument.size_grid
+        half = Formatter(Grid(pg.numerator * 5, pg.scale + 1), "keep_one")  # half a tick
+        ntl_fmt = Formatter(Grid(pg.numerator * sg.numerator, pg.scale + sg.scale), "keep_one")
+        mark = np.asarray(k["mark"], dtype=np.int64).tolist()
+        oracle = np.asarray(k["index"], dtype=np.int64)
+        oi = np.asarray(k["oi"], dtype=np.int64).tolist()
+        rates: dict[float, str] = {}
+        funding = [rates.get(r) or rates.setdefault(r, _rate(r)) for r in k["predicted"].tolist()]
+        bid, ask, ib, ia = views.bid, views.ask, views.impact_bid, views.impact_ask
+        both = (ib >= 0) & (ia >= 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            prem = np.where(
+                both & (oracle > 0),
+                (np.maximum(ib - oracle, 0) - np.maximum(oracle - ia, 0)) / oracle,
+                0.0,
+            ).tolist()
+        oracle_l = oracle.tolist()
+        mids = [
+            f'"{half[b + a]}"' if b >= 0 and a >= 0 else "null"
+            for b, a in zip(bid.tolist(), ask.tolist(), strict=True)
+        ]
+        impacts = [
+            f'["{px[b]}","{px[a]}"]' if b >= 0 and a >= 0 else "null"
+            for b, a in zip(ib.tolist(), ia.tolist(), strict=True)
+        ]
+        texts = [
+            f'{{"channel":"activeAssetCtx","data":{{"coin":"{coin}","ctx":{{'
+            f'"funding":"{funding[i]}","openInterest":"{qty[oi[i]]}",'
+            f'"prevDayPx":"{px[prev_px[i]]}","dayNtlVlm":"{ntl_fmt[ntl_vol[i]]}",'
+            f'"premium":"{_rate(prem[i])}","oraclePx":"{px[oracle_l[i]]}",'
+            f'"markPx":"{px[mark[i]]}","midPx":{mids[i]},"impactPxs":{impacts[i]},'
+            f'"dayBaseVlm":"{qty[base_vol[i]]}"}}}}}}'
+            for i in range(n)
+        ]
+        out.add(k_ts + latency, texts, priority=_PRIO_CTX)
+        self.stats["activeAssetCtx"] = self.stats.get("activeAssetCtx", 0) + n
+
+    def _history(self, t: dict[str, I64]) -> dict[str, I64]:
+        # The carried trades of the last 24 h followed by the day's trades.
+        today = {
+            "ts": t["ts"], "seq": t["seq"], "price": t["price"], "lots": t["size"],
+            "ntl": t["price"] * t["size"],
+        }  # fmt: skip
+        if not self.history:
+            return {key: np.asarray(v, dtype=np.int64) for key, v in today.items()}
+        return {
+            key: np.concatenate([self.history[key], np.asarray(v, dtype=np.int64)])
+            for key, v in today.items()
+        }
+
+    def _trim(self, hist: dict[str, I64], t: dict[str, I64], k: dict[str, Any]) -> None:
+        # Keep what the next day's rows can reach: trades after the day's last time - 24 h,
+        # and the one before them (the prevDayPx of the first rows).
+        if not hist["ts"].size:
+            self.history = hist
+            return
+        last = int(hist["ts"][-1])
+        if k["ts"].size:
+            last = max(last, int(k["ts"][-1]))
+        start = max(int(np.searchsorted(hist["ts"], last - NS_PER_DAY, side="right")) - 1, 0)
+        self.history = {key: v[start:].copy() for key, v in hist.items()}
+
+
+def _side(
+    px: Formatter, qty: Formatter, prices: list[int], sizes: list[int], counts: list[int]
+) -> str:
+    # One side of an l2Book message: levels best first.
+    return ",".join([
+        f'{{"px":"{px[p]}","sz":"{qty[q]}","n":{n}}}'
+        for p, q, n in zip(prices, sizes, counts, strict=True)
+    ])  # fmt: skip
+
+
+def _top(s_px: I64, s_n: I64) -> tuple[I64, I64]:
+    # Best bid and ask per view, -1 where a side is empty.
+    bid = np.where(s_n[:, 0] > 0, s_px[:, 0, 0], -1)
+    ask = np.where(s_n[:, 1] > 0, s_px[:, 1, 0], -1)
+    return bid.astype(np.int64), ask.astype(np.int64)
+
+
+def _impact(px: I64, sz: I64, n: I64, target: int) -> I64:
+    """Return the average execution price of ``target`` notional per view, in whole ticks.
+
+    Parameters
+    ----------
+    px, sz
+        Levels best first, ``[views, depth]`` in ticks and lots.
+    n
+        Levels present per view.
+    target
+        Notional in tick-times-lot units.
+
+    Returns
+    -------
+    numpy.ndarray
+        The price rounded to the nearest tick; with too little depth, the average over every
+        level; -1 for an empty side.
+    """
+    depth = px.shape[1]
+    present = np.arange(depth)[None, :] < n[:, None]
+    sz = np.where(present, sz, 0)
+    ntl = px * sz
+    cum_ntl = np.cumsum(ntl, axis=1)
+    cum_sz = np.cumsum(sz, axis=1)
+    reached = cum_ntl >= target
+    full = reached.any(axis=1)
+    k = np.where(full, np.argmax(reached, axis=1), np.maximum(n - 1, 0))
+    rows = np.arange(px.shape[0])
+    before_ntl = cum_ntl[rows, k] - ntl[rows, k]
+    before_sz = cum_sz[rows, k] - sz[rows, k]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        part = (target - before_ntl) / px[rows, k]
+        avg_full = target / (before_sz + part)
+        avg_all = cum_ntl[rows, k] / cum_sz[rows, k]
+    avg = np.where(full, avg_full, avg_all)
+    return np.where(n > 0, np.rint(np.nan_to_num(avg)), -1).astype(np.int64)
+
+
+# -- decoder ----------------------------------------------------------------------------
+
+
+#: One side of a decoded ``l2Book``: ``{price: (size, order count)}``.
+Levels = dict[float, tuple[float, int]]
+
+
+@dataclass
+class _DecodeState:
+    """The previous ``l2Book`` view per coin: ``{price: (size, count)}`` per side."""
+
+    books: dict[str, tuple[Levels, Levels]] = field(default_factory=dict)
+
+
+_STATES: dict[int, _DecodeState] = {}
+
+
+def _state(rows: DecodedRows) -> _DecodeState:
+    # Decoding state lives beside the rows object and is dropped with it.
+    key = id(rows)
+    state = _STATES.get(key)
+    if state is None:
+        state = _STATES[key] = _DecodeState()
+        weakref.finalize(rows, _STATES.pop, key, None)
+    return state
+
+
+def _levels(raw: Any) -> Levels:
+    return {float(lv["px"]): (float(lv["sz"]), int(lv["n"])) for lv in raw}
+
+
+def _diff(
+    side: str, prev: Levels, cur: Levels,
+    levels: list[tuple[str, float, float]], counts: list[int | None],
+) -> None:  # fmt: skip
+    for p in prev:
+        if p not in cur:
+            levels.append((side, p, 0.0))
+            counts.append(0)
+    for p, (q, n) in cur.items():
+        if prev.get(p) != (q, n):
+            levels.append((side, p, q))
+            counts.append(n)
+
+
+def _book(data: dict[str, Any], local_ns: int, rows: DecodedRows) -> None:
+    coin = str(data["coin"])
+    ts = int(data["time"]) * NS_PER_MS
+    raw = data["levels"]
+    bids, asks = _levels(raw[0]), _levels(raw[1])
+    books = _state(rows).books
+    prev = books.get(coin)
+    levels: list[tuple[str, float, float]] = []
+    counts: list[int | None] = []
+    if prev is None:
+        for p, (q, n) in bids.items():
+            levels.append(("bid", p, q))
+            counts.append(n)
+        for p, (q, n) in asks.items():
+            levels.append(("ask", p, q))
+            counts.append(n)
+    else:
+        _diff("bid", prev[0], bids, levels, counts)
+        _diff("ask", prev[1], asks, levels, counts)
+    books[coin] = (bids, asks)
+    rows.add_levels(ts, local_ns, levels, snapshot=prev is None, count=counts)
+
+
+_SIDES = {"A": "sell", "B": "buy"}
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def decode_message(local_ns: int, text: str, line_no: int, rows: DecodedRows) -> None:
+    """Decode one Hyperliquid message into canonical rows.
+
+    Parameters
+    ----------
+    local_ns
+        Receive time of the line, ns.
+    text
+        The raw JSON message.
+    line_no
+        Line number in the capture, for error reports.
+    rows
+        Where decoded rows go; also keeps the previous ``l2Book`` view per coin.
+
+    Notes
+    -----
+    ``l2Book`` snapshots become level changes against the previous snapshot (size 0 for a
+    level that left the top 20), the first one flagged ``is_snapshot``. ``trades`` keep the
+    venue ``tid`` as ``trade_id``. ``activeAssetCtx`` carries no time: its ticker row is
+    stamped 1 ns before receipt, with the next hourly settlement as ``next_funding_ts``.
+    ``bbo`` is derived from the book and skipped; other channels count as unknown.
+    """
+    try:
+        msg = json.loads(text)
+    except ValueError as exc:
+        rows.reject("malformed", line_no, f"not JSON ({exc})")
+        return
+    if not isinstance(msg, dict):
+        rows.reject("malformed", line_no, "not a JSON object")
+        return
+    channel = msg.get("channel")
+    try:
+        data: Any = msg["data"] if channel in ("l2Book", "trades", "activeAssetCtx") else None
+        if channel == "l2Book":
+            _book(data, local_ns, rows)
+        elif channel == "trades":
+            for fill in data:
+                rows.add("trades", {
+                    "ts_event": int(fill["time"]) * NS_PER_MS, "ts_recv": local_ns,
+                    "trade_id": int(fill["tid"]), "price": float(fill["px"]),
+                    "size": float(fill["sz"]), "side": _SIDES[fill["side"]],
+                })  # fmt: skip
+        elif channel == "activeAssetCtx":
+            ctx = data["ctx"]
+            ts = local_ns - 1
+            rows.add("ticker", {
+                "ts_event": ts, "ts_recv": local_ns,
+                "mark_price": _num(ctx["markPx"]), "index_price": _num(ctx["oraclePx"]),
+                "predicted_funding_rate": _num(ctx["funding"]),
+                "next_funding_ts": (ts // NS_PER_HOUR + 1) * NS_PER_HOUR,
+                "open_interest": _num(ctx["openInterest"]),
+            })  # fmt: skip
+        elif channel == "bbo":
+            return  # derived from the book: the canonical book comes from l2Book
+        else:
+            rows.reject("unknown", line_no, f"channel {channel!r}")
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        rows.reject("malformed", line_no, f"{type(exc).__name__}: {exc}")
