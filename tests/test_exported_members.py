@@ -7,6 +7,7 @@ import aleatoric
 
 def test_public_names_are_pinned() -> None:
     assert sorted(aleatoric.__all__) == [
+        "Client",
         "ConfigError",
         "DatasetConfig",
         "GenerateResult",

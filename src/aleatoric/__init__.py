@@ -10,11 +10,13 @@ One seed and one config give the same bytes on any machine and for any number of
 
 from aleatoric._generate import GenerateResult, OutputExistsError, generate
 from aleatoric._version import __version__
+from aleatoric.client import Client
 from aleatoric.config import ConfigError, DatasetConfig, load_config
 from aleatoric.instruments import Instrument, get_instrument
 from aleatoric.reactor import SegmentResult, simulate_segment
 
 __all__ = [
+    "Client",
     "ConfigError",
     "DatasetConfig",
     "GenerateResult",

@@ -156,6 +156,14 @@ def generate_cmd(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
     ] = False,
+    remote: Annotated[
+        str | None,
+        typer.Option(
+            envvar="ALEATORIC_REMOTE",
+            help="Job service URL: compute the segments there, write the dataset here "
+            "(the same bytes; API key from ALEATORIC_API_KEY).",
+        ),
+    ] = None,
 ) -> None:
     """Generate a dataset as hive-partitioned Parquet plus manifest.json.
 
@@ -190,6 +198,14 @@ def generate_cmd(
                   "allowed: parquet, native, both")  # fmt: skip
         raise typer.Exit(code=2)
     cache = None if no_cache else CacheStore(cache_dir)
+    if remote is not None:
+        from aleatoric.cli import _service
+
+        _service.generate_remote(
+            config, out, remote, formats[output_format], overwrite=overwrite, cache=cache,
+            sign_key=sign_key, quiet=quiet,
+        )  # fmt: skip
+        return
     began = time.perf_counter()
     try:
         if quiet:
