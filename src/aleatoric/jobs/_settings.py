@@ -96,6 +96,8 @@ class JobSettings(BaseSettings):
     servicebus_queue_prefix: str = ""
     api_keys: Annotated[tuple[str, ...], NoDecode] = ()
     allow_anonymous: bool = False
+    #: Host headers the mounted MCP endpoint accepts (DNS-rebinding protection).
+    mcp_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1:*", "localhost:*")
     signing_key: Path | None = None
     max_request_bytes: int = Field(64 * 1024, ge=1_024)
     max_job_segments: int = Field(100_000, ge=1)
@@ -107,7 +109,7 @@ class JobSettings(BaseSettings):
         (), description="Test only: 'seed:segment' pairs whose computation always fails."
     )
 
-    @field_validator("api_keys", "test_fail_segments", mode="before")
+    @field_validator("api_keys", "test_fail_segments", "mcp_allowed_hosts", mode="before")
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)

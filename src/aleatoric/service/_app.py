@@ -12,10 +12,12 @@ from starlette.concurrency import run_in_threadpool
 from aleatoric._version import __version__
 from aleatoric.cache import CacheStore
 from aleatoric.jobs import JobQueue, JobSettings, JobStore, create_celery
+from aleatoric.mcp import asgi_app
 from aleatoric.service._auth import require_api_key
 from aleatoric.service._context import ServiceContext
 from aleatoric.service._errors import install_error_handlers
 from aleatoric.service._limits import BodySizeLimit
+from aleatoric.service._mcp_mount import BearerGate
 from aleatoric.service.routers import catalog, health, jobs, segments
 
 __all__ = ["create_app"]
@@ -42,11 +44,16 @@ def create_app(settings: JobSettings | None = None, *, celery: Celery | None = N
         cache=CacheStore(settings.cache_dir),
     )
 
+    # The MCP server rides along at /mcp (streamable HTTP), behind the same API keys; its
+    # session manager lives as long as the API.
+    mcp_app = asgi_app(allowed_hosts=list(settings.mcp_allowed_hosts))
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(context.store.create_all)
         settings.datasets_dir.mkdir(parents=True, exist_ok=True)
-        yield
+        async with mcp_app.router.lifespan_context(mcp_app):
+            yield
         context.store.dispose()
 
     app = FastAPI(
@@ -62,4 +69,5 @@ def create_app(settings: JobSettings | None = None, *, celery: Celery | None = N
     protected = [Depends(require_api_key)]
     for module in (jobs, segments, catalog):
         app.include_router(module.router, dependencies=protected)
+    app.mount("/mcp", BearerGate(mcp_app, settings))
     return app
