@@ -8,6 +8,7 @@ default, Azure Service Bus by configuration). Needs the ``service`` extra.
 """
 
 from aleatoric.jobs._celery import broker_transport_options, celery_config, create_celery
+from aleatoric.jobs._mcp_backend import CeleryJobBackend, mcp_job_backend
 from aleatoric.jobs._plan import check_formats, check_segment_range, plan_chunks
 from aleatoric.jobs._records import Chunk, Job, State
 from aleatoric.jobs._settings import JobSettings, broker_kind
@@ -18,6 +19,7 @@ from aleatoric.jobs._tasks import CHUNK_TASK, FINALIZE_TASK, Runtime
 __all__ = [
     "CHUNK_TASK",
     "FINALIZE_TASK",
+    "CeleryJobBackend",
     "Chunk",
     "Job",
     "JobQueue",
@@ -33,6 +35,7 @@ __all__ = [
     "check_formats",
     "check_segment_range",
     "create_celery",
+    "mcp_job_backend",
     "plan_chunks",
     "submit_job",
 ]
