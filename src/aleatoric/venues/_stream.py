@@ -91,6 +91,8 @@ class DecodedRows:
     ticker: list[dict[str, Any]] = field(default_factory=list)
     funding: list[dict[str, Any]] = field(default_factory=list)
     seq: int = 0
+    #: Per-capture decoder state (a venue's merged ticker, the last book snapshot...).
+    state: dict[str, Any] = field(default_factory=dict)
     unknown: int = 0
     malformed: int = 0
     examples: list[str] = field(default_factory=list)

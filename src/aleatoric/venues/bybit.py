@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -528,22 +527,12 @@ _TICKER_COLUMNS = {
 }
 #: Topics that carry nothing for the canonical tables.
 _SKIPPED = ("priceLimit", "orderbook.rpi")
-_SESSIONS: dict[int, tuple[weakref.ref[DecodedRows], dict[str, Any]]] = {}
 
 
 def _session(rows: DecodedRows) -> dict[str, Any]:
-    # Decoder state of one normalization (the merged ticker), kept beside its rows.
-    key = id(rows)
-    entry = _SESSIONS.get(key)
-    if entry is None or entry[0]() is not rows:
-
-        def forget(ref: weakref.ref[DecodedRows]) -> None:
-            if key in _SESSIONS and _SESSIONS[key][0] is ref:
-                del _SESSIONS[key]
-
-        entry = (weakref.ref(rows, forget), {})
-        _SESSIONS[key] = entry
-    return entry[1]
+    # Decoder state of one normalization, kept on its rows.
+    state: dict[str, Any] = rows.state.setdefault("bybit", {})
+    return state
 
 
 def _ticker(msg: dict[str, Any], local_ns: int, rows: DecodedRows) -> None:

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import weakref
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -538,16 +537,11 @@ class _DecodeState:
     books: dict[str, tuple[Levels, Levels]] = field(default_factory=dict)
 
 
-_STATES: dict[int, _DecodeState] = {}
-
-
 def _state(rows: DecodedRows) -> _DecodeState:
-    # Decoding state lives beside the rows object and is dropped with it.
-    key = id(rows)
-    state = _STATES.get(key)
-    if state is None:
-        state = _STATES[key] = _DecodeState()
-        weakref.finalize(rows, _STATES.pop, key, None)
+    # Decoder state of one normalization (the previous snapshot), kept on its rows.
+    state = rows.state.get("hyperliquid")
+    if not isinstance(state, _DecodeState):
+        state = rows.state["hyperliquid"] = _DecodeState()
     return state
 
 

@@ -25,7 +25,6 @@ A real frame for reference::
 from __future__ import annotations
 
 import json
-import weakref
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -390,22 +389,12 @@ def _by_window(ch: ViewChanges) -> tuple[I64, list[int], list[int], list[int]]:
 # --- Decoder ---------------------------------------------------------------------------------
 
 _BOOKS = ("books", "books5", "bbo-tbt", "books-l2-tbt", "books50-l2-tbt", "books-elp")
-_SESSIONS: dict[int, tuple[weakref.ref[DecodedRows], dict[str, Any]]] = {}
 
 
 def _session(rows: DecodedRows) -> dict[str, Any]:
-    # Decoder state of one normalization (settlements seen), kept beside its rows.
-    key = id(rows)
-    entry = _SESSIONS.get(key)
-    if entry is None or entry[0]() is not rows:
-
-        def forget(ref: weakref.ref[DecodedRows]) -> None:
-            if key in _SESSIONS and _SESSIONS[key][0] is ref:
-                del _SESSIONS[key]
-
-        entry = (weakref.ref(rows, forget), {})
-        _SESSIONS[key] = entry
-    return entry[1]
+    # Decoder state of one normalization, kept on its rows.
+    state: dict[str, Any] = rows.state.setdefault("okx", {})
+    return state
 
 
 @cache
