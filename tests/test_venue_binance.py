@@ -6,7 +6,6 @@ import asyncio
 import gzip
 import itertools
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 import aleatoric
 from aleatoric.venues.normalize import normalize
 from tests.conformance.books import as_levels, final_book
+from tests.conformance.hft import hft_python
 from tests.conftest import read_table
 
 HERE = Path(__file__).parent
@@ -155,19 +155,8 @@ def test_ccxt_rejects_a_broken_sequence(capture: Path) -> None:
     assert book is None or error is not None
 
 
-def _hft_python() -> str | None:
-    found = os.environ.get("ALEATORIC_HFT_PYTHON")
-    if found:
-        return found
-    if os.environ.get("CI"):
-        pytest.fail("ALEATORIC_HFT_PYTHON must point at a Python with hftbacktest in CI")
-    pytest.skip("hftbacktest needs its own environment (set ALEATORIC_HFT_PYTHON)")
-    return None
-
-
 def test_hftbacktest_rebuilds_the_same_book(dataset: Path, capture: Path) -> None:
-    python = _hft_python()
-    assert python is not None
+    python = hft_python()
     res = subprocess.run(
         [python, str(HERE / "conformance" / "hft_rebuild.py"), "binance", str(capture),
          "0.1", "0.001"],

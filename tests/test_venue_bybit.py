@@ -6,7 +6,6 @@ import asyncio
 import gzip
 import itertools
 import json
-import os
 import subprocess
 import uuid
 from pathlib import Path
@@ -21,6 +20,7 @@ from aleatoric.venues import DecodedRows
 from aleatoric.venues.bybit import decode_message, trade_id_from_uuid, trade_uuids
 from aleatoric.venues.normalize import normalize
 from tests.conformance.books import as_levels, final_book
+from tests.conformance.hft import hft_python
 from tests.conftest import read_table
 
 HERE = Path(__file__).parent
@@ -282,19 +282,8 @@ def test_ccxt_builds_the_same_book(dataset: Path, captures: list[Path]) -> None:
     assert as_levels(book["asks"]) == as_levels(ours["asks"])
 
 
-def _hft_python() -> str | None:
-    found = os.environ.get("ALEATORIC_HFT_PYTHON")
-    if found:
-        return found
-    if os.environ.get("CI"):
-        pytest.fail("ALEATORIC_HFT_PYTHON must point at a Python with hftbacktest in CI")
-    pytest.skip("hftbacktest needs its own environment (set ALEATORIC_HFT_PYTHON)")
-    return None
-
-
 def test_hftbacktest_rebuilds_the_same_book(dataset: Path, captures: list[Path]) -> None:
-    python = _hft_python()
-    assert python is not None
+    python = hft_python()
     trades = 0
     for capture in captures:
         res = subprocess.run(

@@ -6,7 +6,6 @@ import asyncio
 import gzip
 import itertools
 import json
-import os
 import re
 import subprocess
 from decimal import Decimal
@@ -23,6 +22,7 @@ from aleatoric.venues import DecodedRows
 from aleatoric.venues.hyperliquid import decode_message, tid_of, trade_id_of
 from aleatoric.venues.normalize import normalize
 from tests.conformance.books import as_levels, final_book
+from tests.conformance.hft import hft_python
 from tests.conftest import read_table
 
 HERE = Path(__file__).parent
@@ -358,19 +358,8 @@ def test_ccxt_builds_the_same_book(dataset: Path) -> None:
     assert [ticker["bid"], ticker["ask"]] == [float(p) for p in last["impactPxs"]]
 
 
-def _hft_python() -> str | None:
-    found = os.environ.get("ALEATORIC_HFT_PYTHON")
-    if found:
-        return found
-    if os.environ.get("CI"):
-        pytest.fail("ALEATORIC_HFT_PYTHON must point at a Python with hftbacktest in CI")
-    pytest.skip("hftbacktest needs its own environment (set ALEATORIC_HFT_PYTHON)")
-    return None
-
-
 def test_hftbacktest_rebuilds_the_same_book(dataset: Path) -> None:
-    python = _hft_python()
-    assert python is not None
+    python = hft_python()
     coin = dataset.name
     res = subprocess.run(
         [python, str(HERE / "conformance" / "hft_rebuild.py"), "hyperliquid",
