@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,6 +116,18 @@ class DecodedRows:
                 "order_count": None if count is None else count[i],
                 "is_snapshot": snapshot, "is_last": i == len(levels) - 1,
             })  # fmt: skip
+
+    def parse_object(self, text: str, line_no: int) -> dict[str, Any] | None:
+        """Return the JSON object of a line, or None after counting it as malformed."""
+        try:
+            msg = json.loads(text)
+        except ValueError as exc:
+            self.reject("malformed", line_no, f"not JSON ({exc})")
+            return None
+        if not isinstance(msg, dict):
+            self.reject("malformed", line_no, "not a JSON object")
+            return None
+        return msg
 
     def reject(self, kind: str, line_no: int, why: str) -> None:
         """Count a line that is not a known message (``unknown``) or cannot be read."""

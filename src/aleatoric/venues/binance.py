@@ -20,7 +20,6 @@ frame for reference::
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -221,13 +220,8 @@ class Encoder:
 
 def decode_message(local_ns: int, text: str, line_no: int, rows: DecodedRows) -> None:
     """Decode one Binance line (combined-stream, raw or REST snapshot) into canonical rows."""
-    try:
-        msg = json.loads(text)
-    except ValueError as exc:
-        rows.reject("malformed", line_no, f"not JSON ({exc})")
-        return
-    if not isinstance(msg, dict):
-        rows.reject("malformed", line_no, "not a JSON object")
+    msg = rows.parse_object(text, line_no)
+    if msg is None:
         return
     data = msg.get("data", msg)
     try:

@@ -24,7 +24,6 @@ A real frame for reference::
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -565,13 +564,8 @@ def _ticker(msg: dict[str, Any], local_ns: int, rows: DecodedRows) -> None:
 
 def decode_message(local_ns: int, text: str, line_no: int, rows: DecodedRows) -> None:
     """Decode one Bybit line (orderbook, publicTrade, tickers) into canonical rows."""
-    try:
-        msg = json.loads(text)
-    except ValueError as exc:
-        rows.reject("malformed", line_no, f"not JSON ({exc})")
-        return
-    if not isinstance(msg, dict):
-        rows.reject("malformed", line_no, "not a JSON object")
+    msg = rows.parse_object(text, line_no)
+    if msg is None:
         return
     topic = msg.get("topic")
     try:

@@ -34,7 +34,6 @@ ticker rows.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -615,13 +614,8 @@ def decode_message(local_ns: int, text: str, line_no: int, rows: DecodedRows) ->
     stamped 1 ns before receipt, with the next hourly settlement as ``next_funding_ts``.
     ``bbo`` is derived from the book and skipped; other channels count as unknown.
     """
-    try:
-        msg = json.loads(text)
-    except ValueError as exc:
-        rows.reject("malformed", line_no, f"not JSON ({exc})")
-        return
-    if not isinstance(msg, dict):
-        rows.reject("malformed", line_no, "not a JSON object")
+    msg = rows.parse_object(text, line_no)
+    if msg is None:
         return
     channel = msg.get("channel")
     try:

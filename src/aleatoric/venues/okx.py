@@ -24,7 +24,6 @@ A real frame for reference::
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -418,13 +417,8 @@ def _opt_float(value: Any) -> float | None:
 
 def decode_message(local_ns: int, text: str, line_no: int, rows: DecodedRows) -> None:
     """Decode one OKX line (books, trades, funding-rate, mark-price) into canonical rows."""
-    try:
-        msg = json.loads(text)
-    except ValueError as exc:
-        rows.reject("malformed", line_no, f"not JSON ({exc})")
-        return
-    if not isinstance(msg, dict):
-        rows.reject("malformed", line_no, "not a JSON object")
+    msg = rows.parse_object(text, line_no)
+    if msg is None:
         return
     try:
         if "event" in msg:
