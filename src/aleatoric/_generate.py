@@ -12,7 +12,6 @@ the counts and the workers write Parquet with their offsets: the bytes are the s
 
 from __future__ import annotations
 
-import gzip
 import json
 import multiprocessing
 import os
@@ -343,9 +342,7 @@ def _encode_native(root: Path) -> list[FileEntry]:
 
     # The encoder reads the manifest for the config; a provisional one is replaced later.
     entries = []
-    for path in encode_dataset(root, root / "native"):
-        with gzip.open(path, "rb") as fh:
-            lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+    for path, lines in encode_dataset(root, root / "native"):
         rel = str(path.relative_to(root))
         entries.append(FileEntry(rel, "native", file_sha256(path), path.stat().st_size, lines))
     return entries

@@ -87,9 +87,12 @@ def decoder_for(venue: str) -> Decoder:
     return decoder
 
 
-def encode_dataset(root: Path, out: Path) -> list[Path]:
-    """Write native captures of the canonical dataset at ``root`` under ``out``; return them."""
-    paths: list[Path] = []
+def encode_dataset(root: Path, out: Path) -> list[tuple[Path, int]]:
+    """Write native captures of the canonical dataset at ``root`` under ``out``.
+
+    Returns each capture file with its number of lines (messages).
+    """
+    paths: list[tuple[Path, int]] = []
     encoder: Encoder | None = None
     for day in iter_days(root):
         venue = day.config.venue
@@ -97,6 +100,6 @@ def encode_dataset(root: Path, out: Path) -> list[Path]:
             encoder = encoder_for(venue, day.config)
         messages = encoder.encode(day)
         path = capture_path(out, venue, day.config.symbol, day.day)
-        write_capture(path, messages.capture_text())
-        paths.append(path)
+        lines = write_capture(path, messages.capture_text())
+        paths.append((path, lines))
     return paths
