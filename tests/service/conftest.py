@@ -21,7 +21,7 @@ from tests.service._procs import ServiceProcess, start_api, start_worker
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 POSTGRES_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/test"
 )
 API_KEY = f"test-key-{uuid.uuid4().hex}"
 OTHER_KEY = f"other-key-{uuid.uuid4().hex}"
