@@ -30,6 +30,8 @@ FAIL_SEED = 666
 #: A small job: three 5-minute segments, two tables.
 SMALL_JOB = {"duration": "15m", "segment": "5m", "warmup": "5m", "tables": ["trades", "ticker"]}
 _CLAIM = "aleatoric:test-session"
+#: Lease of running work in the service tests (seconds): a killed worker's chunk waits this.
+LEASE = 3
 
 
 def _unavailable(what: str, exc: BaseException) -> None:
@@ -102,6 +104,8 @@ def service_env(
         ALEATORIC_TIME_LIMIT_GRACE="2",
         ALEATORIC_VISIBILITY_TIMEOUT="25",
         ALEATORIC_RESTORE_INTERVAL="1",
+        ALEATORIC_LEASE_SECONDS=str(LEASE),
+        ALEATORIC_REAP_INTERVAL="0.5",
         ALEATORIC_SOFT_SHUTDOWN_TIMEOUT="0",
         ALEATORIC_TEST_FAIL_SEGMENTS=f"{FAIL_SEED}:1",
     )

@@ -90,12 +90,18 @@ def worker_cmd(
     settings = _settings()
     from celery.signals import task_postrun, task_prerun, worker_ready
 
-    from aleatoric.jobs import JobStore, create_celery
+    from aleatoric.jobs import JobQueue, JobStore, Reaper, create_celery
 
     store = JobStore(settings.effective_database_url, settings.database_schema)
     store.create_all()
     store.dispose()  # no connection crosses the fork into the pool processes
     app = create_celery(settings)
+    # The main process also reaps expired leases (after the pool has forked), with its own
+    # producer, so that jobs recover with no API running.
+    reaper = Reaper(
+        store, lambda: JobQueue(create_celery(settings, results=False), settings), settings
+    )
+    worker_ready.connect(lambda **_kwargs: reaper.start(), weak=False)
     argv = [
         "worker",
         f"--loglevel={log_level}",

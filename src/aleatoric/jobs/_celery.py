@@ -22,8 +22,10 @@ def broker_transport_options(settings: JobSettings) -> dict[str, Any]:
     """Return the kombu transport options for the configured broker.
 
     Redis: the visibility timeout and how often unacknowledged tasks of dead workers are
-    restored. Azure Service Bus: peek-lock with automatic lock renewal for as long as a
-    visibility timeout, so a long chunk keeps its lock instead of being delivered twice.
+    restored. RabbitMQ: publisher confirms; a consumer's unacknowledged messages are
+    redelivered as soon as its connection drops. Azure Service Bus: peek-lock with automatic
+    lock renewal for as long as a visibility timeout, so a long chunk keeps its lock instead
+    of being delivered twice.
     """
     kind = broker_kind(settings.broker_url)
     if kind == "redis":
@@ -40,6 +42,8 @@ def broker_transport_options(settings: JobSettings) -> dict[str, Any]:
             "queue_name_prefix": settings.servicebus_queue_prefix,
             "wait_time_seconds": 5,
         }
+    if kind == "amqp":
+        return {"confirm_publish": True}
     return {"visibility_timeout": settings.visibility_timeout}
 
 
@@ -66,7 +70,9 @@ def celery_config(settings: JobSettings, *, results: bool = True) -> dict[str, A
         "task_reject_on_worker_lost": True,
         "task_acks_on_failure_or_timeout": True,
         "worker_prefetch_multiplier": 1,
-        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # The job store owns the chunk: a running chunk keeps its lease through a broker
+        # outage and finishes; a redelivered copy finds it busy and is skipped.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "task_track_started": True,
         "task_soft_time_limit": settings.chunk_time_limit,
         "task_time_limit": settings.chunk_time_limit + settings.time_limit_grace,
@@ -75,7 +81,7 @@ def celery_config(settings: JobSettings, *, results: bool = True) -> dict[str, A
         "worker_max_tasks_per_child": 50,
         "worker_hijack_root_logger": False,
     }
-    if broker_kind(settings.broker_url) != "redis":
+    if broker_kind(settings.broker_url) not in ("redis", "amqp"):
         # Remote control needs broadcast (fanout) queues, which kombu's Service Bus
         # transport does not promise; job state lives in SQL, not in worker replies.
         conf["worker_enable_remote_control"] = False

@@ -41,6 +41,14 @@ class JobRow(Base):
     result_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     finalize_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     finalize_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Until when the running finalizer holds the job (renewed by its heartbeat).
+    finalize_lease_expires_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    #: When the finalizer message was last sent (the reaper's lost-message check).
+    finalize_dispatched_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -64,6 +72,14 @@ class ChunkRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Until when the worker running the chunk holds it (renewed by its heartbeat).
+    lease_expires_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, index=True
+    )
+    #: ``host:pid`` of the process running the chunk.
+    owner: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    #: When the chunk's message was last sent, or when its delayed retry is due.
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

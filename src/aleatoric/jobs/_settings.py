@@ -23,10 +23,13 @@ _FAULT = re.compile(r"^\s*(\d+)\s*:\s*(\d+)\s*$")
 
 
 def broker_kind(url: str) -> str:
-    """Return ``"redis"``, ``"azureservicebus"`` or the URL scheme of another broker."""
+    """Return ``"redis"``, ``"amqp"`` (RabbitMQ), ``"azureservicebus"`` or the URL scheme of
+    another broker."""
     scheme = url.split("://", 1)[0].lower()
     if scheme in ("redis", "rediss", "redis+socket"):
         return "redis"
+    if scheme in ("amqp", "amqps", "pyamqp"):
+        return "amqp"
     return scheme
 
 
@@ -42,9 +45,9 @@ class JobSettings(BaseSettings):
     Attributes
     ----------
     broker_url
-        Celery broker. ``redis://host:port/db`` (default) or
-        ``azureservicebus://POLICY:KEY@NAMESPACE`` (Azure Service Bus through kombu, with
-        message lock renewal switched on).
+        Celery broker. ``redis://host:port/db`` (default), ``amqp://user:pass@host:5672/vhost``
+        (RabbitMQ) or ``azureservicebus://POLICY:KEY@NAMESPACE`` (Azure Service Bus through
+        kombu, with message lock renewal switched on).
     result_backend
         Celery result backend; defaults to the broker URL for Redis and to none otherwise.
     queue
@@ -66,6 +69,11 @@ class JobSettings(BaseSettings):
         Seconds a chunk may run (soft limit; the hard limit adds a grace period).
     visibility_timeout
         Seconds before Redis redelivers an unacknowledged task; must exceed the longest chunk.
+    lease_seconds
+        Lease of a running chunk or finalizer, renewed by its worker's heartbeat; when it runs
+        out the reaper sends the work again (about how long a killed worker's chunk waits).
+    reap_interval
+        Seconds between reaper passes (API and worker main processes).
     """
 
     model_config = SettingsConfigDict(
@@ -89,6 +97,12 @@ class JobSettings(BaseSettings):
     restore_interval: int = Field(
         30, ge=1, description="Seconds between sweeps that restore unacknowledged tasks."
     )
+    lease_seconds: float = Field(
+        60.0, ge=1, le=86_400, description="Lease of running work, renewed by a heartbeat."
+    )
+    reap_interval: float = Field(
+        15.0, gt=0, le=3_600, description="Seconds between passes of the lease reaper."
+    )
     soft_shutdown_timeout: float = Field(
         60.0, ge=0, description="Seconds a stopping worker lets its running chunk finish."
     )
@@ -108,8 +122,15 @@ class JobSettings(BaseSettings):
     test_fail_segments: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="Test only: 'seed:segment' pairs whose computation always fails."
     )
+    test_hang_segments: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Test only: 'seed:segment' pairs whose computation hangs, deaf to the "
+        "soft time limit (like native code holding the interpreter).",
+    )
 
-    @field_validator("api_keys", "test_fail_segments", "mcp_allowed_hosts", mode="before")
+    @field_validator(
+        "api_keys", "test_fail_segments", "test_hang_segments", "mcp_allowed_hosts", mode="before"
+    )
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
@@ -122,7 +143,7 @@ class JobSettings(BaseSettings):
             raise ValueError("every API key needs at least 16 characters")
         return value
 
-    @field_validator("test_fail_segments")
+    @field_validator("test_fail_segments", "test_hang_segments")
     @classmethod
     def _faults(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         bad = [v for v in value if not _FAULT.match(v)]
@@ -185,8 +206,16 @@ class JobSettings(BaseSettings):
 
     def injected_failure(self, seed: int, segment: int) -> bool:
         """Return whether the test hook says segment ``segment`` of seed ``seed`` fails."""
-        for pair in self.test_fail_segments:
-            match = _FAULT.match(pair)
-            if match and (int(match.group(1)), int(match.group(2))) == (seed, segment):
-                return True
-        return False
+        return _listed(self.test_fail_segments, seed, segment)
+
+    def injected_hang(self, seed: int, segment: int) -> bool:
+        """Return whether the test hook says segment ``segment`` of seed ``seed`` hangs."""
+        return _listed(self.test_hang_segments, seed, segment)
+
+
+def _listed(pairs: tuple[str, ...], seed: int, segment: int) -> bool:
+    for pair in pairs:
+        match = _FAULT.match(pair)
+        if match and (int(match.group(1)), int(match.group(2))) == (seed, segment):
+            return True
+    return False

@@ -8,23 +8,24 @@ lost or repeated message never loses or double-counts work.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from aleatoric.jobs._models import Base, ChunkRow, JobRow
+from aleatoric.jobs._engine import create_tables, make_engine
+from aleatoric.jobs._models import ChunkRow, JobRow
 from aleatoric.jobs._records import Chunk, Job, State
+from aleatoric.jobs._sqltime import db_after, db_now
 
-__all__ = ["JobStore", "StartDecision"]
+__all__ = ["LEASE_LOST", "JobStore", "Reaped", "StartDecision", "process_owner"]
 
-_ADVISORY_LOCK = 0x616C6561746F7269  # "aleatori": serializes table creation on PostgreSQL
 _MAX_ERROR = 4_000
 
 
@@ -34,13 +35,51 @@ class StartDecision:
 
     ``run``: compute (``attempt`` is this attempt's number); ``done``: the chunk already
     succeeded (a duplicate delivery); ``dead``: the attempts are used up, the chunk was
-    dead-lettered; ``cancelled``: the job failed; ``missing``: no such job or chunk.
+    dead-lettered; ``cancelled``: the job failed; ``missing``: no such job or chunk;
+    ``busy``: another live worker holds the chunk's lease (a duplicate delivery).
     """
 
-    action: Literal["run", "done", "dead", "cancelled", "missing"]
+    action: Literal["run", "done", "dead", "cancelled", "missing", "busy"]
     attempt: int = 0
     job: Job | None = None
     chunk: Chunk | None = None
+
+
+@dataclass(frozen=True)
+class Reaped:
+    """What one reaper pass found: chunks and finalizers to send again, chunks given up."""
+
+    chunks: tuple[tuple[str, int], ...] = ()
+    finalizers: tuple[str, ...] = ()
+    dead: tuple[tuple[str, int], ...] = ()
+
+
+def process_owner() -> str:
+    """Return ``host:pid`` of this process: who holds a lease."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _owner_gone(owner: str | None) -> bool:
+    # A lease held by a process of this host that no longer exists is void at once.
+    if not owner:
+        return False
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+#: Why a chunk or finalizer went back to the queue.
+LEASE_LOST = (
+    "lease expired at attempt {attempt}: the worker was lost or stopped renewing it "
+    "(killed, cut off from the job store, or stopped by the hard time limit)"
+)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -117,43 +156,16 @@ class JobStore:
     def engine(self) -> Engine:
         """Return this process's engine (created on first use after a fork)."""
         if self._engine is None or self._pid != os.getpid():
-            self._engine = self._create_engine()
+            self._engine = make_engine(self.url, self.dialect, self.schema)
             self._pid = os.getpid()
         return self._engine
 
-    def _create_engine(self) -> Engine:
-        if self.dialect == "sqlite":
-            database = make_url(self.url).database
-            if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(self.url, connect_args={"timeout": 30})
-
-            @event.listens_for(engine, "connect")
-            def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-                # Let SQLAlchemy own transactions; WAL lets readers run beside one writer.
-                dbapi_connection.isolation_level = None
-                dbapi_connection.execute("PRAGMA journal_mode=WAL")
-                dbapi_connection.execute("PRAGMA foreign_keys=ON")
-
-            @event.listens_for(engine, "begin")
-            def _on_begin(connection: Any) -> None:
-                # Take the write lock up front: no deadlock when a reader becomes a writer.
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-            return engine
-        engine = create_engine(self.url, pool_pre_ping=True)
-        if self.schema is not None:
-            engine = engine.execution_options(schema_translate_map={None: self.schema})
-        return engine
-
     def create_all(self) -> None:
-        """Create the schema (PostgreSQL) and the tables when missing; safe to run in parallel."""
-        with self.engine.begin() as conn:
-            if self.dialect == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK})
-                if self.schema is not None:
-                    conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
-            Base.metadata.create_all(conn)
+        """Create the schema (PostgreSQL) and the tables when missing; safe to run in parallel.
+
+        Tables of an earlier version get the columns added since.
+        """
+        create_tables(self.engine, self.dialect, self.schema)
 
     def dispose(self) -> None:
         """Close this process's connections."""
@@ -162,7 +174,8 @@ class JobStore:
         self._engine = None
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
+    def transaction(self) -> Iterator[Session]:
+        """Yield a session in a transaction, committed on exit (rolled back on error)."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
@@ -170,7 +183,7 @@ class JobStore:
 
     def get_job(self, job_id: str) -> Job | None:
         """Return a job with its chunks, or None."""
-        with self._session() as s:
+        with self.transaction() as s:
             row = s.get(JobRow, job_id)
             if row is None:
                 return None
@@ -179,7 +192,7 @@ class JobStore:
 
     def job_state(self, job_id: str) -> State | None:
         """Return a job's state only (cheap, for checks between segments)."""
-        with self._session() as s:
+        with self.transaction() as s:
             state = s.scalar(select(JobRow.state).where(JobRow.id == job_id))
             return None if state is None else State(state)
 
@@ -197,7 +210,7 @@ class JobStore:
         chunks: Sequence[tuple[int, int]],
     ) -> Job:
         """Record a new queued job and its queued chunks ``[(seg_start, seg_stop), ...]``."""
-        with self._session() as s:
+        with self.transaction() as s:
             s.add(
                 JobRow(
                     id=job_id,
@@ -222,15 +235,28 @@ class JobStore:
                         state=State.QUEUED.value,
                         attempts=0,
                         done=0,
+                        dispatched_at=db_now(self.dialect),
                     )
                 )
         job = self.get_job(job_id)
         assert job is not None
         return job
 
-    def start_chunk(self, job_id: str, index: int, max_attempts: int) -> StartDecision:
-        """Count a delivery of a chunk and decide what the task does with it."""
-        with self._session() as s:
+    def start_chunk(
+        self,
+        job_id: str,
+        index: int,
+        max_attempts: int,
+        *,
+        lease: float | None = None,
+        owner: str | None = None,
+    ) -> StartDecision:
+        """Count a delivery of a chunk and decide what the task does with it.
+
+        With ``lease`` (seconds), a chunk running under a live lease of another process is
+        ``busy`` (the delivery is a duplicate); the new run holds the lease for ``owner``.
+        """
+        with self.transaction() as s:
             job = s.get(JobRow, job_id, with_for_update=True)
             chunk = s.get(ChunkRow, (job_id, index), with_for_update=True)
             if job is None or chunk is None:
@@ -246,14 +272,21 @@ class JobStore:
                     chunk.error = chunk.error or "cancelled: the job failed"
                     chunk.finished_at = func.now()
                 return StartDecision("cancelled", chunk.attempts)
+            taken_over = chunk.state == State.RUNNING.value
+            if taken_over and self._lease_alive(s, job_id, index) and not _owner_gone(chunk.owner):
+                return StartDecision("busy", chunk.attempts)
+            if taken_over and chunk.attempts:
+                chunk.error = LEASE_LOST.format(attempt=chunk.attempts)
             if chunk.attempts >= max_attempts:
                 last = chunk.error or "the worker was lost while running it"
-                self._dead(s, job, chunk, f"gave up after {chunk.attempts} attempts: {last}")
+                self.dead_letter(s, job, chunk, f"gave up after {chunk.attempts} attempts: {last}")
                 return StartDecision("dead", chunk.attempts)
             chunk.attempts += 1
             chunk.state = State.RUNNING.value
             chunk.done = 0
             chunk.started_at = func.now()
+            chunk.owner = owner
+            chunk.lease_expires_at = db_after(self.dialect, lease) if lease else None
             if job.state == State.QUEUED.value:
                 job.state = State.RUNNING.value
                 job.started_at = func.now()
@@ -262,34 +295,67 @@ class JobStore:
         assert current is not None
         return StartDecision("run", attempt, current, current.chunks[index])
 
+    def _lease_alive(self, s: Session, job_id: str, index: int) -> bool:
+        alive = s.scalar(
+            select(ChunkRow.idx).where(
+                ChunkRow.job_id == job_id,
+                ChunkRow.idx == index,
+                ChunkRow.lease_expires_at > db_now(self.dialect),
+            )
+        )
+        return alive is not None
+
+    def renew_lease(self, job_id: str, index: int, attempt: int, lease: float) -> bool:
+        """Extend the lease of attempt ``attempt`` of a running chunk by ``lease`` seconds.
+
+        Returns False when that attempt no longer holds the chunk (the reaper gave it to
+        another delivery, or the job ended): its worker should stop.
+        """
+        with self.transaction() as s:
+            result = s.execute(
+                update(ChunkRow)
+                .where(
+                    ChunkRow.job_id == job_id,
+                    ChunkRow.idx == index,
+                    ChunkRow.state == State.RUNNING.value,
+                    ChunkRow.attempts == attempt,
+                )
+                .values(lease_expires_at=db_after(self.dialect, lease))
+            )
+            return bool(getattr(result, "rowcount", 0))
+
     def chunk_progress(self, job_id: str, index: int, done: int) -> None:
         """Record that ``done`` segments of a running chunk are computed."""
-        with self._session() as s:
+        with self.transaction() as s:
             chunk = s.get(ChunkRow, (job_id, index), with_for_update=True)
             if chunk is not None and chunk.state == State.RUNNING.value:
                 chunk.done = done
 
     def chunk_succeeded(self, job_id: str, index: int) -> None:
         """Mark a chunk succeeded (idempotent)."""
-        with self._session() as s:
+        with self.transaction() as s:
             chunk = s.get(ChunkRow, (job_id, index), with_for_update=True)
             if chunk is not None and chunk.state != State.SUCCEEDED.value:
                 chunk.state = State.SUCCEEDED.value
                 chunk.done = chunk.seg_stop - chunk.seg_start
                 chunk.error = None
+                chunk.lease_expires_at = None
                 chunk.finished_at = func.now()
 
-    def chunk_retry(self, job_id: str, index: int, error: str) -> None:
-        """Record a failed attempt that will be retried: back to ``queued`` with its error."""
-        with self._session() as s:
+    def chunk_retry(self, job_id: str, index: int, error: str, delay: float = 0.0) -> None:
+        """Record a failed attempt that will be retried in ``delay`` seconds: back to
+        ``queued`` with its error."""
+        with self.transaction() as s:
             chunk = s.get(ChunkRow, (job_id, index), with_for_update=True)
             if chunk is not None and chunk.state == State.RUNNING.value:
                 chunk.state = State.QUEUED.value
                 chunk.error = _clip(error)
+                chunk.lease_expires_at = None
+                chunk.dispatched_at = db_after(self.dialect, delay)
 
     def chunk_cancelled(self, job_id: str, index: int) -> None:
         """Stop a running chunk of a job that failed meanwhile."""
-        with self._session() as s:
+        with self.transaction() as s:
             chunk = s.get(ChunkRow, (job_id, index), with_for_update=True)
             if chunk is not None and not State(chunk.state).terminal:
                 chunk.state = State.FAILED.value
@@ -298,20 +364,21 @@ class JobStore:
 
     def chunk_dead(self, job_id: str, index: int, error: str) -> None:
         """Dead-letter a chunk: it keeps its error and the job fails."""
-        with self._session() as s:
+        with self.transaction() as s:
             job = s.get(JobRow, job_id, with_for_update=True)
             chunk = s.get(ChunkRow, (job_id, index), with_for_update=True)
             if job is not None and chunk is not None:
-                self._dead(s, job, chunk, error)
+                self.dead_letter(s, job, chunk, error)
 
-    def _dead(self, s: Session, job: JobRow, chunk: ChunkRow, error: str) -> None:
+    def dead_letter(self, s: Session, job: JobRow, chunk: ChunkRow, error: str) -> None:
+        chunk.lease_expires_at = None
         chunk.state = State.DEAD.value
         chunk.error = _clip(error)
         chunk.finished_at = func.now()
         segments = f"segments {chunk.seg_start}-{chunk.seg_stop - 1}"
-        self._fail(s, job, f"chunk {chunk.idx} ({segments}) is dead: {error}")
+        self.fail_job(s, job, f"chunk {chunk.idx} ({segments}) is dead: {error}")
 
-    def _fail(self, s: Session, job: JobRow, error: str) -> None:
+    def fail_job(self, s: Session, job: JobRow, error: str) -> None:
         if job.state in (State.SUCCEEDED.value, State.FAILED.value):
             return
         job.state = State.FAILED.value
@@ -334,7 +401,7 @@ class JobStore:
         calls may return True again until the finalizer records the result: finalizing is
         idempotent, so a repeated finalizer is harmless.
         """
-        with self._session() as s:
+        with self.transaction() as s:
             job = s.get(JobRow, job_id, with_for_update=True)
             if job is None or State(job.state).terminal:
                 return False
@@ -346,42 +413,76 @@ class JobStore:
                 job.finished_at = func.now()
                 return False
             job.finalize_requested = True
+            job.finalize_dispatched_at = db_now(self.dialect)
             return True
 
     def start_finalize(
-        self, job_id: str, max_attempts: int
-    ) -> tuple[Literal["run", "skip", "dead"], int]:
+        self, job_id: str, max_attempts: int, *, lease: float | None = None
+    ) -> tuple[Literal["run", "skip", "dead", "busy"], int]:
         """Count a finalizer delivery: ``run`` it (with its attempt number), ``skip`` it (the
-        job is over) or give up (``dead``: the job fails)."""
-        with self._session() as s:
+        job is over), leave it (``busy``: a live finalizer holds the job's lease) or give up
+        (``dead``: the job fails)."""
+        with self.transaction() as s:
             job = s.get(JobRow, job_id, with_for_update=True)
             if job is None or State(job.state).terminal or job.partial:
                 return "skip", 0
+            alive = s.scalar(
+                select(JobRow.id).where(
+                    JobRow.id == job_id,
+                    JobRow.finalize_lease_expires_at > db_now(self.dialect),
+                )
+            )
+            if alive is not None:
+                return "busy", job.finalize_attempts
             if job.finalize_attempts >= max_attempts:
-                self._fail(s, job, f"writing the dataset failed {job.finalize_attempts} times")
+                self.fail_job(s, job, f"writing the dataset failed {job.finalize_attempts} times")
                 return "dead", job.finalize_attempts
             job.finalize_attempts += 1
+            job.finalize_lease_expires_at = db_after(self.dialect, lease) if lease else None
             return "run", job.finalize_attempts
+
+    def renew_finalize_lease(self, job_id: str, attempt: int, lease: float) -> bool:
+        """Extend the lease of finalizer attempt ``attempt``; False when it lost the job."""
+        with self.transaction() as s:
+            result = s.execute(
+                update(JobRow)
+                .where(
+                    JobRow.id == job_id,
+                    JobRow.finalize_attempts == attempt,
+                    JobRow.state.in_([State.QUEUED.value, State.RUNNING.value]),
+                )
+                .values(finalize_lease_expires_at=db_after(self.dialect, lease))
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    def finalize_retry(self, job_id: str, delay: float) -> None:
+        """Release the finalizer's lease: its retry is due in ``delay`` seconds."""
+        with self.transaction() as s:
+            job = s.get(JobRow, job_id, with_for_update=True)
+            if job is not None:
+                job.finalize_lease_expires_at = None
+                job.finalize_dispatched_at = db_after(self.dialect, delay)
 
     def job_succeeded(self, job_id: str, result_json: str) -> None:
         """Record a published dataset."""
-        with self._session() as s:
+        with self.transaction() as s:
             job = s.get(JobRow, job_id, with_for_update=True)
             if job is not None and job.state != State.SUCCEEDED.value:
                 job.state = State.SUCCEEDED.value
+                job.finalize_lease_expires_at = None
                 job.result_json = result_json
                 job.error = None
                 job.finished_at = func.now()
 
     def job_failed(self, job_id: str, error: str) -> None:
         """Fail a job (no dataset will be published); queued chunks are cancelled."""
-        with self._session() as s:
+        with self.transaction() as s:
             job = s.get(JobRow, job_id, with_for_update=True)
             if job is not None:
-                self._fail(s, job, error)
+                self.fail_job(s, job, error)
 
     def list_jobs(self, limit: int = 100) -> list[Job]:
         """Return the most recent jobs, newest first (without their chunks)."""
-        with self._session() as s:
+        with self.transaction() as s:
             rows = s.scalars(select(JobRow).order_by(JobRow.created_at.desc()).limit(limit))
             return [_job(r, ()) for r in rows]

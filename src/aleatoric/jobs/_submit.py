@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from celery import Celery
 
@@ -36,6 +38,26 @@ class JobQueue:
     def enqueue_finalize(self, job_id: str) -> None:
         """Enqueue the finalizer of ``job_id``."""
         self.app.send_task(FINALIZE_TASK, args=[job_id], queue=self.settings.queue)
+
+    def depth(self) -> int | None:
+        """Return how many messages wait in the queue (not those held by workers), 0 when
+        the queue does not exist, None when the broker cannot tell."""
+        try:
+            with self.app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1)
+                channel: Any = conn.channel()
+                try:
+                    ok = channel.queue_declare(queue=self.settings.queue, passive=True)
+                except Exception as exc:
+                    if "NOT_FOUND" in str(exc) or getattr(exc, "code", None) == 404:
+                        return 0
+                    raise
+                finally:
+                    with contextlib.suppress(Exception):
+                        channel.close()
+                return int(ok.message_count)
+        except Exception:
+            return None
 
 
 def submit_job(

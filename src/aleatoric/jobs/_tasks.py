@@ -10,6 +10,7 @@ its worker is dead-lettered like one that keeps raising.
 from __future__ import annotations
 
 import json
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,10 +22,11 @@ from celery import Celery, Task
 from aleatoric._generate import OutputExistsError, compute_segments, generate
 from aleatoric.cache import CacheStore
 from aleatoric.config import DatasetConfig
+from aleatoric.jobs._lease import Heartbeat
 from aleatoric.jobs._plan import normalize_formats
 from aleatoric.jobs._records import State
 from aleatoric.jobs._settings import JobSettings
-from aleatoric.jobs._store import JobStore
+from aleatoric.jobs._store import JobStore, process_owner
 from aleatoric.sinks import MANIFEST_NAME
 
 __all__ = [
@@ -66,10 +68,20 @@ def _error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _hang() -> None:
+    # Test hook: deaf to the soft time limit (SIGUSR1), as native code holding the GIL is.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    while True:
+        time.sleep(3600)
+
+
 def execute_chunk(rt: Runtime, job_id: str, index: int, retry: Retry, send: Send) -> dict[str, Any]:
     """Run one delivery of chunk ``index`` of ``job_id``; return what happened."""
     s = rt.settings
-    decision = rt.store.start_chunk(job_id, index, s.max_attempts)
+    lease = s.lease_seconds
+    decision = rt.store.start_chunk(
+        job_id, index, s.max_attempts, lease=lease, owner=process_owner()
+    )
     outcome: dict[str, Any] = {"job": job_id, "chunk": index, "action": decision.action}
     if decision.action == "done":
         # A duplicate delivery: re-check the entries (recomputing only what the cache lost,
@@ -85,26 +97,36 @@ def execute_chunk(rt: Runtime, job_id: str, index: int, retry: Retry, send: Send
         return outcome
     assert decision.job is not None and decision.chunk is not None
     chunk = decision.chunk
+    attempt = decision.attempt
     config = DatasetConfig.model_validate_json(decision.job.config_json)
+    beat = Heartbeat(
+        lambda: rt.store.renew_lease(job_id, index, attempt, lease),
+        lease,
+        f"chunk {index} of job {job_id}",
+    )
     try:
-        for done, segment in enumerate(range(chunk.seg_start, chunk.seg_stop)):
-            if rt.store.job_state(job_id) is State.FAILED:
-                rt.store.chunk_cancelled(job_id, index)
-                return {**outcome, "action": "cancelled"}
-            if s.test_chunk_delay:
-                time.sleep(s.test_chunk_delay)
-            if s.injected_failure(config.seed, segment):
-                raise RuntimeError(f"injected failure in segment {segment} (test hook)")
-            compute_segments(config, [segment], rt.cache)
-            rt.store.chunk_progress(job_id, index, done + 1)
+        with beat:
+            for done, segment in enumerate(range(chunk.seg_start, chunk.seg_stop)):
+                if beat.lost:
+                    return {**outcome, "action": "superseded"}
+                if rt.store.job_state(job_id) is State.FAILED:
+                    rt.store.chunk_cancelled(job_id, index)
+                    return {**outcome, "action": "cancelled"}
+                if s.test_chunk_delay:
+                    time.sleep(s.test_chunk_delay)
+                if s.injected_failure(config.seed, segment):
+                    raise RuntimeError(f"injected failure in segment {segment} (test hook)")
+                if s.injected_hang(config.seed, segment):
+                    _hang()
+                compute_segments(config, [segment], rt.cache)
+                rt.store.chunk_progress(job_id, index, done + 1)
     except Exception as exc:
-        if decision.attempt >= s.max_attempts:
-            rt.store.chunk_dead(
-                job_id, index, f"failed {decision.attempt} times; last error: {_error(exc)}"
-            )
+        if attempt >= s.max_attempts:
+            rt.store.chunk_dead(job_id, index, f"failed {attempt} times; last error: {_error(exc)}")
             return {**outcome, "action": "dead"}
-        rt.store.chunk_retry(job_id, index, _error(exc))
-        retry(s.retry_delay(decision.attempt), exc)
+        delay = s.retry_delay(attempt)
+        rt.store.chunk_retry(job_id, index, _error(exc), delay)
+        retry(delay, exc)
     rt.store.chunk_succeeded(job_id, index)
     _maybe_finalize(rt, job_id, send)
     return {**outcome, "action": "succeeded"}
@@ -118,9 +140,21 @@ def _maybe_finalize(rt: Runtime, job_id: str, send: Send) -> None:
 def execute_finalize(rt: Runtime, job_id: str, retry: Retry) -> dict[str, Any]:
     """Publish the dataset of a job whose chunks all succeeded (idempotent)."""
     s = rt.settings
-    action, attempt = rt.store.start_finalize(job_id, s.max_attempts)
+    lease = s.lease_seconds
+    action, attempt = rt.store.start_finalize(job_id, s.max_attempts, lease=lease)
     if action != "run":
         return {"job": job_id, "action": action}
+    beat = Heartbeat(
+        lambda: rt.store.renew_finalize_lease(job_id, attempt, lease),
+        lease,
+        f"finalizer of job {job_id}",
+    )
+    with beat:
+        return _finalize(rt, job_id, attempt, retry)
+
+
+def _finalize(rt: Runtime, job_id: str, attempt: int, retry: Retry) -> dict[str, Any]:
+    s = rt.settings
     job = rt.store.get_job(job_id)
     assert job is not None
     target = rt.dataset_dir(job_id)
@@ -139,7 +173,9 @@ def execute_finalize(rt: Runtime, job_id: str, retry: Retry) -> dict[str, Any]:
         if attempt >= s.max_attempts:
             rt.store.job_failed(job_id, f"writing the dataset failed: {_error(exc)}")
             return {"job": job_id, "action": "failed"}
-        retry(s.retry_delay(attempt), exc)
+        delay = s.retry_delay(attempt)
+        rt.store.finalize_retry(job_id, delay)
+        retry(delay, exc)
     summary = {
         "tables": manifest["tables"],
         "files": len(manifest["files"]),

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from aleatoric._version import __version__
 from aleatoric.cache import CacheStore
-from aleatoric.jobs import JobQueue, JobSettings, JobStore, create_celery
+from aleatoric.jobs import JobQueue, JobSettings, JobStore, Reaper, create_celery
 from aleatoric.mcp import asgi_app
 from aleatoric.service._auth import require_api_key
 from aleatoric.service._context import ServiceContext
@@ -33,7 +33,8 @@ Every `/v1` route needs `Authorization: Bearer <API key>`. Invalid input is answ
 def create_app(settings: JobSettings | None = None, *, celery: Celery | None = None) -> FastAPI:
     """Return the API for ``settings`` (default: from ``ALEATORIC_*`` variables).
 
-    The job tables are created at startup when missing.
+    The job tables are created at startup when missing; a reaper thread requeues work
+    whose lease expired (see :class:`~aleatoric.jobs.Reaper`).
     """
     settings = settings if settings is not None else JobSettings()
     app_celery = celery if celery is not None else create_celery(settings, results=False)
@@ -52,9 +53,15 @@ def create_app(settings: JobSettings | None = None, *, celery: Celery | None = N
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(context.store.create_all)
         settings.datasets_dir.mkdir(parents=True, exist_ok=True)
-        async with mcp_app.router.lifespan_context(mcp_app):
-            yield
-        context.store.dispose()
+        # Requeues work whose lease expired, even with every worker gone.
+        reaper = Reaper(context.store, context.queue, settings)
+        reaper.start()
+        try:
+            async with mcp_app.router.lifespan_context(mcp_app):
+                yield
+        finally:
+            await run_in_threadpool(reaper.stop)
+            context.store.dispose()
 
     app = FastAPI(
         title="Aleatoric Engine",
