@@ -22,3 +22,20 @@ def test_public_names_are_pinned() -> None:
     ]
     for name in aleatoric.__all__:
         assert getattr(aleatoric, name) is not None
+
+
+def test_integration_names_are_pinned() -> None:
+    import aleatoric.integrations as integrations
+
+    assert sorted(integrations.__all__) == [
+        "BAR_SIZES",
+        "ENGINES",
+        "EXPORT_MANIFEST",
+        "ExportError",
+        "ExportResult",
+        "Ohlcv",
+        "check_export",
+        "export",
+        "read_ohlcv",
+    ]
+    assert sorted(integrations.ENGINES) == ["backtrader", "hftbacktest", "lean", "nautilus"]

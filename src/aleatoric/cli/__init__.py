@@ -156,6 +156,18 @@ def generate_cmd(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
     ] = False,
+    export_to: Annotated[
+        str | None,
+        typer.Option(
+            "--export",
+            help="Then export for an engine (backtrader, lean, hftbacktest, nautilus) "
+            "into --export-out.",
+        ),
+    ] = None,
+    export_out: Annotated[
+        Path | None, typer.Option(help="Export directory (default: OUT-ENGINE beside OUT).")
+    ] = None,
+    export_bar: Annotated[str, typer.Option(help="Bar size of the export.")] = "1m",
     remote: Annotated[
         str | None,
         typer.Option(
@@ -197,6 +209,13 @@ def generate_cmd(
         err.print(f"[bold red]invalid option[/]: --format {output_format!r}; "
                   "allowed: parquet, native, both")  # fmt: skip
         raise typer.Exit(code=2)
+    if export_to is not None:
+        from aleatoric.integrations import ENGINES
+
+        if export_to not in ENGINES:
+            err.print(f"[bold red]invalid option[/]: --export {export_to!r}; "
+                      f"allowed: {', '.join(ENGINES)}")  # fmt: skip
+            raise typer.Exit(code=2)
     cache = None if no_cache else CacheStore(cache_dir)
     if remote is not None:
         from aleatoric.cli import _service
@@ -205,6 +224,7 @@ def generate_cmd(
             config, out, remote, formats[output_format], overwrite=overwrite, cache=cache,
             sign_key=sign_key, quiet=quiet,
         )  # fmt: skip
+        _export_after(out, export_to, export_out, export_bar, overwrite, quiet)
         return
     began = time.perf_counter()
     try:
@@ -237,6 +257,19 @@ def generate_cmd(
         _summary(config, result.tables, result.bytes, elapsed, out)
         if result.cached:
             console.print("served from the cache (digests verified)")
+    _export_after(out, export_to, export_out, export_bar, overwrite, quiet)
+
+
+def _export_after(
+    out: Path, engine: str | None, export_out: Path | None, bar: str, overwrite: bool, quiet: bool
+) -> None:
+    # generate --export: the dataset is published, then exported like `aleatoric export`.
+    if engine is None:
+        return
+    from aleatoric.cli._export import run_export
+
+    target = export_out if export_out is not None else out.parent / f"{out.name}-{engine}"
+    run_export(out, engine, target, bar=bar, overwrite=overwrite, quiet=quiet)
 
 
 def _generate_with_progress(
@@ -473,9 +506,10 @@ def instruments_cmd(
 
 def _register_extensions() -> None:
     # Command groups that live in their own modules.
-    from aleatoric.cli import _check, _provenance, _report
+    from aleatoric.cli import _check, _export, _provenance, _report
 
     _check.register(app)
+    _export.register(app)
     _provenance.register(app)
     _report.register(app)
 
