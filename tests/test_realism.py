@@ -20,6 +20,7 @@ import scipy.stats
 
 import aleatoric
 from aleatoric.realism import (
+    ALL_FACT_NAMES,
     FACT_NAMES,
     DatasetError,
     Scorecard,
@@ -300,7 +301,7 @@ def iid_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_scorecard_of_gaussian_returns_fails_the_return_facts(iid_dataset: Path) -> None:
     card = scorecard(iid_dataset)
-    assert [f.name for f in card.facts] == list(FACT_NAMES)
+    assert [f.name for f in card.facts] == list(ALL_FACT_NAMES)
     assert card.fact("kurtosis").passed is False
     assert card.fact("kurtosis").value == pytest.approx(0.0, abs=0.5)
     assert card.fact("tail_index").passed is False  # Gaussian tails are thin: alpha > 4
@@ -402,7 +403,7 @@ def test_unusable_datasets_raise(tmp_path: Path) -> None:
 def test_scorecard_reads_engine_output(small_dataset: Path) -> None:
     card = scorecard(small_dataset)
     assert card.venue == "binance" and card.preset == "calm"
-    assert len(card.facts) == len(FACT_NAMES)
+    assert len(card.facts) == len(ALL_FACT_NAMES)
     obs = card.observations
     assert obs is not None and obs.trade_ts.size > 0 and obs.ticker_ts.size > 0
     assert np.all(obs.ask > obs.bid)
@@ -429,7 +430,7 @@ def test_compare_distances(rich_dataset: Path, iid_dataset: Path) -> None:
 
 def test_json_round_trip(rich_dataset: Path) -> None:
     data = json.loads(json.dumps(scorecard(rich_dataset).to_dict(), allow_nan=False))
-    assert [f["name"] for f in data["facts"]] == list(FACT_NAMES)
+    assert [f["name"] for f in data["facts"]] == list(ALL_FACT_NAMES)
     assert set(data["counts"]) == {"PASS", "FAIL", "N/A"}
     assert all(f["status"] in ("PASS", "FAIL", "N/A") for f in data["facts"])
 
@@ -547,7 +548,7 @@ def test_cli_html_and_against_as_a_subcommand(
     assert len(data["comparison"]["distances"]) == 4
     assert res.returncode == (0 if data["passed"] else 1)
     text = out.read_text()
-    assert text.count(IMG_PREFIX) == len(FACT_NAMES) + 4
+    assert text.count(IMG_PREFIX) == len(ALL_FACT_NAMES) + 4
     assert re.search(r"W1 = [0-9.e+-]+", text)
 
 

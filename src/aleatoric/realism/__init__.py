@@ -9,13 +9,21 @@
 """
 
 from aleatoric.realism._compare import compare, compare_observations, compare_with
-from aleatoric.realism._facts import FACT_NAMES, compute_facts, scorecard
+from aleatoric.realism._facts import (
+    ALL_FACT_NAMES,
+    FACT_NAMES,
+    TICK_FACT_NAMES,
+    compute_facts,
+    scorecard,
+)
 from aleatoric.realism._load import Observations, load_observations
 from aleatoric.realism._model import Comparison, DatasetError, Distance, Fact, Scorecard
 from aleatoric.realism._report import MissingExtraError, render_html, render_terminal
 
 __all__ = [
+    "ALL_FACT_NAMES",
     "FACT_NAMES",
+    "TICK_FACT_NAMES",
     "Comparison",
     "DatasetError",
     "Distance",

@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from aleatoric.realism._load import Observations, load_observations
 from aleatoric.realism._metrics import summary, wasserstein1
-from aleatoric.realism._model import Comparison, Distance, Scorecard
+from aleatoric.realism._model import Comparison, Distance, Fact, Scorecard
 from aleatoric.realism._series import NS_PER_SECOND, minute_bars, spread_bps
 
 __all__ = ["QUANTITIES", "compare", "compare_observations", "compare_with"]
@@ -47,8 +47,15 @@ QUANTITIES: tuple[tuple[str, str, str, Callable[[Observations], F64]], ...] = (
 )
 
 
-def compare_observations(a: Observations, b: Observations) -> Comparison:
-    """Return the distances between the distributions of two loaded datasets."""
+def compare_observations(
+    a: Observations, b: Observations, a_facts: tuple[Fact, ...] | None = None
+) -> Comparison:
+    """Return the distances between two loaded datasets' distributions and both facts.
+
+    ``a_facts`` are A's facts when already computed (they are computed otherwise).
+    """
+    from aleatoric.realism._facts import compute_facts
+
     distances = []
     for name, title, unit, extract in QUANTITIES:
         xa, xb = extract(a), extract(b)
@@ -70,6 +77,9 @@ def compare_observations(a: Observations, b: Observations) -> Comparison:
         a_label=a.meta.label,
         b_label=b.meta.label,
         distances=tuple(distances),
+        a_facts=a_facts if a_facts is not None else compute_facts(a),
+        b_facts=compute_facts(b),
+        b_observations=b,
     )
 
 
@@ -78,7 +88,8 @@ def compare(a_path: str | Path, b_path: str | Path) -> Comparison:
 
     Quantities: quoted spread (bps of mid), trade inter-arrival times (seconds between
     consecutive trade rows), top-of-book depth (``bid_sz_00 + ask_sz_00``, base asset) and raw
-    1-minute mid log returns. Each distance comes with both samples' summary statistics.
+    1-minute mid log returns. Each distance comes with both samples' summary statistics, and
+    every fact of both datasets is given side by side.
 
     Raises
     ------
@@ -97,4 +108,4 @@ def compare_with(card: Scorecard, b_path: str | Path) -> Comparison:
         If ``b_path`` is not a readable dataset with a ``book_snapshot`` table.
     """
     a = card.observations if card.observations is not None else load_observations(card.path)
-    return compare_observations(a, load_observations(b_path))
+    return compare_observations(a, load_observations(b_path), card.facts)

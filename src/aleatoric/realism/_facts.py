@@ -34,10 +34,12 @@ from aleatoric.realism._series import (
     spread_ticks,
     window_counts,
 )
+from aleatoric.realism._tick_facts import TICK_FACT_NAMES, compute_tick_facts
 
 __all__ = [
     "ACF_ABS_LAG1_MIN",
     "ACF_LAGS",
+    "ALL_FACT_NAMES",
     "FACT_NAMES",
     "FANO_MIN",
     "FANO_WINDOWS_S",
@@ -49,6 +51,7 @@ __all__ = [
     "ONE_TICK_SHARE_MIN",
     "SPREAD_MEAN_BPS_MAX",
     "TAIL_INDEX_BAND",
+    "TICK_FACT_NAMES",
     "VOLUME_VOL_CORR_MIN",
     "compute_facts",
     "scorecard",
@@ -90,6 +93,9 @@ FACT_NAMES = (
     "funding_caps",
     "funding_persistence",
 )
+
+#: Every fact a scorecard holds: the minute-to-hour facts, then the tick-level ones.
+ALL_FACT_NAMES = FACT_NAMES + TICK_FACT_NAMES
 
 
 def _insufficient(name: str, title: str, band: str, reason: str, **details: object) -> Fact:
@@ -343,7 +349,7 @@ def funding_persistence_fact(obs: Observations) -> Fact:
 
 
 def compute_facts(obs: Observations) -> tuple[Fact, ...]:
-    """Return every stylized fact of ``obs``, in the order of :data:`FACT_NAMES`."""
+    """Return every stylized fact of ``obs`` in the order of :data:`ALL_FACT_NAMES`."""
     returns = {h: horizon_returns(obs, h) for h in HORIZONS_MIN}
     bars = minute_bars(obs)
     r1 = bars.ret
@@ -359,6 +365,7 @@ def compute_facts(obs: Observations) -> tuple[Fact, ...]:
         trade_clustering_fact(obs),
         funding_caps_fact(obs),
         funding_persistence_fact(obs),
+        *compute_tick_facts(obs),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ import polars as pl
 from aleatoric.config import parse_duration_ns
 from aleatoric.instruments import Instrument, get_instrument
 from aleatoric.realism._model import DatasetError
+from aleatoric.realism._tick import TickObservations, load_tick, table_files
 
 __all__ = ["MANIFEST", "DatasetMeta", "Observations", "load_observations", "read_meta"]
 
@@ -65,6 +66,7 @@ class Observations:
     ticker_predicted: F64
     funding_ts: I64
     funding_rate: F64
+    tick: TickObservations | None = None
 
     @property
     def start_ns(self) -> int:
@@ -96,8 +98,27 @@ def _parse_start(value: object) -> int | None:
     return int(parsed.timestamp()) * 1_000_000_000
 
 
+def _hive_meta(root: Path) -> DatasetMeta | None:
+    # A directory of canonical tables without a manifest, as `aleatoric normalize` writes from a
+    # real capture: venue and symbol come from the hive partition names.
+    for table in ("book_delta", "book_snapshot", "trades"):
+        parts = sorted((root / table).glob("venue=*/symbol=*")) if (root / table).is_dir() else []
+        for part in parts:
+            venue, symbol = part.parent.name[6:], part.name[7:]
+            try:
+                instrument = get_instrument(venue, symbol)
+            except KeyError as exc:
+                raise DatasetError(str(exc.args[0])) from None
+            return DatasetMeta(root, venue, symbol, "", None, None, None, instrument)
+    return None
+
+
 def read_meta(path: str | Path) -> DatasetMeta:
     """Return the manifest facts of the dataset at ``path``.
+
+    A directory without ``manifest.json`` but with hive-partitioned tables (a capture
+    normalized by ``aleatoric normalize``) takes venue and symbol from the partition names; its
+    preset is empty and its time span comes from the data.
 
     Raises
     ------
@@ -110,7 +131,10 @@ def read_meta(path: str | Path) -> DatasetMeta:
         raise DatasetError(f"no dataset at {root}: not a directory")
     manifest_path = root / MANIFEST
     if not manifest_path.is_file():
-        raise DatasetError(f"no dataset at {root}: {MANIFEST} is missing")
+        found = _hive_meta(root)
+        if found is None:
+            raise DatasetError(f"no dataset at {root}: {MANIFEST} is missing")
+        return found
     try:
         manifest: Any = json.loads(manifest_path.read_text(encoding="utf-8"))
         config = manifest["config"]
@@ -165,16 +189,59 @@ def _i64(frame: pl.DataFrame | None, column: str) -> I64:
     return np.asarray(frame[column].cast(pl.Int64).to_numpy(), dtype=np.int64)
 
 
-def load_observations(path: str | Path) -> Observations:
+def _data_span(root: Path, meta: DatasetMeta) -> tuple[int, int] | None:
+    # The manifest's span, else whole seconds around the book and trade times.
+    if meta.start_ns is not None and meta.end_ns is not None:
+        return meta.start_ns, meta.end_ns
+    lo, hi = None, None
+    for table in ("book_delta", "book_snapshot", "trades"):
+        files = table_files(root, table)
+        if not files:
+            continue
+        try:
+            row = (
+                pl.scan_parquet(files)
+                .select(pl.col("ts_event").min().alias("lo"), pl.col("ts_event").max().alias("hi"))
+                .collect()
+            )
+        except Exception as exc:  # polars raises several unrelated types for bad files
+            raise DatasetError(f"cannot read table {table!r} in {root}: {exc}") from None
+        if row["lo"][0] is None:
+            continue
+        t0, t1 = int(row["lo"][0]), int(row["hi"][0])
+        lo = t0 if lo is None else min(lo, t0)
+        hi = t1 if hi is None else max(hi, t1)
+    if lo is None or hi is None:
+        return None
+    second = 1_000_000_000
+    start = meta.start_ns if meta.start_ns is not None else lo // second * second
+    return start, (hi // second + 1) * second
+
+
+def _book_from_grid(tick: TickObservations) -> pl.DataFrame:
+    # Best-level "snapshots" from the replayed grid, for datasets with book_delta only.
+    ts = tick.start_ns + (np.arange(tick.bid.size, dtype=np.int64) + 1) * tick.grid_ns - 1
+    return pl.DataFrame(
+        {
+            "ts_event": ts, "bid_px_00": tick.bid, "ask_px_00": tick.ask,
+            "bid_sz_00": tick.bid_size, "ask_sz_00": tick.ask_size,
+        }
+    ).filter(pl.col("bid_px_00").is_not_nan() & pl.col("ask_px_00").is_not_nan())  # fmt: skip
+
+
+def load_observations(path: str | Path, *, tick_level: bool = True) -> Observations:
     """Return the series the scorecard needs from the dataset at ``path``.
 
     Reads only the best book level (``book_snapshot``), trade times and sizes (``trades``),
-    funding columns (``ticker``, ``funding``). ``book_snapshot`` is required.
+    funding columns (``ticker``, ``funding``), and with ``tick_level`` the tick-level series
+    (:mod:`aleatoric.realism._tick`: ``book_delta`` replayed when present, and trades). A
+    dataset without ``book_snapshot`` but with ``book_delta`` (a normalized capture) takes its
+    best levels from the replayed book.
 
     Raises
     ------
     DatasetError
-        If the dataset is missing or unreadable or has no usable ``book_snapshot`` rows.
+        If the dataset is missing or unreadable or has no usable book rows.
     """
     meta = read_meta(path)
     root = meta.path
@@ -183,8 +250,18 @@ def load_observations(path: str | Path) -> Observations:
         "book_snapshot",
         ["ts_event", "seq", "bid_px_00", "ask_px_00", "bid_sz_00", "ask_sz_00"],
     )
+    if book is None and not table_files(root, "book_delta"):
+        raise DatasetError(f"dataset {root} has no book_snapshot or book_delta table")
+    span = _data_span(root, meta)
+    tick = None
+    if span is not None and (tick_level or book is None):
+        tick = load_tick(root, span[0], span[1], float(meta.instrument.tick_size))
+    if book is None and tick is not None:
+        book = _book_from_grid(tick)
+    if meta.start_ns is None and span is not None:
+        meta = replace(meta, start_ns=span[0], end_ns=span[1])
     if book is None:
-        raise DatasetError(f"dataset {root} has no book_snapshot table")
+        raise DatasetError(f"dataset {root} has no rows in book_delta")
     book = book.drop_nulls(["bid_px_00", "ask_px_00"])
     if book.height < 2:
         raise DatasetError(f"dataset {root} has fewer than two two-sided book snapshots")
@@ -205,4 +282,5 @@ def load_observations(path: str | Path) -> Observations:
         ticker_predicted=_f64(ticker, "predicted_funding_rate"),
         funding_ts=_i64(funding, "ts_event"),
         funding_rate=_f64(funding, "funding_rate"),
+        tick=tick if tick_level else None,
     )

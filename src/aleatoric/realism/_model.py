@@ -10,7 +10,19 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from aleatoric.realism._load import Observations
 
-__all__ = ["Comparison", "DatasetError", "Distance", "Fact", "Scorecard", "jsonable"]
+__all__ = [
+    "TICK_LEVEL_IN_VERDICT",
+    "Comparison",
+    "DatasetError",
+    "Distance",
+    "Fact",
+    "Scorecard",
+    "jsonable",
+]
+
+#: Whether the tick-level facts count in :attr:`Scorecard.passed` and the report's verdict.
+#: Off until the order-flow model meets their bands; their PASS/FAIL is shown either way.
+TICK_LEVEL_IN_VERDICT = False
 
 
 class DatasetError(ValueError):
@@ -35,7 +47,10 @@ class Fact:
     """One stylized fact: the measured value, its band and whether the value lies in it.
 
     ``passed`` is ``None`` when the band does not apply (information only, another regime or
-    asset) or the data are insufficient; ``reason`` then says which.
+    asset) or the data are insufficient; ``reason`` then says which. ``min_duration_s`` is the
+    shortest dataset the band is judged on (``insufficient`` when the dataset is shorter).
+    ``tick_level`` marks the facts of the 100 ms to seconds scale; they count in the verdict
+    only when :data:`TICK_LEVEL_IN_VERDICT` is true.
     """
 
     name: str
@@ -46,6 +61,14 @@ class Fact:
     reason: str = ""
     details: Mapping[str, Any] = field(default_factory=dict)
     display: str = ""
+    tick_level: bool = False
+    min_duration_s: float | None = None
+    insufficient: bool = False
+
+    @property
+    def counts(self) -> bool:
+        """Return whether this fact counts in the scorecard's verdict."""
+        return TICK_LEVEL_IN_VERDICT or not self.tick_level
 
     @property
     def value_text(self) -> str:
@@ -75,6 +98,9 @@ class Fact:
                 "passed": self.passed,
                 "status": self.status,
                 "reason": self.reason,
+                "tick_level": self.tick_level,
+                "min_duration_s": self.min_duration_s,
+                "insufficient": self.insufficient,
                 "details": dict(self.details),
             }
         )
@@ -95,13 +121,13 @@ class Scorecard:
 
     @property
     def passed(self) -> bool:
-        """Return whether every applicable band passes (facts marked N/A do not count)."""
-        return all(f.passed is not False for f in self.facts)
+        """Return whether every applicable band that counts passes (N/A does not count)."""
+        return all(f.passed is not False for f in self.facts if f.counts)
 
     @property
     def failed(self) -> tuple[Fact, ...]:
-        """Return the facts whose band applies and fails."""
-        return tuple(f for f in self.facts if f.passed is False)
+        """Return the facts that count in the verdict whose band applies and fails."""
+        return tuple(f for f in self.facts if f.passed is False and f.counts)
 
     def fact(self, name: str) -> Fact:
         """Return the fact called ``name``."""
@@ -165,6 +191,14 @@ class Comparison:
     a_label: str
     b_label: str
     distances: tuple[Distance, ...]
+    a_facts: tuple[Fact, ...] = ()
+    b_facts: tuple[Fact, ...] = ()
+    b_observations: Observations | None = field(default=None, repr=False)
+
+    def fact_pairs(self) -> list[tuple[Fact, Fact]]:
+        """Return each fact of A with the same fact of B (facts both scorecards have)."""
+        b = {f.name: f for f in self.b_facts}
+        return [(f, b[f.name]) for f in self.a_facts if f.name in b]
 
     def to_dict(self) -> dict[str, Any]:
         """Return the comparison as JSON-ready data."""
@@ -172,4 +206,9 @@ class Comparison:
             "a": {"path": self.a_path, "label": self.a_label},
             "b": {"path": self.b_path, "label": self.b_label},
             "distances": [d.to_dict() for d in self.distances],
-        }
+            "facts": [
+                {"name": a.name, "title": a.title, "tick_level": a.tick_level, "band": a.band,
+                 "a": a.to_dict(), "b": b.to_dict()}
+                for a, b in self.fact_pairs()
+            ],
+        }  # fmt: skip

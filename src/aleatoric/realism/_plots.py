@@ -289,14 +289,26 @@ _FIGURES: dict[str, Callable[[Fact, PlotData], Figure]] = {
 }
 
 
-def fact_figure(fact: Fact, data: PlotData | None) -> Figure:
-    """Return the figure of ``fact``; a text panel when there is nothing to draw."""
+def fact_figure(
+    fact: Fact, data: PlotData | None, other: tuple[str, Observations] | None = None
+) -> Figure:
+    """Return the figure of ``fact``; a text panel when there is nothing to draw.
+
+    ``other`` (label and series of a second dataset, in compare mode) is overlaid on the
+    figures of the tick-level facts.
+    """
+    from aleatoric.realism._tick_plots import TICK_FIGURES, tick_figure
+
     draw = _FIGURES.get(fact.name)
-    if data is None or draw is None:
+    if data is None or (draw is None and fact.name not in TICK_FIGURES):
         return _message("no series to plot")
-    if fact.passed is None and fact.value is None:
+    if fact.passed is None and fact.value is None and other is None:
         return _message(f"not applicable: {fact.reason}")
     try:
+        if fact.name in TICK_FIGURES:
+            series = [(data.obs.meta.label, data.obs), *([other] if other else [])]
+            return tick_figure(fact, series)
+        assert draw is not None
         return draw(fact, data)
     except (ValueError, IndexError, ZeroDivisionError) as exc:
         return _message(f"cannot plot: {exc}")

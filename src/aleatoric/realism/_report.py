@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from aleatoric.realism._model import Comparison, Fact, Scorecard
@@ -55,10 +56,27 @@ def ensure_matplotlib() -> None:
         ) from exc
 
 
+def _facts_table(title: str, facts: list[Fact]) -> Table:
+    table = Table(title=title)
+    table.add_column("fact")
+    table.add_column("value", justify="right")
+    table.add_column("band")
+    table.add_column("status")
+    table.add_column("note", overflow="fold")
+    for f in facts:
+        status = f"[{_STYLE[f.status]}]{f.status}[/]"
+        table.add_row(escape(f.title), escape(f.value_text), escape(f.band), status,
+                      escape(f.reason))  # fmt: skip
+    return table
+
+
 def render_terminal(
     scorecard: Scorecard, console: Console, comparison: Comparison | None = None
 ) -> None:
-    """Print the scorecard as a Rich table (fact, value, band, PASS/FAIL/N/A) and a verdict.
+    """Print the scorecard as Rich tables (fact, value, band, PASS/FAIL/N/A) and a verdict.
+
+    The tick-level facts get their own table; while they are not part of the verdict
+    (:data:`~aleatoric.realism._model.TICK_LEVEL_IN_VERDICT`), a line counts them apart.
 
     Parameters
     ----------
@@ -67,26 +85,45 @@ def render_terminal(
     console
         Where to print.
     comparison
-        Optional compare-mode result, printed as a second table.
+        Optional compare-mode result, printed as further tables.
     """
-    table = Table(title=f"realism: {scorecard.venue} {scorecard.symbol} {scorecard.preset}")
-    table.add_column("fact")
-    table.add_column("value", justify="right")
-    table.add_column("band")
-    table.add_column("status")
-    table.add_column("note", overflow="fold")
-    for f in scorecard.facts:
-        status = f"[{_STYLE[f.status]}]{f.status}[/]"
-        table.add_row(f.title, f.value_text, f.band, status, f.reason)
-    console.print(table)
+    head = f"realism: {scorecard.venue} {scorecard.symbol} {scorecard.preset}"
+    main = [f for f in scorecard.facts if not f.tick_level]
+    tick = [f for f in scorecard.facts if f.tick_level]
+    console.print(_facts_table(head, main))
+    if tick:
+        console.print(_facts_table(f"{head}: tick-level facts", tick))
     if comparison is not None:
         console.print(_comparison_table(comparison))
+        if comparison.fact_pairs():
+            console.print(_fact_pairs_table(comparison))
     n_fail = len(scorecard.failed)
     if scorecard.passed:
         console.print("[bold green]PASS[/]: every applicable band holds")
     else:
         names = ", ".join(f.name for f in scorecard.failed)
         console.print(f"[bold red]FAIL[/]: {n_fail} band(s) fail: {names}")
+    outside = [f for f in tick if not f.counts]
+    if outside:
+        counts = {s: sum(f.status == s for f in outside) for s in ("PASS", "FAIL", "N/A")}
+        console.print(
+            f"tick-level facts (shown, not yet in the verdict): {counts['PASS']} pass, "
+            f"{counts['FAIL']} fail, {counts['N/A']} N/A",
+            highlight=False,
+        )
+
+
+def _fact_pairs_table(comparison: Comparison) -> Table:
+    table = Table(title=f"facts: A = {comparison.a_label}, B = {comparison.b_label}")
+    for col in ("fact", "band", "A", "A status", "B", "B status"):
+        table.add_column(col, justify="right" if col in ("A", "B") else "left")
+    for a, b in comparison.fact_pairs():
+        table.add_row(
+            escape(a.title), escape(a.band), escape(a.value_text),
+            f"[{_STYLE[a.status]}]{a.status}[/]", escape(b.value_text),
+            f"[{_STYLE[b.status]}]{b.status}[/]",
+        )  # fmt: skip
+    return table
 
 
 def _fmt(value: Any) -> str:
@@ -121,8 +158,12 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _css(fact: Fact) -> str:
+    return "NA" if fact.status == "N/A" else fact.status
+
+
 def _fact_section(fact: Fact, image: str) -> str:
-    css = "NA" if fact.status == "N/A" else fact.status
+    css = _css(fact)
     details = json.dumps(fact.to_dict()["details"], indent=2)
     reason = f"<p class='NA'>{_e(fact.reason)}</p>" if fact.reason else ""
     return (
@@ -136,7 +177,8 @@ def _fact_section(fact: Fact, image: str) -> str:
 
 def _summary_table(scorecard: Scorecard) -> str:
     rows = "".join(
-        f"<tr><td><a href='#{_e(f.name)}'>{_e(f.title)}</a></td><td>{_e(f.value_text)}</td>"
+        f"<tr><td><a href='#{_e(f.name)}'>{_e(f.title)}</a>"
+        f"{' <small>(tick-level)</small>' if f.tick_level else ''}</td><td>{_e(f.value_text)}</td>"
         f"<td>{_e(f.band)}</td><td class='{'NA' if f.status == 'N/A' else f.status}'>"
         f"{_e(f.status)}</td><td>{_e(f.reason)}</td></tr>"
         for f in scorecard.facts
@@ -167,10 +209,23 @@ def _comparison_html(comparison: Comparison) -> str:
             f"<section id='compare-{_e(d.name)}'><h3>{_e(d.title)}: W1 = {_e(_fmt(d.w1))} "
             f"{_e(d.unit)}</h3><img alt='compare {_e(d.name)}' src=\"{image}\"></section>"
         )
+    pairs = "".join(
+        f"<tr><td><a href='#{_e(a.name)}'>{_e(a.title)}</a></td><td>{_e(a.band)}</td>"
+        f"<td>{_e(a.value_text)}</td><td class='{_css(a)}'>{_e(a.status)}</td>"
+        f"<td>{_e(b.value_text)}</td><td class='{_css(b)}'>{_e(b.status)}</td></tr>"
+        for a, b in comparison.fact_pairs()
+    )
+    facts = (
+        "<h3>Facts side by side</h3><table><tr><th>fact</th><th>band</th><th>A</th>"
+        f"<th>A status</th><th>B</th><th>B status</th></tr>{pairs}</table>"
+        "<p>The figures of the tick-level facts above show A and B overlaid.</p>"
+        if pairs
+        else ""
+    )
     return (
         f"<section id='compare'><h2>Compare</h2><p>A = {_e(comparison.a_label)} "
         f"({_e(comparison.a_path)})<br>B = {_e(comparison.b_label)} ({_e(comparison.b_path)})"
-        f"</p><table>{head}</tr>{''.join(rows)}</table>{''.join(sections)}</section>"
+        f"</p>{facts}<table>{head}</tr>{''.join(rows)}</table>{''.join(sections)}</section>"
     )
 
 
@@ -178,16 +233,27 @@ def _document(scorecard: Scorecard, comparison: Comparison | None) -> str:
     from aleatoric.realism._plots import PlotData, fact_figure
 
     data = PlotData.of(scorecard.observations) if scorecard.observations is not None else None
-    sections = [_fact_section(f, _png(fact_figure(f, data))) for f in scorecard.facts]
+    other = None
+    if comparison is not None and comparison.b_observations is not None:
+        other = (comparison.b_label, comparison.b_observations)
+    sections = [
+        _fact_section(f, _png(fact_figure(f, data, other if f.tick_level else None)))
+        for f in scorecard.facts
+    ]
     verdict = "PASS" if scorecard.passed else "FAIL"
     title = f"Realism scorecard: {scorecard.venue} {scorecard.symbol} {scorecard.preset}"
     seed = "" if scorecard.seed is None else f", seed {scorecard.seed}"
     compare_html = _comparison_html(comparison) if comparison is not None else ""
+    tick_note = (
+        "Tick-level facts are shown with their bands but are not yet part of the verdict."
+        if any(f.tick_level and not f.counts for f in scorecard.facts)
+        else ""
+    )
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{_e(title)} <span class='{verdict}'>{verdict}</span></h1>"
-        f"<p>{_e(scorecard.path)}{_e(seed)}. A band marked N/A does not count.</p>"
+        f"<p>{_e(scorecard.path)}{_e(seed)}. A band marked N/A does not count. {tick_note}</p>"
         f"{_summary_table(scorecard)}{''.join(sections)}{compare_html}</body></html>\n"
     )
 
