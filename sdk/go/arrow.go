@@ -1,0 +1,331 @@
+package aleatoric
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+)
+
+// DefaultBatchSize is the number of rows per record batch the readers ask for.
+const DefaultBatchSize = 64 * 1024
+
+// TableReader streams a table's Parquet files as Arrow record batches, file after file in
+// manifest order (ascending seq within an instrument). It implements array.RecordReader.
+// A batch is valid until the next call to Next; Retain it to keep it longer.
+type TableReader struct {
+	refs   atomic.Int64
+	paths  []string
+	next   int
+	pf     *file.Reader
+	rr     pqarrow.RecordReader
+	cur    arrow.RecordBatch
+	schema *arrow.Schema
+	err    error
+	props  pqarrow.ArrowReadProperties
+	mem    memory.Allocator
+}
+
+var _ array.RecordReader = (*TableReader)(nil)
+
+// Records returns a reader of table's record batches over every instrument's files.
+func (d *Dataset) Records(table string) (*TableReader, error) {
+	return d.records(d.Files(table))
+}
+
+// InstrumentRecords returns a reader of one instrument's record batches of table.
+func (d *Dataset) InstrumentRecords(table string, inst Instrument) (*TableReader, error) {
+	return d.records(d.InstrumentFiles(table, inst))
+}
+
+func (d *Dataset) records(files []File) (*TableReader, error) {
+	r := &TableReader{
+		props: pqarrow.ArrowReadProperties{BatchSize: DefaultBatchSize},
+		mem:   memory.DefaultAllocator,
+	}
+	r.refs.Store(1)
+	for _, f := range files {
+		r.paths = append(r.paths, d.Path(f.Path))
+	}
+	if len(r.paths) > 0 {
+		// Open the first file now, so the schema is known and a bad file fails early.
+		if !r.openNext() {
+			return nil, r.err
+		}
+	}
+	return r, nil
+}
+
+func (r *TableReader) openNext() bool {
+	r.closeFile()
+	if r.next >= len(r.paths) {
+		return false
+	}
+	path := r.paths[r.next]
+	r.next++
+	fh, err := os.Open(path)
+	if err != nil {
+		r.err = err
+		return false
+	}
+	pf, err := file.NewParquetReader(fh)
+	if err != nil {
+		fh.Close()
+		r.err = fmt.Errorf("%s: %w", path, err)
+		return false
+	}
+	fr, err := pqarrow.NewFileReader(pf, r.props, r.mem)
+	if err != nil {
+		pf.Close()
+		r.err = fmt.Errorf("%s: %w", path, err)
+		return false
+	}
+	rr, err := fr.GetRecordReader(context.Background(), nil, nil)
+	if err != nil {
+		pf.Close()
+		r.err = fmt.Errorf("%s: %w", path, err)
+		return false
+	}
+	r.pf, r.rr = pf, rr
+	if r.schema == nil {
+		r.schema = arrow.NewSchema(rr.Schema().Fields(), nil)
+	}
+	return true
+}
+
+func (r *TableReader) closeFile() {
+	if r.rr != nil {
+		r.rr.Release()
+		r.rr = nil
+	}
+	if r.pf != nil {
+		r.pf.Close()
+		r.pf = nil
+	}
+}
+
+// Schema returns the table's Arrow schema (without the per-file metadata); nil for a table
+// without files.
+func (r *TableReader) Schema() *arrow.Schema { return r.schema }
+
+// Next advances to the next non-empty record batch.
+func (r *TableReader) Next() bool {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	for r.err == nil && r.rr != nil {
+		if r.rr.Next() {
+			rec := r.rr.RecordBatch()
+			if rec.NumRows() == 0 {
+				continue
+			}
+			rec.Retain()
+			r.cur = rec
+			return true
+		}
+		if err := r.rr.Err(); err != nil {
+			r.err = err
+			return false
+		}
+		if !r.openNext() {
+			return false
+		}
+	}
+	return false
+}
+
+// RecordBatch returns the current batch.
+func (r *TableReader) RecordBatch() arrow.RecordBatch { return r.cur }
+
+// Record returns the current batch.
+//
+// Deprecated: use RecordBatch (kept for array.RecordReader).
+func (r *TableReader) Record() arrow.RecordBatch { return r.cur }
+
+// Err returns the first error met while reading.
+func (r *TableReader) Err() error { return r.err }
+
+// Retain adds a reference.
+func (r *TableReader) Retain() { r.refs.Add(1) }
+
+// Release drops a reference; the last one closes the files.
+func (r *TableReader) Release() {
+	if r.refs.Add(-1) == 0 {
+		r.Close()
+	}
+}
+
+// Close releases the current batch and closes the open file.
+func (r *TableReader) Close() {
+	if r.cur != nil {
+		r.cur.Release()
+		r.cur = nil
+	}
+	r.closeFile()
+	r.next = len(r.paths)
+}
+
+// --- column access ---------------------------------------------------------------------
+
+func column(rec arrow.RecordBatch, name string) (arrow.Array, error) {
+	idx := rec.Schema().FieldIndices(name)
+	if len(idx) == 0 {
+		return nil, fmt.Errorf("column %q missing; the file has %v", name, fieldNames(rec.Schema()))
+	}
+	return rec.Column(idx[0]), nil
+}
+
+func fieldNames(s *arrow.Schema) []string {
+	out := make([]string, 0, s.NumFields())
+	for _, f := range s.Fields() {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+func typeError(name string, a arrow.Array, want string) error {
+	return fmt.Errorf("column %q is %s, expected %s", name, a.DataType(), want)
+}
+
+// int64Column reads int64 nanoseconds; it accepts int64 and timestamp[ns] (same storage).
+func int64Column(rec arrow.RecordBatch, name string) ([]int64, error) {
+	a, err := column(rec, name)
+	if err != nil {
+		return nil, err
+	}
+	switch c := a.(type) {
+	case *array.Int64:
+		return c.Int64Values(), nil
+	case *array.Timestamp:
+		if ts, ok := c.DataType().(*arrow.TimestampType); ok && ts.Unit != arrow.Nanosecond {
+			return nil, typeError(name, a, "int64 or timestamp[ns]")
+		}
+		v := c.TimestampValues()
+		if len(v) == 0 {
+			return nil, nil
+		}
+		return unsafe.Slice((*int64)(unsafe.Pointer(&v[0])), len(v)), nil
+	}
+	return nil, typeError(name, a, "int64 or timestamp[ns]")
+}
+
+func uint64Column(rec arrow.RecordBatch, name string) ([]uint64, error) {
+	a, err := column(rec, name)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := a.(*array.Uint64); ok {
+		return c.Uint64Values(), nil
+	}
+	return nil, typeError(name, a, "uint64")
+}
+
+func uint32Column(rec arrow.RecordBatch, name string) ([]uint32, error) {
+	a, err := column(rec, name)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := a.(*array.Uint32); ok {
+		return c.Uint32Values(), nil
+	}
+	return nil, typeError(name, a, "uint32")
+}
+
+func uint8Column(rec arrow.RecordBatch, name string) ([]uint8, error) {
+	a, err := column(rec, name)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := a.(*array.Uint8); ok {
+		return c.Uint8Values(), nil
+	}
+	return nil, typeError(name, a, "uint8")
+}
+
+func float64Column(rec arrow.RecordBatch, name string) (*array.Float64, error) {
+	a, err := column(rec, name)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := a.(*array.Float64); ok {
+		return c, nil
+	}
+	return nil, typeError(name, a, "float64")
+}
+
+func floatValues(rec arrow.RecordBatch, name string) ([]float64, error) {
+	c, err := float64Column(rec, name)
+	if err != nil {
+		return nil, err
+	}
+	return c.Float64Values(), nil
+}
+
+func boolColumn(rec arrow.RecordBatch, name string) (*array.Boolean, error) {
+	a, err := column(rec, name)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := a.(*array.Boolean); ok {
+		return c, nil
+	}
+	return nil, typeError(name, a, "bool")
+}
+
+// stringColumn returns a function giving row i's value. Known short codes come back as
+// constants (no allocation, no reference into the batch); anything else is copied.
+func stringColumn(rec arrow.RecordBatch, name string) (func(int) string, error) {
+	a, err := column(rec, name)
+	if err != nil {
+		return nil, err
+	}
+	switch c := a.(type) {
+	case *array.String:
+		return func(i int) string { return intern(c.Value(i)) }, nil
+	case *array.LargeString:
+		return func(i int) string { return intern(c.Value(i)) }, nil
+	case *array.Dictionary:
+		dict, ok := c.Dictionary().(*array.String)
+		if !ok {
+			return nil, typeError(name, a, "string")
+		}
+		return func(i int) string { return intern(dict.Value(c.GetValueIndex(i))) }, nil
+	}
+	return nil, typeError(name, a, "string")
+}
+
+func intern(s string) string {
+	switch s {
+	case "A":
+		return "A"
+	case "B":
+		return "B"
+	case "C":
+		return "C"
+	case "M":
+		return "M"
+	case "T":
+		return "T"
+	case "F":
+		return "F"
+	case "N":
+		return "N"
+	case "bid":
+		return "bid"
+	case "ask":
+		return "ask"
+	case "buy":
+		return "buy"
+	case "sell":
+		return "sell"
+	}
+	return string([]byte(s))
+}
