@@ -385,6 +385,11 @@ def test_short_dataset_marks_return_facts_not_applicable(tmp_path: Path) -> None
         fact = card.fact(name)
         assert fact.passed is None and fact.reason, name
     assert card.passed  # N/A never fails
+    assert card.verdict == "INSUFFICIENT DATA"  # ... but is never a PASS on nothing
+    assert card.fact("tail_index").insufficient
+    assert card.fact("tail_index").min_duration_s == 101 * 60
+    assert "needs 1 h 41 min of data, has 50 min" in card.fact("tail_index").reason
+    assert not card.fact("funding_caps").insufficient  # N/A for lack of rows, not of time
 
 
 def test_unusable_datasets_raise(tmp_path: Path) -> None:
@@ -440,7 +445,8 @@ def test_html_has_one_embedded_png_per_fact(rich_dataset: Path, tmp_path: Path) 
     out = render_html(card, tmp_path / "sub" / "report.html")
     text = out.read_text()
     assert text.startswith("<!DOCTYPE html>")
-    assert text.count(IMG_PREFIX) == len(card.facts)
+    assert text.count(IMG_PREFIX) == len(card.facts) + 1  # and the market overview, first
+    assert text.index(IMG.format("overview")) < text.index(IMG.format(card.facts[0].name))
     for fact in card.facts:
         assert IMG.format(fact.name) in text
     assert "http" not in text  # self-contained: no external resources
@@ -453,7 +459,7 @@ def test_html_compare_mode_adds_side_by_side_figures(
     card = scorecard(rich_dataset)
     cmp = compare_with(card, iid_dataset)
     text = render_html(card, tmp_path / "r.html", cmp).read_text()
-    assert text.count(IMG_PREFIX) == len(card.facts) + len(cmp.distances)
+    assert text.count(IMG_PREFIX) == 1 + len(card.facts) + len(cmp.distances)
     assert "W1" in text
 
 
@@ -506,10 +512,25 @@ def cli(*args: str | Path, program: str = SINGLE) -> subprocess.CompletedProcess
 
 
 def test_cli_exit_0_when_every_applicable_band_passes(tmp_path: Path) -> None:
-    ds = make_dataset(tmp_path / "ok", np.full(60, 1e-5))
+    ds = make_dataset(tmp_path / "ok", np.zeros(11 * 60))  # long enough for every fact
     res = cli(ds)
     assert res.returncode == 0, res.stderr
-    assert "PASS" in res.stdout and "Share of one-tick spreads" in res.stdout
+    assert "PASS: every applicable band holds" in res.stdout
+    assert "Share of one-tick spreads" in res.stdout
+    assert res.stdout.index("the market") < res.stdout.index("Share of one-tick spreads")
+
+
+def test_cli_short_dataset_is_insufficient_data_not_pass(tmp_path: Path) -> None:
+    ds = make_dataset(tmp_path / "short", np.full(60, 1e-5))
+    res = cli(ds)
+    assert res.returncode == 3, res.stderr
+    assert "INSUFFICIENT DATA" in res.stdout and "PASS: every" not in res.stdout
+    assert "volatility_clustering (4 h 1 min)" in res.stdout
+    assert "hint: generate at least 10 h of data (aleatoric generate --duration 10h" in res.stdout
+    data = json.loads(cli(ds, "--format", "json").stdout)
+    assert data["verdict"] == "INSUFFICIENT DATA" and data["passed"] is True
+    assert "tail_index" in data["insufficient"] and data["min_duration_s"] == 10 * 3600
+    assert data["overview"]["spread"].startswith("mean ")
 
 
 def test_cli_exit_1_on_a_failing_band_with_json(tmp_path: Path) -> None:
@@ -548,7 +569,7 @@ def test_cli_html_and_against_as_a_subcommand(
     assert len(data["comparison"]["distances"]) == 4
     assert res.returncode == (0 if data["passed"] else 1)
     text = out.read_text()
-    assert text.count(IMG_PREFIX) == len(ALL_FACT_NAMES) + 4
+    assert text.count(IMG_PREFIX) == 1 + len(ALL_FACT_NAMES) + 4
     assert re.search(r"W1 = [0-9.e+-]+", text)
 
 

@@ -1,7 +1,8 @@
 """The ``aleatoric report`` command: the realism scorecard of a dataset.
 
 Exit codes: 0 when every applicable band passes, 1 when one fails, 2 on unusable input (no
-dataset, no ``book_snapshot`` table, an HTML report without the ``report`` extra).
+dataset, no book table, an HTML report without the ``report`` extra), 3 when no band fails but
+the dataset is too short for some facts (verdict INSUFFICIENT DATA).
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-__all__ = ["ReportFormat", "register", "report_cmd"]
+__all__ = ["EXIT_CODES", "ReportFormat", "register", "report_cmd"]
+
+#: Exit code of each verdict (2 is unusable input).
+EXIT_CODES = {"PASS": 0, "FAIL": 1, "INSUFFICIENT DATA": 3}
 
 
 class ReportFormat(StrEnum):
@@ -40,7 +44,8 @@ def report_cmd(
 ) -> None:
     """Score a dataset's realism: stylized facts of returns, spreads, trades and funding.
 
-    Exits 0 when every applicable band passes, 1 when one fails, 2 on unusable input.
+    Exits 0 when every applicable band passes, 1 when one fails, 2 on unusable input, 3 when
+    the dataset is too short to judge some facts (INSUFFICIENT DATA).
     """
     from aleatoric.realism import DatasetError, compare_with, scorecard
     from aleatoric.realism._report import MissingExtraError, ensure_matplotlib
@@ -60,6 +65,10 @@ def report_cmd(
         raise typer.Exit(code=2) from None
     if fmt is ReportFormat.json:
         payload: dict[str, Any] = card.to_dict()
+        if card.observations is not None:
+            from aleatoric.realism._overview import overview_dict
+
+            payload["overview"] = overview_dict(card.observations)
         if comparison is not None:
             payload["comparison"] = comparison.to_dict()
         typer.echo(json.dumps(payload, indent=2, allow_nan=False))
@@ -76,7 +85,7 @@ def report_cmd(
             err.print(f"[bold red]error[/]: cannot write {out}: {exc}", highlight=False)
             raise typer.Exit(code=1) from None
         err.print(f"wrote {written}", highlight=False)
-    raise typer.Exit(code=0 if card.passed else 1)
+    raise typer.Exit(code=EXIT_CODES[card.verdict])
 
 
 def register(app: typer.Typer) -> None:

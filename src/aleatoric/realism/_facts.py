@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,12 +35,13 @@ from aleatoric.realism._series import (
     spread_ticks,
     window_counts,
 )
-from aleatoric.realism._tick_facts import TICK_FACT_NAMES, compute_tick_facts
+from aleatoric.realism._tick_facts import TICK_FACT_NAMES, compute_tick_facts, duration_text
 
 __all__ = [
     "ACF_ABS_LAG1_MIN",
     "ACF_LAGS",
     "ALL_FACT_NAMES",
+    "FACT_MIN_DURATION_S",
     "FACT_NAMES",
     "FANO_MIN",
     "FANO_WINDOWS_S",
@@ -93,6 +95,23 @@ FACT_NAMES = (
     "funding_caps",
     "funding_persistence",
 )
+
+#: Shortest dataset (seconds) on which each fact's counts are reached: 100 one-minute returns
+#: (the last, incomplete minute is dropped), two horizons with 30 returns (1m and 5m), 240 returns
+#: for lag 60, 30 windows of 10 s, 10 hourly funding points. ``None``: any length.
+FACT_MIN_DURATION_S: dict[str, float | None] = {
+    "tail_index": (MIN_RETURNS + 1) * 60.0,
+    "kurtosis": (MIN_RETURNS + 1) * 60.0,
+    "kurtosis_decay": (MIN_HORIZON_RETURNS + 1) * 5 * 60.0,
+    "return_autocorrelation": (MIN_RETURNS + 1) * 60.0,
+    "volatility_clustering": (4 * ACF_ABS_LAGS[-1] + 1) * 60.0,
+    "volume_volatility": (MIN_RETURNS + 1) * 60.0,
+    "spread_one_tick": None,
+    "spread_mean": None,
+    "trade_clustering": 30.0 * FANO_WINDOW_S,
+    "funding_caps": None,
+    "funding_persistence": MIN_FUNDING_POINTS * 3600.0,
+}
 
 #: Every fact a scorecard holds: the minute-to-hour facts, then the tick-level ones.
 ALL_FACT_NAMES = FACT_NAMES + TICK_FACT_NAMES
@@ -353,7 +372,8 @@ def compute_facts(obs: Observations) -> tuple[Fact, ...]:
     returns = {h: horizon_returns(obs, h) for h in HORIZONS_MIN}
     bars = minute_bars(obs)
     r1 = bars.ret
-    return (
+    duration = (obs.end_ns - obs.start_ns) / NS_PER_SECOND
+    base = (
         tail_index_fact(r1),
         kurtosis_fact(r1),
         kurtosis_decay_fact(returns),
@@ -365,8 +385,20 @@ def compute_facts(obs: Observations) -> tuple[Fact, ...]:
         trade_clustering_fact(obs),
         funding_caps_fact(obs),
         funding_persistence_fact(obs),
-        *compute_tick_facts(obs),
     )
+    return (*(_with_duration(f, duration) for f in base), *compute_tick_facts(obs))
+
+
+def _with_duration(fact: Fact, duration: float) -> Fact:
+    """Return ``fact`` with its minimum data length, marked insufficient when N/A and short."""
+    need = FACT_MIN_DURATION_S[fact.name]
+    if need is None:
+        return fact
+    short = fact.passed is None and duration < need
+    reason = fact.reason
+    if short:
+        reason = f"needs {duration_text(need)} of data, has {duration_text(duration)} ({reason})"
+    return replace(fact, min_duration_s=need, insufficient=short, reason=reason)
 
 
 def scorecard(path: str | Path) -> Scorecard:

@@ -43,7 +43,7 @@ class DatasetMeta:
     def label(self) -> str:
         """Return a short human-readable name such as ``binance BTCUSDT calm seed=7``."""
         seed = "" if self.seed is None else f" seed={self.seed}"
-        return f"{self.venue} {self.symbol} {self.preset}{seed}"
+        return f"{self.venue} {self.symbol} {self.preset or '(no manifest)'}{seed}"
 
 
 @dataclass(frozen=True, eq=False)

@@ -120,6 +120,28 @@ class Scorecard:
     observations: Observations | None = field(default=None, repr=False)
 
     @property
+    def insufficient(self) -> tuple[Fact, ...]:
+        """Return the facts that count in the verdict but are N/A for lack of data."""
+        return tuple(f for f in self.facts if f.insufficient and f.counts)
+
+    @property
+    def verdict(self) -> str:
+        """Return ``FAIL``, ``INSUFFICIENT DATA`` or ``PASS``.
+
+        ``FAIL`` when a counted band fails; else ``INSUFFICIENT DATA`` when a counted fact is
+        N/A because the dataset is shorter than it needs; else ``PASS``.
+        """
+        if self.failed:
+            return "FAIL"
+        return "INSUFFICIENT DATA" if self.insufficient else "PASS"
+
+    @property
+    def min_duration_s(self) -> float:
+        """Return the dataset length every counted fact needs (0 when none has a minimum)."""
+        needs = [f.min_duration_s for f in self.facts if f.counts and f.min_duration_s]
+        return max(needs, default=0.0)
+
+    @property
     def passed(self) -> bool:
         """Return whether every applicable band that counts passes (N/A does not count)."""
         return all(f.passed is not False for f in self.facts if f.counts)
@@ -146,6 +168,9 @@ class Scorecard:
             "preset": self.preset,
             "seed": self.seed,
             "passed": self.passed,
+            "verdict": self.verdict,
+            "insufficient": [f.name for f in self.insufficient],
+            "min_duration_s": self.min_duration_s,
             "counts": counts,
             "facts": [f.to_dict() for f in self.facts],
         }

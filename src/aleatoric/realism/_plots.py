@@ -38,7 +38,7 @@ from aleatoric.realism._series import (
     spread_ticks,
 )
 
-__all__ = ["PlotData", "distance_figure", "fact_figure"]
+__all__ = ["PlotData", "distance_figure", "fact_figure", "overview_figure"]
 
 F64 = npt.NDArray[np.float64]
 
@@ -375,4 +375,51 @@ def distance_figure(distance: Distance, a_label: str, b_label: str) -> Figure:
     axes[2].set(xlabel=distance.unit, ylabel="ECDF")
     axes[2].set_title(f"W1 = {distance.w1:.4g} {distance.unit}", fontsize=9)
     axes[2].legend(fontsize=7)
+    return fig
+
+
+def _thin(n: int, limit: int = 20_000) -> int:
+    return max(1, n // limit)
+
+
+def overview_figure(obs: Observations) -> Figure:
+    """Return the market over time: mid, spread, depth, traded size per minute and funding."""
+    fig = Figure(figsize=(10.0, 9.0), dpi=96, layout="constrained")
+    axes = fig.subplots(5, 1, sharex=True)
+    origin = obs.start_ns
+    step = _thin(obs.snapshot_ts.size)
+    t = _hours(obs.snapshot_ts[::step], origin)
+    mid = 0.5 * (obs.bid + obs.ask)
+    axes[0].plot(t, mid[::step], lw=0.8)
+    axes[0].set_ylabel("mid price")
+    axes[1].plot(t, spread_bps(obs)[::step], lw=0.6)
+    axes[1].set_ylabel("spread (bps)")
+    base = obs.meta.instrument.base
+    axes[2].plot(t, obs.bid_size[::step], lw=0.6, label="best bid size")
+    axes[2].plot(t, obs.ask_size[::step], lw=0.6, label="best ask size")
+    tick = obs.tick
+    if tick is not None and tick.bid_depth.size:
+        k = _thin(tick.bid_depth.size)
+        tt = (np.arange(tick.bid_depth.size)[::k] + 1) * tick.grid_ns / 3.6e12
+        tt = tt + (tick.start_ns - origin) / 3.6e12
+        axes[2].plot(tt, 0.5 * (tick.bid_depth + tick.ask_depth)[::k], lw=0.6,
+                     label="top-10 depth a side")  # fmt: skip
+    axes[2].set_ylabel(f"size ({base})")
+    axes[2].legend(fontsize=7, loc="upper right")
+    bars = minute_bars(obs)
+    if bars.minute.size:
+        axes[3].bar(_hours(bars.minute * NS_PER_MINUTE, origin), bars.volume,
+                    width=1 / 60, align="edge")  # fmt: skip
+    axes[3].set_ylabel(f"traded {base} / min")
+    if obs.ticker_ts.size:
+        k = _thin(obs.ticker_ts.size)
+        axes[4].plot(_hours(obs.ticker_ts[::k], origin), obs.ticker_predicted[::k] * 1e4,
+                     lw=0.8, label="predicted")  # fmt: skip
+    if obs.funding_ts.size:
+        axes[4].plot(_hours(obs.funding_ts, origin), obs.funding_rate * 1e4, "o", color="C3",
+                     label="settled")  # fmt: skip
+    if axes[4].get_legend_handles_labels()[0]:
+        axes[4].legend(fontsize=7, loc="upper right")
+    axes[4].set_ylabel("funding (bps)")
+    axes[4].set_xlabel("hours from start")
     return fig

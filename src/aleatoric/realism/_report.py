@@ -10,6 +10,7 @@ import base64
 import html
 import io
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -24,9 +25,20 @@ from aleatoric.realism._model import Comparison, Fact, Scorecard
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["MissingExtraError", "ensure_matplotlib", "render_html", "render_terminal"]
+__all__ = [
+    "MissingExtraError",
+    "ensure_matplotlib",
+    "render_html",
+    "render_terminal",
+    "verdict_lines",
+]
 
-_STYLE = {"PASS": "bold green", "FAIL": "bold red", "N/A": "dim"}
+_STYLE = {
+    "PASS": "bold green",
+    "FAIL": "bold red",
+    "N/A": "dim",
+    "INSUFFICIENT DATA": "bold yellow",
+}
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
@@ -35,6 +47,7 @@ th { background: #f3f3f3; }
 .PASS { color: #0a7a2f; font-weight: bold; }
 .FAIL { color: #b00020; font-weight: bold; }
 .NA { color: #777; }
+.INSUFFICIENT { color: #a06000; font-weight: bold; }
 section { border-top: 1px solid #ddd; margin-top: 1.5em; padding-top: 0.5em; }
 img { max-width: 100%; }
 pre { background: #f8f8f8; padding: 0.5em; overflow-x: auto; font-size: 0.8em; }
@@ -56,18 +69,58 @@ def ensure_matplotlib() -> None:
         ) from exc
 
 
+def _needs(fact: Fact) -> str:
+    from aleatoric.realism._tick_facts import duration_text
+
+    return duration_text(fact.min_duration_s) if fact.min_duration_s else "-"
+
+
 def _facts_table(title: str, facts: list[Fact]) -> Table:
     table = Table(title=title)
     table.add_column("fact")
     table.add_column("value", justify="right")
     table.add_column("band")
     table.add_column("status")
+    table.add_column("needs", justify="right")
     table.add_column("note", overflow="fold")
     for f in facts:
         status = f"[{_STYLE[f.status]}]{f.status}[/]"
         table.add_row(escape(f.title), escape(f.value_text), escape(f.band), status,
-                      escape(f.reason))  # fmt: skip
+                      _needs(f), escape(f.reason))  # fmt: skip
     return table
+
+
+def _duration_flag(seconds: float) -> str:
+    # A --duration value covering ``seconds``: whole hours, or whole days from a day on.
+    if seconds > 86_400:
+        return f"{math.ceil(seconds / 86_400)}d"
+    return f"{max(1, math.ceil(seconds / 3_600))}h"
+
+
+def verdict_lines(scorecard: Scorecard) -> list[str]:
+    """Return the verdict and, for insufficient data, which facts need how much and a hint."""
+    from aleatoric.realism._tick_facts import duration_text
+
+    verdict = scorecard.verdict
+    if verdict == "FAIL":
+        names = ", ".join(f.name for f in scorecard.failed)
+        lines = [f"FAIL: {len(scorecard.failed)} band(s) fail: {names}"]
+    elif verdict == "PASS":
+        lines = ["PASS: every applicable band holds"]
+    else:
+        lines = ["INSUFFICIENT DATA: no band fails, but some facts cannot be judged on this length"]
+    short = scorecard.insufficient
+    if short:
+        obs = scorecard.observations
+        has = f", the dataset has {duration_text((obs.end_ns - obs.start_ns) / 1e9)}" if obs else ""
+        need = max(f.min_duration_s or 0.0 for f in short)
+        listed = ", ".join(f"{f.name} ({_needs(f)})" for f in short)
+        lines.append(f"{len(short)} fact(s) need more data: {listed}{has}.")
+        lines.append(
+            f"hint: generate at least {duration_text(need)} of data "
+            f"(aleatoric generate --duration {_duration_flag(need)} ...)."
+        )
+    return lines
 
 
 def render_terminal(
@@ -88,6 +141,15 @@ def render_terminal(
         Optional compare-mode result, printed as further tables.
     """
     head = f"realism: {scorecard.venue} {scorecard.symbol} {scorecard.preset}"
+    if scorecard.observations is not None:
+        from aleatoric.realism._overview import overview
+
+        table = Table(title=f"{head}: the market", show_header=False)
+        table.add_column("quantity")
+        table.add_column("value", overflow="fold")
+        for name, value in overview(scorecard.observations):
+            table.add_row(name, escape(value))
+        console.print(table)
     main = [f for f in scorecard.facts if not f.tick_level]
     tick = [f for f in scorecard.facts if f.tick_level]
     console.print(_facts_table(head, main))
@@ -97,12 +159,11 @@ def render_terminal(
         console.print(_comparison_table(comparison))
         if comparison.fact_pairs():
             console.print(_fact_pairs_table(comparison))
-    n_fail = len(scorecard.failed)
-    if scorecard.passed:
-        console.print("[bold green]PASS[/]: every applicable band holds")
-    else:
-        names = ", ".join(f.name for f in scorecard.failed)
-        console.print(f"[bold red]FAIL[/]: {n_fail} band(s) fail: {names}")
+    first, *rest = verdict_lines(scorecard)
+    word, _, text = first.partition(":")
+    console.print(f"[{_STYLE[word]}]{escape(word)}[/]:{escape(text)}", highlight=False)
+    for line in rest:
+        console.print(escape(line), highlight=False)
     outside = [f for f in tick if not f.counts]
     if outside:
         counts = {s: sum(f.status == s for f in outside) for s in ("PASS", "FAIL", "N/A")}
@@ -180,11 +241,29 @@ def _summary_table(scorecard: Scorecard) -> str:
         f"<tr><td><a href='#{_e(f.name)}'>{_e(f.title)}</a>"
         f"{' <small>(tick-level)</small>' if f.tick_level else ''}</td><td>{_e(f.value_text)}</td>"
         f"<td>{_e(f.band)}</td><td class='{'NA' if f.status == 'N/A' else f.status}'>"
-        f"{_e(f.status)}</td><td>{_e(f.reason)}</td></tr>"
+        f"{_e(f.status)}</td><td>{_e(_needs(f))}</td><td>{_e(f.reason)}</td></tr>"
         for f in scorecard.facts
     )
-    head = "<tr><th>fact</th><th>value</th><th>band</th><th>status</th><th>note</th></tr>"
+    head = (
+        "<tr><th>fact</th><th>value</th><th>band</th><th>status</th><th>needs</th>"
+        "<th>note</th></tr>"
+    )
     return f"<table>{head}{rows}</table>"
+
+
+def _overview_html(scorecard: Scorecard) -> str:
+    from aleatoric.realism._overview import overview
+    from aleatoric.realism._plots import overview_figure
+
+    obs = scorecard.observations
+    if obs is None:
+        return ""
+    rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in overview(obs))
+    image = _png(overview_figure(obs))
+    return (
+        f"<section id='overview'><h2>The market</h2><table>{rows}</table>"
+        f"<img alt='overview' src=\"{image}\"></section>"
+    )
 
 
 def _comparison_html(comparison: Comparison) -> str:
@@ -240,8 +319,9 @@ def _document(scorecard: Scorecard, comparison: Comparison | None) -> str:
         _fact_section(f, _png(fact_figure(f, data, other if f.tick_level else None)))
         for f in scorecard.facts
     ]
-    verdict = "PASS" if scorecard.passed else "FAIL"
+    verdict = scorecard.verdict
     title = f"Realism scorecard: {scorecard.venue} {scorecard.symbol} {scorecard.preset}"
+    lines = "".join(f"<p>{_e(line)}</p>" for line in verdict_lines(scorecard))
     seed = "" if scorecard.seed is None else f", seed {scorecard.seed}"
     compare_html = _comparison_html(comparison) if comparison is not None else ""
     tick_note = (
@@ -252,8 +332,9 @@ def _document(scorecard: Scorecard, comparison: Comparison | None) -> str:
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{_e(title)} <span class='{verdict}'>{verdict}</span></h1>"
+        f"<h1>{_e(title)} <span class='{verdict.split()[0]}'>{_e(verdict)}</span></h1>"
         f"<p>{_e(scorecard.path)}{_e(seed)}. A band marked N/A does not count. {tick_note}</p>"
+        f"{lines}{_overview_html(scorecard)}<h2>Facts</h2>"
         f"{_summary_table(scorecard)}{''.join(sections)}{compare_html}</body></html>\n"
     )
 

@@ -61,11 +61,12 @@ TICK_FACT_NAMES = tuple(MIN_DURATION_S)
 
 
 def duration_text(seconds: float) -> str:
-    """Return a duration such as ``10 min``, ``6 h`` or ``1 d``."""
+    """Return a duration such as ``10 min``, ``1 h 41 min``, ``6 h`` or ``1 d``."""
     if seconds >= DAY and seconds % DAY == 0:
         return f"{seconds / DAY:g} d"
     if seconds >= HOUR:
-        return f"{seconds / HOUR:.3g} h"
+        hours, rest = divmod(round(seconds / MINUTE), 60)
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
     if seconds >= MINUTE:
         return f"{seconds / MINUTE:.3g} min"
     return f"{seconds:.3g} s"

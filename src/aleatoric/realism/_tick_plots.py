@@ -18,7 +18,7 @@ from aleatoric.realism._metrics import acf, fano_factor
 from aleatoric.realism._model import Fact
 from aleatoric.realism._series import minute_bars
 from aleatoric.realism._tick import NS_PER_SECOND, TickObservations
-from aleatoric.realism._tick_facts import SIGN_ACF_LAGS
+from aleatoric.realism._tick_facts import SIGN_ACF_LAGS, intraday_volume_fact
 
 __all__ = ["TICK_FIGURES", "Series", "tick_figure"]
 
@@ -202,20 +202,21 @@ def _burstiness(fact: Fact, series: Series) -> Figure:
 
 def _ofi(fact: Fact, series: Series) -> Figure:
     fig, ax = _ax()
-    for label, t, _ in _ticks(series):
+    for i, (label, t, _) in enumerate(_ticks(series)):
         mid = t.mid_on(NS_PER_SECOND)
         if mid is None:
             continue
+        color = f"C{i}"
         d, o = np.diff(mid), t.ofi[1 : mid.size]
         ok = np.isfinite(d) & np.isfinite(o)
         d, o = d[ok], o[ok]
         step = max(1, d.size // 4000)
-        ax.plot(o[::step], d[::step], ".", ms=2, alpha=0.4, label=label)
+        ax.plot(o[::step], d[::step], ".", ms=2, alpha=0.3, color=color)
         if d.size > 2 and np.ptp(o) > 0:
             slope, icept = np.polyfit(o, d, 1)
             x = np.linspace(float(np.quantile(o, 0.005)), float(np.quantile(o, 0.995)), 10)
             r2 = np.corrcoef(o, d)[0, 1] ** 2
-            ax.plot(x, slope * x + icept, "-", lw=1.5, label=f"{label}: R² {r2:.2f}")
+            ax.plot(x, slope * x + icept, "-", lw=1.5, color=color, label=f"{label}: R² {r2:.2f}")
     ax.set(xlabel="best-level OFI in 1 s (base asset)", ylabel="1 s mid change (quote)")
     _legend(ax, 8)
     return fig
@@ -262,7 +263,7 @@ def _kurtosis_1s(fact: Fact, series: Series) -> Figure:
     ax.plot(x, np.exp(-0.5 * x**2) / math.sqrt(2 * math.pi) * 0.5, "--", color="grey",
             label="normal")  # fmt: skip
     ax.set_yscale("log")
-    ax.set_ylim(bottom=1e-7)
+    ax.set_ylim(1e-7, 1.0)
     ax.set(xlabel="1 s return (std units, clipped at +/-30)", ylabel="share")
     _legend(ax, 8)
     return fig
@@ -302,13 +303,15 @@ def _volatility_memory(fact: Fact, series: Series) -> Figure:
 def _intraday_volume(fact: Fact, series: Series) -> Figure:
     fig, ax = _ax()
     for label, obs in series:
-        if obs.trade_ts.size == 0:
+        facts = [f for f in (intraday_volume_fact(obs, 0.0),) if f.details]
+        if not facts:
             continue
-        hod = (obs.trade_ts // (3600 * NS_PER_SECOND)) % 24
-        vol = np.bincount(hod, weights=obs.trade_size, minlength=24)
-        ax.plot(np.arange(24), vol / max(vol.mean(), 1e-300), "o-", label=label)
+        mean = np.asarray(facts[0].details["by_hour_of_day"], dtype=np.float64)
+        seen = np.isfinite(mean)
+        if seen.any():
+            ax.plot(np.arange(24)[seen], mean[seen] / mean[seen].mean(), "o-", label=label)
     ax.set_xticks(range(0, 24, 3))
-    ax.set(xlabel="hour of day (UTC)", ylabel="traded size / mean over hours")
+    ax.set(xlabel="hour of day (UTC, hours seen)", ylabel="traded size / mean over hours")
     ax.set_ylim(bottom=0)
     _legend(ax, 8)
     return fig
