@@ -48,8 +48,8 @@ ENGINES: dict[str, _Engine] = {
     "lean": _Engine("lean", "write_lean", ("trades", "book_snapshot", "funding"), None, "lean"),
     "hftbacktest": _Engine("hftbacktest", "write_hftbacktest", ("book_delta", "trades"), None,
                            "hftbacktest"),
-    "nautilus": _Engine("nautilus", "write_nautilus", ("book_delta", "trades", "ticker",
-                                                       "funding"), "nautilus_trader", "nautilus"),
+    "nautilus": _Engine("nautilus", "write_nautilus", ("book_delta", "trades"),
+                        "nautilus_trader", "nautilus"),
 }  # fmt: skip
 
 
