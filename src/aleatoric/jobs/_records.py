@@ -44,6 +44,8 @@ class Chunk:
     created_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
+    #: ``host:pid`` of the process running it (while it runs).
+    owner: str | None = None
 
     @property
     def total(self) -> int:

@@ -102,6 +102,7 @@ def _chunk(row: ChunkRow) -> Chunk:
         created_at=_utc(row.created_at),
         started_at=_utc(row.started_at),
         finished_at=_utc(row.finished_at),
+        owner=row.owner,
     )
 
 
