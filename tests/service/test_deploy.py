@@ -20,17 +20,22 @@ import pytest
 import yaml
 from referencing import Registry, Resource
 
-from aleatoric.jobs import JobSettings
+from aleatoric.jobs import JobSettings, broker_kind, broker_transport_options
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 SCHEMAS = ROOT / "tests" / "data" / "schemas"
 KUBERNETES = "1.30"
-BUILDS = [DEPLOY, DEPLOY / "variants" / "scaledjob", DEPLOY / "variants" / "azure-servicebus"]
+BUILDS = [
+    DEPLOY,
+    DEPLOY / "variants" / "scaledjob",
+    DEPLOY / "variants" / "azure-servicebus",
+    DEPLOY / "variants" / "rabbitmq",
+]
 BUILTIN = {"Namespace", "ConfigMap", "PersistentVolumeClaim", "Deployment", "Service"}
 KEDA = {"ScaledObject", "ScaledJob", "TriggerAuthentication"}
 #: Secrets an operator creates (docs/deploy.md says how); never committed.
-SECRETS = {"aleatoric-secrets", "aleatoric-servicebus"}
+SECRETS = {"aleatoric-secrets", "aleatoric-servicebus", "aleatoric-rabbitmq"}
 
 Doc = dict[str, Any]
 
@@ -215,7 +220,7 @@ def test_settings_and_time_limits_agree(docs: list[Doc]) -> None:
         for trigger in doc["spec"].get("triggers", []) if doc["kind"] in KEDA else []:
             if trigger["type"] == "redis":
                 assert trigger["metadata"]["listName"] == settings.queue
-            if trigger["type"] == "azure-servicebus":
+            if trigger["type"] in ("azure-servicebus", "rabbitmq"):
                 assert trigger["metadata"]["queueName"] == settings.queue
 
 
@@ -230,6 +235,27 @@ def test_the_azure_variant_uses_service_bus_and_no_redis() -> None:
         )
     triggers = [t for d in docs if d["kind"] == "ScaledObject" for t in d["spec"]["triggers"]]
     assert [t["type"] for t in triggers] == ["azure-servicebus"]
+
+
+def test_the_rabbitmq_variant_uses_rabbitmq_and_no_redis() -> None:
+    docs = build(DEPLOY / "variants" / "rabbitmq")
+    assert not any(d["metadata"]["name"] == "redis" for d in docs)
+    for name in ("aleatoric-api", "aleatoric-worker"):
+        deployment = next(d for d in docs if d["metadata"]["name"] == name)
+        env = {e["name"]: e for e in _containers(deployment)[0]["env"]}
+        assert env["ALEATORIC_BROKER_URL"]["valueFrom"]["secretKeyRef"]["name"] == (
+            "aleatoric-rabbitmq"
+        )
+    triggers = [t for d in docs if d["kind"] == "ScaledObject" for t in d["spec"]["triggers"]]
+    assert [t["type"] for t in triggers] == ["rabbitmq"]
+    meta = triggers[0]["metadata"]
+    # The management API's count includes unacknowledged messages (chunks being computed).
+    assert meta["protocol"] == "http" and meta["mode"] == "QueueLength"
+    auth = next(d for d in docs if d["kind"] == "TriggerAuthentication")
+    assert [r["parameter"] for r in auth["spec"]["secretTargetRef"]] == ["host"]
+    settings = JobSettings(broker_url="amqp://user:secret@rabbitmq:5672/aleatoric")
+    assert broker_kind(settings.broker_url) == "amqp"
+    assert broker_transport_options(settings) == {"confirm_publish": True}
 
 
 def test_the_validators_reject_broken_resources() -> None:
