@@ -210,3 +210,20 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path, small_dataset: Pat
     assert res.returncode == 2 and "book_snapshot" in res.stderr and "funding" in res.stderr
     assert not (tmp_path / "z").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".z")]
+
+
+def test_generate_export_in_one_step(tmp_path: Path) -> None:
+    out = tmp_path / "btc"
+    res = _cli("generate", "--out", str(out), "--duration", "1m", "--segment", "1m",
+               "--warmup", "5m", "--seed", "5", "--export", "lean")  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert (out / "manifest.json").is_file()
+    exported = json.loads((tmp_path / "btc-lean" / "export.json").read_text())
+    assert exported["engine"] == "lean" and exported["source"]["seed"] == 5
+    assert ("binance", "btcusdt", "minute", "trade") in read_folder(tmp_path / "btc-lean")
+    res = _cli("generate", "--out", str(tmp_path / "x"), "--duration", "1m", "--export", "zipline")
+    assert res.returncode == 2 and "backtrader, lean, hftbacktest, nautilus" in res.stderr
+    assert not (tmp_path / "x").exists()
+    res = _cli("generate", "--out", str(tmp_path / "x"), "--tables", "trades", "--export", "lean")
+    assert res.returncode == 2 and "book_snapshot, funding" in res.stderr
+    assert not (tmp_path / "x").exists()

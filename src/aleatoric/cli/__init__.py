@@ -210,12 +210,9 @@ def generate_cmd(
                   "allowed: parquet, native, both")  # fmt: skip
         raise typer.Exit(code=2)
     if export_to is not None:
-        from aleatoric.integrations import ENGINES
+        from aleatoric.cli._export import check_export_option
 
-        if export_to not in ENGINES:
-            err.print(f"[bold red]invalid option[/]: --export {export_to!r}; "
-                      f"allowed: {', '.join(ENGINES)}")  # fmt: skip
-            raise typer.Exit(code=2)
+        check_export_option(config.tables, export_to, export_bar)
     cache = None if no_cache else CacheStore(cache_dir)
     if remote is not None:
         from aleatoric.cli import _service
@@ -264,12 +261,10 @@ def _export_after(
     out: Path, engine: str | None, export_out: Path | None, bar: str, overwrite: bool, quiet: bool
 ) -> None:
     # generate --export: the dataset is published, then exported like `aleatoric export`.
-    if engine is None:
-        return
-    from aleatoric.cli._export import run_export
+    if engine is not None:
+        from aleatoric.cli._export import export_after_generate
 
-    target = export_out if export_out is not None else out.parent / f"{out.name}-{engine}"
-    run_export(out, engine, target, bar=bar, overwrite=overwrite, quiet=quiet)
+        export_after_generate(out, engine, export_out, bar, overwrite=overwrite, quiet=quiet)
 
 
 def _generate_with_progress(

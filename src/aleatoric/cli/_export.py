@@ -6,6 +6,7 @@ Exit codes: 0 written, 1 failure while writing (nothing left at OUT), 2 unusable
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-__all__ = ["export_cmd", "register", "run_export"]
+__all__ = [
+    "check_export_option",
+    "export_after_generate",
+    "export_cmd",
+    "register",
+    "run_export",
+]
 
 ENGINE_HELP = "Engine: backtrader, lean, hftbacktest, nautilus."
 BAR_HELP = (
@@ -77,6 +84,34 @@ def export_cmd(
     Files appear at OUT only when all are written.
     """
     run_export(dataset, to, out, bar=bar, overwrite=overwrite, quiet=quiet)
+
+
+def check_export_option(tables: Sequence[str], engine: str, bar: str) -> None:
+    """Refuse a bad ``generate --export`` (exit 2) before anything is generated."""
+    from aleatoric.integrations import BAR_SIZES, ENGINES
+
+    problem = None
+    if engine not in ENGINES:
+        problem = f"--export {engine!r}; allowed: {', '.join(ENGINES)}"
+    elif bar not in BAR_SIZES:
+        problem = f"--export-bar {bar!r}; allowed: {', '.join(BAR_SIZES)}"
+    else:
+        missing = [t for t in ENGINES[engine].tables if t not in tables]
+        if missing:
+            problem = f"--export {engine} needs the table(s) {', '.join(missing)} in --tables"
+    if problem is not None:
+        Console(stderr=True).print(
+            f"[bold red]invalid option[/]: {problem}", soft_wrap=True, highlight=False
+        )
+        raise typer.Exit(code=2)
+
+
+def export_after_generate(
+    out: Path, engine: str, export_out: Path | None, bar: str, *, overwrite: bool, quiet: bool
+) -> None:
+    """Export a just-generated dataset to ``export_out`` (default ``OUT-ENGINE`` beside it)."""
+    target = export_out if export_out is not None else out.parent / f"{out.name}-{engine}"
+    run_export(out, engine, target, bar=bar, overwrite=overwrite, quiet=quiet)
 
 
 def register(app: typer.Typer) -> None:
