@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
@@ -31,24 +32,53 @@ type TableReader struct {
 	err    error
 	props  pqarrow.ArrowReadProperties
 	mem    memory.Allocator
+	dict   bool
 }
 
 var _ array.RecordReader = (*TableReader)(nil)
 
-// Records returns a reader of table's record batches over every instrument's files.
+// ReadOptions tunes a TableReader. The zero value reads plain utf8 strings in batches of
+// DefaultBatchSize rows with Go-managed memory, columns one after the other.
+type ReadOptions struct {
+	// DictionaryStrings reads string columns as dictionary<int32, utf8> arrays, as they are
+	// stored: much cheaper for the few distinct values of side and action. The typed
+	// readers use it.
+	DictionaryStrings bool
+	// Parallel decodes a batch's columns in parallel goroutines.
+	Parallel bool
+	// BatchSize is the number of rows per batch (0: DefaultBatchSize).
+	BatchSize int64
+	// Allocator for the Arrow buffers (nil: memory.DefaultAllocator).
+	Allocator memory.Allocator
+}
+
+// Records returns a reader of table's record batches over every instrument's files, with
+// the same column types as pyarrow reads (strings as utf8).
 func (d *Dataset) Records(table string) (*TableReader, error) {
-	return d.records(d.Files(table))
+	return d.records(d.Files(table), ReadOptions{})
+}
+
+// RecordsWith is Records with options.
+func (d *Dataset) RecordsWith(table string, opts ReadOptions) (*TableReader, error) {
+	return d.records(d.Files(table), opts)
 }
 
 // InstrumentRecords returns a reader of one instrument's record batches of table.
-func (d *Dataset) InstrumentRecords(table string, inst Instrument) (*TableReader, error) {
-	return d.records(d.InstrumentFiles(table, inst))
+func (d *Dataset) InstrumentRecords(table string, inst Instrument, opts ReadOptions) (*TableReader, error) {
+	return d.records(d.InstrumentFiles(table, inst), opts)
 }
 
-func (d *Dataset) records(files []File) (*TableReader, error) {
+func (d *Dataset) records(files []File, opts ReadOptions) (*TableReader, error) {
 	r := &TableReader{
-		props: pqarrow.ArrowReadProperties{BatchSize: DefaultBatchSize},
+		props: pqarrow.ArrowReadProperties{BatchSize: DefaultBatchSize, Parallel: opts.Parallel},
 		mem:   memory.DefaultAllocator,
+		dict:  opts.DictionaryStrings,
+	}
+	if opts.BatchSize > 0 {
+		r.props.BatchSize = opts.BatchSize
+	}
+	if opts.Allocator != nil {
+		r.mem = opts.Allocator
 	}
 	r.refs.Store(1)
 	for _, f := range files {
@@ -80,6 +110,14 @@ func (r *TableReader) openNext() bool {
 		fh.Close()
 		r.err = fmt.Errorf("%s: %w", path, err)
 		return false
+	}
+	if r.dict {
+		schema := pf.MetaData().Schema
+		for i := range schema.NumColumns() {
+			if schema.Column(i).PhysicalType() == parquet.Types.ByteArray {
+				r.props.SetReadDict(i, true)
+			}
+		}
 	}
 	fr, err := pqarrow.NewFileReader(pf, r.props, r.mem)
 	if err != nil {
@@ -281,7 +319,8 @@ func boolColumn(rec arrow.RecordBatch, name string) (*array.Boolean, error) {
 }
 
 // stringColumn returns a function giving row i's value. Known short codes come back as
-// constants (no allocation, no reference into the batch); anything else is copied.
+// constants (no allocation, no reference into the batch); anything else is copied. A
+// dictionary column maps each dictionary entry once.
 func stringColumn(rec arrow.RecordBatch, name string) (func(int) string, error) {
 	a, err := column(rec, name)
 	if err != nil {
@@ -297,7 +336,22 @@ func stringColumn(rec arrow.RecordBatch, name string) (func(int) string, error) 
 		if !ok {
 			return nil, typeError(name, a, "string")
 		}
-		return func(i int) string { return intern(dict.Value(c.GetValueIndex(i))) }, nil
+		values := make([]string, dict.Len())
+		for i := range values {
+			values[i] = intern(dict.Value(i))
+		}
+		switch idx := c.Indices().(type) {
+		case *array.Int32:
+			raw := idx.Int32Values()
+			return func(i int) string { return values[raw[i]] }, nil
+		case *array.Int8:
+			raw := idx.Int8Values()
+			return func(i int) string { return values[raw[i]] }, nil
+		case *array.Int16:
+			raw := idx.Int16Values()
+			return func(i int) string { return values[raw[i]] }, nil
+		}
+		return func(i int) string { return values[c.GetValueIndex(i)] }, nil
 	}
 	return nil, typeError(name, a, "string")
 }

@@ -70,7 +70,7 @@ func (c *tableCursor[T]) close() { c.reader.Release() }
 func newCursor[T any](d *Dataset, inst Instrument, table string,
 	decode func(arrow.RecordBatch, []T) ([]T, error), header func(*T) *Header, set func(*Event, *T),
 ) (cursor, error) {
-	r, err := d.InstrumentRecords(table, inst)
+	r, err := d.InstrumentRecords(table, inst, typedRead)
 	if err != nil {
 		return nil, err
 	}

@@ -270,8 +270,12 @@ func readAll[T any](r *TableReader, decode func(arrow.RecordBatch, []T) ([]T, er
 	return out, r.Err()
 }
 
+// typedRead is how the typed readers read: strings as stored (dictionary), since they are
+// mapped to constants anyway.
+var typedRead = ReadOptions{DictionaryStrings: true}
+
 func readTable[T any](d *Dataset, table string, decode func(arrow.RecordBatch, []T) ([]T, error)) ([]T, error) {
-	r, err := d.Records(table)
+	r, err := d.RecordsWith(table, typedRead)
 	if err != nil {
 		return nil, err
 	}
