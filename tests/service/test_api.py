@@ -90,6 +90,10 @@ def test_catalog(client: TestClient) -> None:
         ({**SMALL_JOB, "segments": {"start": 1, "stop": 7}}, {"segments.stop"}),
         ({**SMALL_JOB, "formats": ["csv"]}, {"formats"}),
         ({**SMALL_JOB, "seed": "abc"}, {"seed"}),
+        ({**SMALL_JOB, "start": "2300-01-01T00:00:00Z"}, {"start"}),
+        ({**SMALL_JOB, "start": "1969-12-31T00:00:00Z"}, {"start"}),
+        ({**SMALL_JOB, "duration": "36500d"}, {"duration"}),
+        ({**SMALL_JOB, "start": "2262-04-01T00:00:00Z", "duration": "30d"}, {"duration"}),
     ],
 )
 def test_invalid_jobs_get_field_errors(
@@ -98,6 +102,33 @@ def test_invalid_jobs_get_field_errors(
     response = client.post("/v1/jobs", json=body, headers=AUTH)
     assert response.status_code == 422
     assert {e["field"] for e in response.json()["errors"]} == fields
+    checked = client.post("/v1/validate", json=body, headers=AUTH)
+    if "segments.stop" not in fields and "formats" not in fields:
+        assert checked.status_code in (200, 422)  # 422: not a config field at all
+        assert not checked.json().get("valid")
+        assert {e["field"] for e in checked.json()["errors"]} == fields
+
+
+def test_a_nul_byte_in_a_file_path_is_404_not_500(
+    client: TestClient, queue_settings: JobSettings
+) -> None:
+    store = JobStore(queue_settings.effective_database_url, queue_settings.database_schema)
+    job_id = uuid.uuid4().hex
+    store.create_job(
+        job_id, config_json=load_config(**SMALL_JOB).model_dump_json(), formats=["parquet"],
+        seg_start=0, seg_stop=1, partial=False, chunks=[(0, 1)],
+    )  # fmt: skip
+    store.chunk_succeeded(job_id, 0)
+    store.job_succeeded(job_id, "{}")
+    store.dispose()
+    root = queue_settings.datasets_dir / job_id
+    root.mkdir(parents=True)
+    (root / "manifest.json").write_text("{}")
+    for path in ("x%00", "%00", "a/%00/b", "x" * 5000):
+        response = client.get(f"/v1/jobs/{job_id}/files/{path}", headers=AUTH)
+        assert response.status_code == 404, (path, response.text)
+        assert response.json()["detail"] == "no such file in the dataset"
+    assert client.get(f"/v1/jobs/{job_id}/files/manifest.json", headers=AUTH).is_success
 
 
 def test_bodies_over_the_limit_get_413(client: TestClient, queue_settings: JobSettings) -> None:

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from aleatoric.config._durations import format_duration, parse_duration_ns
+from aleatoric.config._range import check_end, check_start
 from aleatoric.config._presets import presets
 from aleatoric.instruments import get_instrument, symbols_for, venues
 
@@ -128,17 +129,21 @@ class DatasetConfig(BaseModel):
         value = value.astimezone(UTC)
         if value.second or value.microsecond:
             raise ValueError(f"start must fall on a whole minute, was {_format_start(value)}")
+        check_start(value)
         return value
 
     @field_validator("duration", "segment", "warmup")
     @classmethod
     def _whole_minutes(cls, value: int, info: ValidationInfo) -> int:
         if value <= 0:
-            raise ValueError(f"must be positive, was -{format_duration(abs(value))}")
+            sign = "-" if value < 0 else ""
+            raise ValueError(f"must be positive, was {sign}{format_duration(abs(value))}")
         if value % NS_PER_MINUTE:
             raise ValueError(f"must be a whole number of minutes, was {format_duration(value)}")
         if info.field_name == "warmup" and not 5 * NS_PER_MINUTE <= value <= 60 * NS_PER_MINUTE:
             raise ValueError(f"must be between 5m and 1h, was {format_duration(value)}")
+        if info.field_name == "duration":
+            check_end(info.data.get("start"), value)
         return value
 
     @field_validator("latency")

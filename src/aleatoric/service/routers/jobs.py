@@ -147,7 +147,11 @@ def get_manifest(job_id: str, ctx: Context) -> Response:
 def get_file(job_id: str, path: str, ctx: Context) -> FileResponse:
     """Download one file of the dataset, by its path relative to the dataset root."""
     base = _dataset_root(ctx, job_id).resolve()
-    target = (base / path).resolve()
-    if not target.is_relative_to(base) or not target.is_file():
+    try:
+        target = (base / path).resolve()
+        found = target.is_relative_to(base) and target.is_file()
+    except (ValueError, OSError):  # a NUL byte, a name too long for the file system
+        found = False
+    if not found:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such file in the dataset")
     return FileResponse(target, media_type="application/octet-stream", filename=target.name)
