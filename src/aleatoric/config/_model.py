@@ -17,8 +17,8 @@ from pydantic import (
 )
 
 from aleatoric.config._durations import format_duration, parse_duration_ns
-from aleatoric.config._range import check_end, check_start
 from aleatoric.config._presets import presets
+from aleatoric.config._range import check_end, check_start
 from aleatoric.instruments import get_instrument, symbols_for, venues
 
 __all__ = ["TABLES", "DatasetConfig", "Duration", "TableName"]
