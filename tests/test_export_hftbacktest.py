@@ -13,12 +13,16 @@ import pytest
 
 from aleatoric.integrations import export
 from aleatoric.integrations.hftbacktest import (
+    ADD_ORDER_EVENT,
     BUY_EVENT,
+    CANCEL_ORDER_EVENT,
     DEPTH_EVENT,
     DEPTH_SNAPSHOT_EVENT,
     EVENT_DTYPE,
     EXCH_EVENT,
+    FILL_EVENT,
     LOCAL_EVENT,
+    MODIFY_ORDER_EVENT,
     SELL_EVENT,
     TRADE_EVENT,
 )
@@ -41,9 +45,9 @@ def hft(small_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _events(root: Path) -> np.ndarray:
+def _events(root: Path, key: str = "data") -> np.ndarray:
     (inst,) = json.loads((root / "export.json").read_text())["instruments"]
-    return np.concatenate([np.load(root / f)["data"] for f in inst["data"]])
+    return np.concatenate([np.load(root / f)["data"] for f in inst[key]])
 
 
 def test_events_are_the_dataset_rows(hft: Path, small_dataset: Path) -> None:
@@ -92,15 +96,35 @@ def test_npz_bytes_are_deterministic(hft: Path, small_dataset: Path, tmp_path: P
         assert z.infolist()[0].date_time == (1980, 1, 1, 0, 0, 0)
 
 
-def test_hftbacktest_market_maker_fills(hft: Path, small_dataset: Path) -> None:
+def test_l3_events_are_the_mbo_rows(hft: Path, small_dataset: Path) -> None:
+    events = _events(hft, "data_l3")
+    mbo = read_table(small_dataset, "mbo")
+    action = mbo["action"].to_numpy()
+    fills = int((action == "F").sum())
+    assert events.size == mbo.height + fills  # a fill also updates or removes the order
+    kind = events["ev"].astype(np.int64) & 0xFF
+    for letter, code in (("A", ADD_ORDER_EVENT), ("T", TRADE_EVENT), ("F", FILL_EVENT)):
+        assert int((kind == code).sum()) == int((action == letter).sum()), letter
+    adds = events[kind == ADD_ORDER_EVENT]
+    a = mbo.filter(mbo["action"] == "A")
+    assert adds["order_id"].tolist() == a["order_id"].to_list()
+    assert adds["qty"].tolist() == a["size"].to_list()
+    removed = int((kind == CANCEL_ORDER_EVENT).sum()) - int((action == "C").sum())
+    modified = int((kind == MODIFY_ORDER_EVENT).sum()) - int((action == "M").sum())
+    assert removed + modified == fills and removed > 0 and modified > 0
+
+
+@pytest.mark.parametrize("level", ["l2", "l3"])
+def test_hftbacktest_market_maker_fills(hft: Path, small_dataset: Path, level: str) -> None:
     python = hft_python()
     res = subprocess.run(
-        [python, str(HERE / "conformance" / "hft_market_maker.py"), str(hft)],
+        [python, str(HERE / "conformance" / "hft_market_maker.py"), str(hft),
+         *(["--l3"] if level == "l3" else [])],
         capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout.strip().splitlines()[-1])
-    assert out["events"] == _events(hft).size
+    assert out["events"] == _events(hft, "data_l3" if level == "l3" else "data").size
     assert out["steps"] >= 15 * 60 * 10 - 10 and out["crossed"] == 0  # 100 ms steps, 15 min
     assert out["num_trades"] > 0 and out["trading_volume"] > 0
     assert out["mean_spread"] >= 0.1  # at least one tick

@@ -1,6 +1,8 @@
 """Run a real hftbacktest backtest of a simple market maker on an exported folder; print JSON.
 
-Runs where hftbacktest is installed (its own NumPy): ``python hft_market_maker.py EXPORT_DIR``.
+Runs where hftbacktest is installed (its own NumPy):
+``python hft_market_maker.py EXPORT_DIR [--l3]`` (``--l3``: the market-by-order events with
+hftbacktest's L3 FIFO queue model instead of L2 with a probabilistic queue model).
 The strategy quotes one lot at the best bid and the best ask (post-only), requotes every
 100 ms when the touch moved, and reports its fills, position and the book it saw.
 """
@@ -18,15 +20,19 @@ def main() -> None:
     from numba import njit
 
     root = Path(sys.argv[1])
+    l3 = "--l3" in sys.argv[2:]
     (inst,) = json.loads((root / "export.json").read_text())["instruments"]
     tick, lot = float(inst["tick_size"]), float(inst["lot_size"])
+    data = inst["data_l3"] if l3 else inst["data"]
     asset = (
         BacktestAsset()
-        .data([str(root / f) for f in inst["data"]])
+        .data([str(root / f) for f in data])
         .linear_asset(1.0)
         .intp_order_latency([str(root / inst["order_latency"])])
-        .power_prob_queue_model(2.0)
-        .no_partial_fill_exchange()
+    )
+    asset = asset.l3_fifo_queue_model() if l3 else asset.power_prob_queue_model(2.0)
+    asset = (
+        asset.no_partial_fill_exchange()
         .trading_value_fee_model(-0.00005, 0.0007)
         .tick_size(tick)
         .lot_size(lot)
@@ -86,7 +92,7 @@ def main() -> None:
         "fee": float(state.fee),
         "best_bid": float(depth.best_bid),
         "best_ask": float(depth.best_ask),
-        "events": int(sum(len(np.load(root / f)["data"]) for f in inst["data"])),
+        "events": int(sum(len(np.load(root / f)["data"]) for f in data)),
     }
     hbt.close()
     print(json.dumps(out))

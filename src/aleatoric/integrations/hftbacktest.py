@@ -11,6 +11,14 @@ order_id, ival, fval``), in ``seq`` order:
 - every row has ``EXCH_EVENT | LOCAL_EVENT``, ``exch_ts = ts_event`` and
   ``local_ts = ts_recv`` (our receive time, so feed latency is in the data).
 
+When the dataset has the ``mbo`` table, ``<venue>/<symbol>/l3/part-<segment>.npz`` holds the
+market-by-order events for hftbacktest's L3 queue model (``l3_fifo_queue_model``), with
+``order_id`` set: ``A`` is ``ADD_ORDER_EVENT``, ``C`` ``CANCEL_ORDER_EVENT``, ``M``
+``MODIFY_ORDER_EVENT`` (the new remaining size), ``T`` ``TRADE_EVENT``, and ``F`` a
+``FILL_EVENT`` of the resting order followed by a ``MODIFY_ORDER_EVENT`` to its remaining
+size, or a ``CANCEL_ORDER_EVENT`` when it is fully filled (hftbacktest's fill event does not
+change the book by itself).
+
 ``<venue>/<symbol>/order_latency.npz`` holds rows ``(req_ts, exch_ts, resp_ts, _padding)``,
 one per second of data, for ``BacktestAsset().intp_order_latency``: entry and response
 latency each equal the mean feed latency of that second (``ts_recv - ts_event``).
@@ -29,20 +37,26 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from aleatoric.instruments import Grid
 from aleatoric.integrations._dataset import SourceDataset
 from aleatoric.integrations._text import zip_info
 
 __all__ = [
+    "ADD_ORDER_EVENT",
     "BUY_EVENT",
+    "CANCEL_ORDER_EVENT",
     "DEPTH_EVENT",
     "DEPTH_SNAPSHOT_EVENT",
     "EVENT_DTYPE",
     "EXCH_EVENT",
+    "FILL_EVENT",
     "HFT_TABLES",
     "LATENCY_DTYPE",
     "LOCAL_EVENT",
+    "MODIFY_ORDER_EVENT",
     "SELL_EVENT",
     "TRADE_EVENT",
+    "L3Events",
     "events_of",
     "write_hftbacktest",
     "write_npz",
@@ -57,6 +71,10 @@ SELL_EVENT = 1 << 28
 DEPTH_EVENT = 1
 TRADE_EVENT = 2
 DEPTH_SNAPSHOT_EVENT = 4
+ADD_ORDER_EVENT = 10
+CANCEL_ORDER_EVENT = 11
+MODIFY_ORDER_EVENT = 12
+FILL_EVENT = 13
 #: hftbacktest's ``event_dtype``.
 EVENT_DTYPE = np.dtype(
     [("ev", "u8"), ("exch_ts", "i8"), ("local_ts", "i8"), ("px", "f8"), ("qty", "f8"),
@@ -102,6 +120,57 @@ def events_of(delta: pa.Table, trades: pa.Table) -> npt.NDArray[Any]:
     return out[np.argsort(seq, kind="stable")]
 
 
+class L3Events:
+    """Turn ``mbo`` rows into L3 events, remembering resting sizes across segments."""
+
+    def __init__(self, size_grid: Grid) -> None:
+        self.size_grid = size_grid
+        self.remaining: dict[int, int] = {}  # order id -> resting size, in lots
+
+    def convert(self, mbo: pa.Table) -> npt.NDArray[Any]:
+        """Return the events of one segment's ``mbo`` rows, in ``seq`` order."""
+        sz = self.size_grid
+        lots = sz.to_units(mbo.column("size").to_numpy()).tolist()
+        cols = [mbo.column(c).to_pylist() for c in
+                ("ts_event", "ts_recv", "order_id", "action", "side", "price")]  # fmt: skip
+        rows: list[tuple[int, int, int, float, int, int]] = []
+        rest = self.remaining
+        both = EXCH_EVENT | LOCAL_EVENT
+        for (ts, recv, oid, action, side, px), size in zip(zip(*cols, strict=True), lots,
+                                                           strict=True):  # fmt: skip
+            ev = both | (BUY_EVENT if side == "B" else SELL_EVENT if side == "A" else 0)
+            if action == "A":
+                rest[oid] = size
+                rows.append((ev | ADD_ORDER_EVENT, ts, recv, px, size, oid))
+            elif action == "C":
+                rest.pop(oid, None)
+                rows.append((ev | CANCEL_ORDER_EVENT, ts, recv, px, size, oid))
+            elif action == "M":
+                rest[oid] = size
+                rows.append((ev | MODIFY_ORDER_EVENT, ts, recv, px, size, oid))
+            elif action == "T":
+                rows.append((ev | TRADE_EVENT, ts, recv, px, size, 0))
+            else:  # F: fill of a resting order
+                rows.append((ev | FILL_EVENT, ts, recv, px, size, oid))
+                left = rest.get(oid, size) - size
+                if left > 0:
+                    rest[oid] = left
+                    rows.append((ev | MODIFY_ORDER_EVENT, ts, recv, px, left, oid))
+                else:
+                    rest.pop(oid, None)
+                    rows.append((ev | CANCEL_ORDER_EVENT, ts, recv, px, 0, oid))
+        out = np.zeros(len(rows), EVENT_DTYPE)
+        if rows:
+            ev_, ts_, recv_, px_, qty_, oid_ = zip(*rows, strict=True)
+            out["ev"] = np.array(ev_, np.uint64)
+            out["exch_ts"] = ts_
+            out["local_ts"] = recv_
+            out["px"] = px_
+            out["qty"] = sz.to_float(np.array(qty_, np.int64))
+            out["order_id"] = np.array(oid_, np.uint64)
+        return out
+
+
 def _latency_rows(events: npt.NDArray[Any]) -> npt.NDArray[Any]:
     if events.size == 0:
         return np.zeros(0, LATENCY_DTYPE)
@@ -125,21 +194,29 @@ def write_hftbacktest(
         "book_delta": ["ts_event", "ts_recv", "seq", "side", "price", "size", "is_snapshot"],
         "trades": ["ts_event", "ts_recv", "seq", "price", "size", "side"],
     }
+    columns["mbo"] = ["ts_event", "ts_recv", "order_id", "action", "side", "price", "size"]
+    l3 = "mbo" in source.tables
+    tables = (*HFT_TABLES, "mbo") if l3 else HFT_TABLES
     listing = []
     for inst in source.instruments():
         base = out / inst.venue / inst.symbol
-        files, latency = [], []
-        for segment, seg in source.segments(inst, HFT_TABLES, columns):
+        files, l3_files, latency = [], [], []
+        l3_events = L3Events(inst.size_grid)
+        for segment, seg in source.segments(inst, tables, columns):
             events = events_of(seg["book_delta"], seg["trades"])
             rel = f"{inst.venue}/{inst.symbol}/part-{segment:05d}.npz"
             write_npz(out / rel, events)
             files.append(rel)
             latency.append(_latency_rows(events))
+            if l3:
+                rel = f"{inst.venue}/{inst.symbol}/l3/part-{segment:05d}.npz"
+                write_npz(out / rel, l3_events.convert(seg["mbo"]))
+                l3_files.append(rel)
             tick()
         write_npz(base / "order_latency.npz", np.concatenate(latency or [_latency_rows(
             np.zeros(0, EVENT_DTYPE))]))  # fmt: skip
         listing.append({
-            "venue": inst.venue, "symbol": inst.symbol, "data": files,
+            "venue": inst.venue, "symbol": inst.symbol, "data": files, "data_l3": l3_files,
             "order_latency": f"{inst.venue}/{inst.symbol}/order_latency.npz",
             "tick_size": str(inst.tick_size),
             "lot_size": str(inst.lot_size * inst.contract_value),
