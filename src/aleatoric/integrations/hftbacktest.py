@@ -120,54 +120,90 @@ def events_of(delta: pa.Table, trades: pa.Table) -> npt.NDArray[Any]:
     return out[np.argsort(seq, kind="stable")]
 
 
+_L3_KIND = {ord("A"): ADD_ORDER_EVENT, ord("C"): CANCEL_ORDER_EVENT, ord("M"): MODIFY_ORDER_EVENT,
+            ord("T"): TRADE_EVENT, ord("F"): FILL_EVENT}  # fmt: skip
+
+
 class L3Events:
-    """Turn ``mbo`` rows into L3 events, remembering resting sizes across segments."""
+    """Turn ``mbo`` rows into L3 events, remembering resting sizes across segments.
+
+    Vectorized: a fill's remaining size is the size set by the order's last ``A`` or ``M``
+    (or carried from an earlier segment) minus the fills since, found by sorting the
+    segment's rows by order id.
+    """
 
     def __init__(self, size_grid: Grid) -> None:
         self.size_grid = size_grid
-        self.remaining: dict[int, int] = {}  # order id -> resting size, in lots
+        self.remaining: dict[int, int] = {}  # live order id -> resting size, in lots
+
+    def _left_after_fills(
+        self, oid: npt.NDArray[np.uint64], act: npt.NDArray[np.uint8], size: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.int64]:
+        """Return, for every row, the order's resting size after it (meaningful on A/M/F)."""
+        rows = np.flatnonzero(np.isin(act, np.frombuffer(b"AMFC", np.uint8)))
+        order = rows[np.lexsort((rows, oid[rows]))]  # by order id, then time
+        o, a = oid[order], act[order]
+        first = np.ones(order.size, bool)
+        first[1:] = o[1:] != o[:-1]
+        is_set = (a == ord("A")) | (a == ord("M"))
+        run = np.cumsum(first | is_set) - 1  # runs start at a new order or a set
+        starts = np.flatnonzero(first | is_set)
+        base = np.where(is_set[starts], size[order][starts], 0)
+        carried = ~is_set[starts]
+        if carried.any():
+            base[carried] = [self.remaining.get(int(x), 0) for x in o[starts][carried].tolist()]
+        fill = np.where(a == ord("F"), size[order], 0)
+        cum = np.cumsum(fill)
+        before = np.concatenate([[0], cum])[starts]  # fills before each run starts
+        left_sorted = base[run] - (cum - before[run])
+        left_sorted[a == ord("C")] = 0
+        left = np.zeros(act.size, np.int64)
+        left[order] = left_sorted
+        # Carry the last state of every order seen in this segment.
+        last = np.ones(order.size, bool)
+        last[:-1] = o[1:] != o[:-1]
+        for key, value in zip(o[last].tolist(), left_sorted[last].tolist(), strict=True):
+            if value > 0:
+                self.remaining[key] = value
+            else:
+                self.remaining.pop(key, None)
+        return left
 
     def convert(self, mbo: pa.Table) -> npt.NDArray[Any]:
         """Return the events of one segment's ``mbo`` rows, in ``seq`` order."""
         sz = self.size_grid
-        lots = sz.to_units(mbo.column("size").to_numpy()).tolist()
-        cols = [mbo.column(c).to_pylist() for c in
-                ("ts_event", "ts_recv", "order_id", "action", "side", "price")]  # fmt: skip
-        rows: list[tuple[int, int, int, float, int, int]] = []
-        rest = self.remaining
-        both = EXCH_EVENT | LOCAL_EVENT
-        for (ts, recv, oid, action, side, px), size in zip(zip(*cols, strict=True), lots,
-                                                           strict=True):  # fmt: skip
-            ev = both | (BUY_EVENT if side == "B" else SELL_EVENT if side == "A" else 0)
-            if action == "A":
-                rest[oid] = size
-                rows.append((ev | ADD_ORDER_EVENT, ts, recv, px, size, oid))
-            elif action == "C":
-                rest.pop(oid, None)
-                rows.append((ev | CANCEL_ORDER_EVENT, ts, recv, px, size, oid))
-            elif action == "M":
-                rest[oid] = size
-                rows.append((ev | MODIFY_ORDER_EVENT, ts, recv, px, size, oid))
-            elif action == "T":
-                rows.append((ev | TRADE_EVENT, ts, recv, px, size, 0))
-            else:  # F: fill of a resting order
-                rows.append((ev | FILL_EVENT, ts, recv, px, size, oid))
-                left = rest.get(oid, size) - size
-                if left > 0:
-                    rest[oid] = left
-                    rows.append((ev | MODIFY_ORDER_EVENT, ts, recv, px, left, oid))
-                else:
-                    rest.pop(oid, None)
-                    rows.append((ev | CANCEL_ORDER_EVENT, ts, recv, px, 0, oid))
-        out = np.zeros(len(rows), EVENT_DTYPE)
-        if rows:
-            ev_, ts_, recv_, px_, qty_, oid_ = zip(*rows, strict=True)
-            out["ev"] = np.array(ev_, np.uint64)
-            out["exch_ts"] = ts_
-            out["local_ts"] = recv_
-            out["px"] = px_
-            out["qty"] = sz.to_float(np.array(qty_, np.int64))
-            out["order_id"] = np.array(oid_, np.uint64)
+        n = mbo.num_rows
+        act = np.frombuffer(
+            "".join(mbo.column("action").to_pylist()).encode("ascii"), np.uint8
+        )  # fmt: skip
+        side = np.frombuffer("".join(mbo.column("side").to_pylist()).encode("ascii"), np.uint8)
+        oid = mbo.column("order_id").to_numpy().astype(np.uint64)
+        size = sz.to_units(mbo.column("size").to_numpy())
+        left = self._left_after_fills(oid, act, size) if n else np.zeros(0, np.int64)
+        kinds = np.zeros(256, np.uint64)
+        for letter, kind in _L3_KIND.items():
+            kinds[letter] = kind
+        flags = np.where(side == ord("B"), BUY_EVENT, np.where(side == ord("A"), SELL_EVENT, 0))
+        ev = kinds[act] | flags.astype(np.uint64) | np.uint64(EXCH_EVENT | LOCAL_EVENT)
+        is_fill = act == ord("F")
+        # Each fill is followed by the order's update: MODIFY to what is left, or CANCEL.
+        pos = np.arange(n) + np.concatenate([[0], np.cumsum(is_fill)[:-1]]).astype(np.int64)
+        extra = pos[is_fill] + 1
+        out = np.zeros(n + int(is_fill.sum()), EVENT_DTYPE)
+        ts = mbo.column("ts_event").to_numpy()
+        recv = mbo.column("ts_recv").to_numpy()
+        px = mbo.column("price").to_numpy()
+        for name, values in (("exch_ts", ts), ("local_ts", recv), ("px", px)):
+            out[name][pos] = values
+            out[name][extra] = values[is_fill]
+        out["ev"][pos] = ev
+        out["qty"][pos] = sz.to_float(size)
+        out["order_id"][pos] = np.where(act == ord("T"), np.uint64(0), oid)
+        rest = left[is_fill]
+        update = np.where(rest > 0, MODIFY_ORDER_EVENT, CANCEL_ORDER_EVENT).astype(np.uint64)
+        out["ev"][extra] = (ev[is_fill] & ~np.uint64(0xFF)) | update
+        out["qty"][extra] = sz.to_float(np.maximum(rest, 0))
+        out["order_id"][extra] = oid[is_fill]
         return out
 
 
