@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import aleatoric
-from aleatoric.cache import CacheStore
+from aleatoric.cache import CacheCorruptionWarning, CacheStore
 from aleatoric.config import DatasetConfig
 from aleatoric.sinks.parquet import content_sha256
 
@@ -77,8 +77,10 @@ def test_corrupt_segment_is_regenerated_not_served(
             data[len(data) // 2] ^= 0xFF
             entry.path.write_bytes(bytes(data))
     key = store.segment_key(config, 0)
-    assert store.get_segment(key) is None  # detected and deleted
-    aleatoric.generate(config, tmp_path / "b", cache=store)
+    with pytest.warns(CacheCorruptionWarning, match="does not match"):
+        assert store.get_segment(key) is None  # detected and deleted
+    with pytest.warns(CacheCorruptionWarning):  # the other corrupted segments
+        aleatoric.generate(config, tmp_path / "b", cache=store)
     assert _digests(tmp_path / "b") == _digests(reference)
 
 
@@ -91,7 +93,8 @@ def test_corrupt_dataset_entry_is_regenerated(
     victim = next(cached.path.rglob("*.parquet"))
     victim.unlink()
     victim.write_bytes(b"not parquet")
-    result = aleatoric.generate(config, tmp_path / "b", cache=store)
+    with pytest.warns(CacheCorruptionWarning, match="does not match its SHA-256"):
+        result = aleatoric.generate(config, tmp_path / "b", cache=store)
     assert not result.cached
     assert _digests(tmp_path / "b") == _digests(reference)
 
@@ -99,7 +102,7 @@ def test_corrupt_dataset_entry_is_regenerated(
 def test_concurrent_writers_agree(config: DatasetConfig, reference: Path, tmp_path: Path) -> None:
     code = (
         "import sys, aleatoric\n"
-        "from aleatoric.cache import CacheStore\n"
+        "from aleatoric.cache import CacheCorruptionWarning, CacheStore\n"
         f"c = aleatoric.load_config(**{CONFIG!r})\n"
         "aleatoric.generate(c, sys.argv[1], cache=CacheStore(sys.argv[2]))\n"
     )

@@ -17,13 +17,13 @@ import multiprocessing
 import os
 import pickle
 import shutil
-import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from aleatoric._outdir import OutputClaim, OutputExistsError, locked_dir, partial_dir, remove_stale
 from aleatoric.cache import CacheStore
 from aleatoric.config import DatasetConfig
 from aleatoric.instruments import get_instrument
@@ -51,10 +51,6 @@ __all__ = [
 OutputFormat = Literal["parquet", "native"]
 #: ``callback(segment, done, total)``: work units done so far within a segment.
 ProgressCallback = Callable[[int, int, int], None]
-
-
-class OutputExistsError(FileExistsError):
-    """The output directory exists and is not empty (pass ``overwrite=True`` to replace it)."""
 
 
 @dataclass(frozen=True)
@@ -260,17 +256,38 @@ def generate(
         raise ValueError(f"workers must be at least 1, was {workers}")
     _check_formats(config, formats)
     target = Path(out)
+    _check_empty(target, overwrite)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(target)
+    with OutputClaim(target, shared=overwrite):
+        _check_empty(target, overwrite)  # another run may have finished meanwhile
+        return _generate_into(config, target, workers, overwrite, progress, formats, cache,
+                              sign_key)  # fmt: skip
+
+
+def _check_empty(target: Path, overwrite: bool) -> None:
     if target.exists() and (not target.is_dir() or any(target.iterdir())) and not overwrite:
         raise OutputExistsError(f"{target} exists and is not empty; pass overwrite to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:12]}"
+
+
+def _generate_into(
+    config: DatasetConfig,
+    target: Path,
+    workers: int,
+    overwrite: bool,
+    progress: ProgressCallback | None,
+    formats: Sequence[OutputFormat],
+    cache: CacheStore | None,
+    sign_key: str | os.PathLike[str] | None,
+) -> GenerateResult:
+    tmp = partial_dir(target)
     tmp.mkdir()
     key = cache.dataset_key(config, formats) if cache is not None else ""
     try:
         if cache is not None and cache.get_dataset(key, tmp):
             manifest = json.loads((tmp / MANIFEST_NAME).read_text())
             _sign(tmp, sign_key)
-            _publish(tmp, target)
+            _publish(tmp, target, overwrite)
             return GenerateResult(target, _entries(manifest), manifest["tables"],
                                   manifest["segments"], cached=True)  # fmt: skip
         workers = min(workers, segment_count(config))
@@ -289,7 +306,7 @@ def generate(
         manifest = build_manifest(config, files, segments)
         write_json(tmp / MANIFEST_NAME, manifest)
         _sign(tmp, sign_key)
-        _publish(tmp, target)
+        _publish(tmp, target, overwrite)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -348,11 +365,18 @@ def _encode_native(root: Path) -> list[FileEntry]:
     return entries
 
 
-def _publish(tmp: Path, target: Path) -> None:
+def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
     # Rename into place; an old target is moved aside first and removed only afterwards.
+    # Under a lock, so that runs replacing the same output (overwrite) take turns.
+    with locked_dir(target.parent):
+        _check_empty(target, overwrite)
+        _replace(tmp, target)
+
+
+def _replace(tmp: Path, target: Path) -> None:
     old: Path | None = None
     if target.exists():
-        old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
+        old = partial_dir(target, "old")
         target.rename(old)
     tmp.rename(target)
     if old is not None:

@@ -1,5 +1,10 @@
 """Content-addressed cache of segments and datasets."""
 
-from aleatoric.cache._store import CacheEntry, CacheStore, default_cache_dir
+from aleatoric.cache._store import (
+    CacheCorruptionWarning,
+    CacheEntry,
+    CacheStore,
+    default_cache_dir,
+)
 
-__all__ = ["CacheEntry", "CacheStore", "default_cache_dir"]
+__all__ = ["CacheCorruptionWarning", "CacheEntry", "CacheStore", "default_cache_dir"]

@@ -8,11 +8,13 @@ Keys are SHA-256 digests of everything that determines the bytes: the canonical 
   without the dataset's duration and tables, so a longer time range reuses the segments it
   already has;
 - ``datasets/<key>/``: a finished dataset (files and manifest), keyed by the full config and
-  output formats; a hit is a copy (hard links where possible) verified against the manifest.
+  output formats; a hit is a copy (a reflink where the file system has it, never a hard
+  link) verified against the manifest.
 
 Every entry is written to a temporary name and renamed, under a file lock, and carries the
-SHA-256 of its bytes: an entry whose digest no longer matches is deleted and regenerated,
-never served.
+SHA-256 of its bytes: an entry whose digest no longer matches, or that cannot be read at
+all (a truncated file, a corrupt or wrongly typed manifest), is deleted with a
+:class:`CacheCorruptionWarning` and regenerated, never served.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import os
 import shutil
 import uuid
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,12 +35,45 @@ import platformdirs
 from filelock import FileLock
 
 from aleatoric._version import __version__
+from aleatoric.cache._copy import copy_tree
 from aleatoric.config import DatasetConfig
 from aleatoric.reactor import SegmentResult, segment_bounds
 from aleatoric.sinks.manifest import MANIFEST_NAME, library_versions
 from aleatoric.sinks.parquet import file_sha256
 
-__all__ = ["CacheEntry", "CacheStore", "default_cache_dir"]
+__all__ = ["CacheCorruptionWarning", "CacheEntry", "CacheStore", "default_cache_dir"]
+
+
+class CacheCorruptionWarning(RuntimeWarning):
+    """A cache entry was corrupt; it was deleted and will be regenerated."""
+
+
+def _evicted(kind: str, key: str, why: str) -> None:
+    warnings.warn(
+        f"cache: corrupt {kind} entry {key[:16]} ({why}); deleted, regenerating it",
+        CacheCorruptionWarning,
+        stacklevel=3,
+    )
+
+
+def _manifest_files(manifest: object) -> list[tuple[str, str]] | None:
+    # The (path, sha256) pairs of a manifest, or None when it is not shaped like one.
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
+        return None
+    out = []
+    for entry in manifest["files"]:
+        if not isinstance(entry, dict):
+            return None
+        path, digest = entry.get("path"), entry.get("sha256")
+        if not isinstance(path, str) or not isinstance(digest, str) or ".." in Path(path).parts:
+            return None
+        out.append((path, digest))
+    if not isinstance(manifest.get("tables"), dict) or not isinstance(
+        manifest.get("segments"), list
+    ):
+        return None
+    return out
+
 
 _TICKER_KEYS = (
     "ts", "mark_price", "index_price", "last_price", "funding_rate",
@@ -106,13 +142,22 @@ class CacheStore:
         if not path.is_file() or not sidecar.is_file():
             return None
         with self._lock(key):
-            if file_sha256(path) != sidecar.read_text().strip():
+            try:
+                if file_sha256(path) != sidecar.read_text().strip():
+                    raise ValueError("its SHA-256 does not match")
+                with np.load(path) as data:
+                    arrays = {name: data[name] for name in data.files}
+                result = self._segment(arrays)
+            except (OSError, ValueError, KeyError, IndexError, TypeError, EOFError) as exc:
                 path.unlink(missing_ok=True)
                 sidecar.unlink(missing_ok=True)
+                _evicted("segment", key, str(exc) or type(exc).__name__)
                 return None
-            with np.load(path) as data:
-                arrays = {name: data[name] for name in data.files}
             os.utime(path)
+        return result
+
+    @staticmethod
+    def _segment(arrays: dict[str, Any]) -> SegmentResult:
         meta = arrays["meta"]
         return SegmentResult(
             index=int(meta[0]),
@@ -160,25 +205,39 @@ class CacheStore:
         if not manifest_path.is_file():
             return False
         with self._lock(key):
-            manifest = json.loads(manifest_path.read_text())
-            for entry in manifest["files"]:
-                f = src / entry["path"]
-                if not f.is_file() or file_sha256(f) != entry["sha256"]:
-                    shutil.rmtree(src, ignore_errors=True)
-                    return False
-            _link_tree(src, into)
+            why = self._dataset_fault(src, manifest_path)
+            if why is not None:
+                shutil.rmtree(src, ignore_errors=True)
+                _evicted("dataset", key, why)
+                return False
+            copy_tree(src, into)
             os.utime(manifest_path)
         return True
 
+    @staticmethod
+    def _dataset_fault(src: Path, manifest_path: Path) -> str | None:
+        # Why a cached dataset cannot be served, or None when every file checks out.
+        try:
+            files = _manifest_files(json.loads(manifest_path.read_text()))
+        except (OSError, ValueError) as exc:
+            return f"unreadable manifest: {exc}"
+        if files is None:
+            return "the manifest is not shaped like one"
+        for path, digest in files:
+            f = src / path
+            if not f.is_file() or file_sha256(f) != digest:
+                return f"{path} does not match its SHA-256"
+        return None
+
     def put_dataset(self, key: str, dataset: Path) -> None:
-        """Store a finished dataset (hard links where possible)."""
+        """Store a copy of a finished dataset (a reflink where possible)."""
         dst = self._dataset_path(key)
         if (dst / MANIFEST_NAME).is_file():
             return
         dst.parent.mkdir(parents=True, exist_ok=True)
         tmp = dst.with_name(f".{key}.{uuid.uuid4().hex[:8]}")
         # Signatures belong to one publication, not to the content: never cached.
-        _link_tree(dataset, tmp, skip={"provenance.intoto.jsonl"})
+        copy_tree(dataset, tmp, skip={"provenance.intoto.jsonl"})
         with self._lock(key):
             if (dst / MANIFEST_NAME).is_file():
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -230,19 +289,3 @@ def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
     tmp.write_text(text)
     os.replace(tmp, path)
-
-
-def _link_tree(src: Path, dst: Path, skip: frozenset[str] | set[str] = frozenset()) -> None:
-    # Hard-link files where the filesystem allows, copy otherwise.
-    for path in sorted(src.rglob("*")):
-        if path.name in skip:
-            continue
-        target = dst / path.relative_to(src)
-        if path.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, target)
-        except OSError:
-            shutil.copy2(path, target)

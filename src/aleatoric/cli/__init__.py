@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 failure while running, 2 unusable input (bad config or 
 from __future__ import annotations
 
 import re
+import signal
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -224,6 +225,8 @@ def generate_cmd(
         _export_after(out, export_to, export_out, export_bar, overwrite, quiet)
         return
     began = time.perf_counter()
+    # SIGTERM (a container stop, kill) unwinds like Ctrl-C: the partial output is removed.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         if quiet:
             result = generate(
@@ -255,6 +258,10 @@ def generate_cmd(
         if result.cached:
             console.print("served from the cache (digests verified)")
     _export_after(out, export_to, export_out, export_bar, overwrite, quiet)
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _export_after(
