@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
+    TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -27,6 +27,8 @@ from rich.table import Table
 from aleatoric._generate import OutputExistsError, OutputFormat, generate
 from aleatoric._version import __version__
 from aleatoric.cache import CacheStore
+from aleatoric.cli._console import configure_help, make_console
+from aleatoric.cli._listing import FormatOption, ListFormat, print_rows
 from aleatoric.config import (
     TABLES,
     ConfigError,
@@ -49,8 +51,9 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
-console = Console()
-err = Console(stderr=True)
+console = make_console()
+err = make_console(stderr=True)
+configure_help()
 
 
 def _version(value: bool) -> None:
@@ -72,7 +75,7 @@ def _root(
 def _fail_config(exc: ConfigError) -> typer.Exit:
     err.print(f"[bold red]invalid config[/] ({len(exc.errors)} error(s)):")
     for path, msg in exc.errors:
-        err.print(f"  [bold]{path}[/]: {msg}", highlight=False)
+        err.print(f"  [bold]{escape(str(path))}[/]: {escape(str(msg))}", highlight=False)
     return typer.Exit(code=2)
 
 
@@ -238,19 +241,19 @@ def generate_cmd(
                 config, out, workers, overwrite, formats[output_format], cache, sign_key
             )
     except OutputExistsError as exc:
-        err.print(f"[bold red]error[/]: {exc} (--overwrite replaces it)")
+        err.print(f"[bold red]error[/]: {escape(str(exc))} (--overwrite replaces it)")
         raise typer.Exit(code=2) from None
     except ValueError as exc:
-        err.print(f"[bold red]invalid input[/]: {exc}; nothing was written")
+        err.print(f"[bold red]invalid input[/]: {escape(str(exc))}; nothing was written")
         raise typer.Exit(code=2) from None
     except KeyboardInterrupt:
         err.print("[bold red]interrupted[/]: nothing was written")
         raise typer.Exit(code=130) from None
     except ProvenanceError as exc:
-        err.print(f"[bold red]cannot sign[/]: {exc}; nothing was written")
+        err.print(f"[bold red]cannot sign[/]: {escape(str(exc))}; nothing was written")
         raise typer.Exit(code=2) from None
     except (RuntimeError, OSError) as exc:
-        err.print(f"[bold red]error[/]: {exc}; nothing was written")
+        err.print(f"[bold red]error[/]: {escape(str(exc))}; nothing was written")
         raise typer.Exit(code=1) from None
     elapsed = time.perf_counter() - began
     if not quiet:
@@ -274,6 +277,10 @@ def _export_after(
         export_after_generate(out, engine, export_out, bar, overwrite=overwrite, quiet=quiet)
 
 
+#: Narrowest terminal on which the current segment gets its own bar under the overall one.
+DETAIL_MIN_WIDTH = 100
+
+
 def _generate_with_progress(
     config: DatasetConfig,
     out: Path,
@@ -283,32 +290,43 @@ def _generate_with_progress(
     cache: CacheStore | None,
     sign_key: Path | None,
 ) -> Any:
+    # One overall bar in segments (fractions count, so a one-segment run moves too) with the
+    # elapsed time and an ETA; the running segment's own bar only on a wide terminal.
     n = segment_count(config)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[segments]}"),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
         TimeRemainingColumn(),
     )
+    detail = err.is_terminal and err.width >= DETAIL_MIN_WIDTH and workers == 1
+    label = f"generating ({workers} worker{'s' if workers > 1 else ''})"
     with Progress(*columns, console=err, transient=False) as bar:
-        overall = bar.add_task("segments", total=n)
+        overall = bar.add_task(label, total=n, segments=f"0/{n} segments")
+        fraction: dict[int, float] = {}
         tasks: dict[int, Any] = {}
-        finished: set[int] = set()
 
         def progress(index: int, done: int, total: int) -> None:
-            if index not in tasks:
-                tasks[index] = bar.add_task(f"segment {index}", total=total)
-            bar.update(tasks[index], completed=done, total=total)
-            if done >= total and index not in finished:
-                finished.add(index)
-                bar.update(tasks[index], visible=False)
-                bar.advance(overall)
+            fraction[index] = min(1.0, done / total) if total else 1.0
+            complete = sum(1 for v in fraction.values() if v >= 1.0)
+            bar.update(overall, completed=sum(fraction.values()),
+                       segments=f"{complete}/{n} segments")  # fmt: skip
+            if detail:
+                if index not in tasks:
+                    tasks[index] = bar.add_task(f"  segment {index}", total=1.0, segments="")
+                bar.update(tasks[index], completed=fraction[index],
+                           visible=fraction[index] < 1.0)  # fmt: skip
 
-        return generate(
+        result = generate(
             config, out, workers=workers, overwrite=overwrite, progress=progress,
             formats=formats, cache=cache, sign_key=sign_key,
         )  # fmt: skip
+        # a dataset served from the cache reports no progress: it is complete all the same
+        bar.update(overall, completed=n, segments=f"{n}/{n} segments")
+        return result
 
 
 def _summary(
@@ -350,7 +368,7 @@ def normalize_cmd(
     try:
         report = normalize(capture, venue, out, symbol=symbol)
     except (ValueError, FileNotFoundError) as exc:
-        err.print(f"[bold red]invalid input[/]: {exc}")
+        err.print(f"[bold red]invalid input[/]: {escape(str(exc))}")
         raise typer.Exit(code=2) from None
     table = Table(title=f"{capture.name}: {report.lines:,} lines")
     table.add_column("table")
@@ -373,15 +391,19 @@ CacheDir = Annotated[
 
 
 @cache_app.command("ls")
-def cache_ls(cache_dir: CacheDir = None) -> None:
-    """List cache entries, most recently used first."""
-    table = Table()
-    for col in ("kind", "key", "size", "last used (UTC)"):
-        table.add_column(col)
+def cache_ls(cache_dir: CacheDir = None, fmt: FormatOption = ListFormat.table) -> None:
+    """List cache entries, most recently used first (the table shortens keys to 16 digits)."""
+    rows: list[dict[str, Any]] = []
     for e in CacheStore(cache_dir).entries():
         when = datetime.fromtimestamp(e.last_used, UTC).strftime("%Y-%m-%d %H:%M:%S")
-        table.add_row(e.kind, e.key[:16], f"{e.bytes / 1e6:,.1f} MB", when)
-    console.print(table)
+        if fmt is ListFormat.table:
+            rows.append({"kind": e.kind, "key": e.key[:16], "size": f"{e.bytes / 1e6:,.1f} MB",
+                         "last used (UTC)": when})  # fmt: skip
+        else:
+            rows.append({"kind": e.kind, "key": e.key, "bytes": e.bytes,
+                         "last_used_utc": when})  # fmt: skip
+    columns = ("kind", "key", "size", "last used (UTC)") if fmt is ListFormat.table else None
+    print_rows(console, rows, fmt, columns=columns)
 
 
 @cache_app.command("info")
@@ -405,7 +427,7 @@ def cache_gc(
     try:
         limit = parse_size(max_size)
     except ValueError as exc:
-        err.print(f"[bold red]invalid option[/]: --max-size: {exc}")
+        err.print(f"[bold red]invalid option[/]: --max-size: {escape(str(exc))}")
         raise typer.Exit(code=2) from None
     removed = CacheStore(cache_dir).gc(limit)
     freed = sum(e.bytes for e in removed)
@@ -427,7 +449,7 @@ def reproduce_cmd(
     try:
         report = reproduce(dataset, workers=workers)
     except (FileNotFoundError, ValueError, KeyError) as exc:
-        err.print(f"[bold red]invalid input[/]: {exc}")
+        err.print(f"[bold red]invalid input[/]: {escape(str(exc))}")
         raise typer.Exit(code=2) from None
     if output_format == "json":
         console.print_json(data=report.to_dict())
@@ -477,33 +499,42 @@ def validate_cmd(
 
 
 @app.command("presets")
-def presets_cmd() -> None:
+def presets_cmd(fmt: FormatOption = ListFormat.table) -> None:
     """List the regime presets with a one-line description."""
-    table = Table()
-    table.add_column("preset")
-    table.add_column("assets")
-    table.add_column("description")
-    for name, p in presets().items():
-        table.add_row(name, ", ".join(sorted(p.assets)), p.description)
-    console.print(table)
+    rows = [
+        {"preset": name, "assets": ", ".join(sorted(p.assets)), "description": p.description}
+        for name, p in presets().items()
+    ]
+    print_rows(console, rows, fmt)
 
 
 @app.command("instruments")
 def instruments_cmd(
     venue: Annotated[str | None, typer.Option(help="Only this venue.")] = None,
+    fmt: FormatOption = ListFormat.table,
 ) -> None:
-    """List the instruments and their rules (tick, lot, funding interval and cap)."""
-    table = Table()
-    for col in ("venue", "symbol", "tick", "lot", "contract", "min notional", "funding", "cap"):
-        table.add_column(col)
+    """List the instruments and their rules (tick, lot, funding interval and cap).
+
+    JSON and CSV carry every rule of the instrument registry.
+    """
+    rows = []
     for i in instruments():
         if venue is not None and i.venue != venue:
             continue
-        table.add_row(
-            i.venue, i.symbol, str(i.tick_size), str(i.lot_size), str(i.contract_value),
-            str(i.min_notional), f"{i.funding_interval_hours}h", str(i.funding_cap),
-        )  # fmt: skip
-    console.print(table)
+        row = {k: str(v) if not isinstance(v, (int, str)) else v
+               for k, v in i.model_dump().items()}  # fmt: skip
+        row.update({
+            "tick": str(i.tick_size), "lot": str(i.lot_size), "contract": str(i.contract_value),
+            "min notional": str(i.min_notional), "funding": f"{i.funding_interval_hours}h",
+            "cap": str(i.funding_cap),
+        })  # fmt: skip
+        rows.append(row)
+    if fmt is not ListFormat.table:
+        for row in rows:
+            for short in ("tick", "lot", "contract", "min notional", "funding", "cap"):
+                del row[short]
+    columns = ("venue", "symbol", "tick", "lot", "contract", "min notional", "funding", "cap")
+    print_rows(console, rows, fmt, columns=columns)
 
 
 def _register_extensions() -> None:

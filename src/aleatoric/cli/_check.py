@@ -13,8 +13,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from aleatoric.cli._console import make_console
 from aleatoric.integrity import (
     CheckReport,
     IntegrityInputError,
@@ -100,13 +102,13 @@ def check_cmd(
         else:
             report = check_dataset(path, rules=names)
     except IntegrityInputError as exc:
-        Console(stderr=True).print(f"[bold red]error[/]: {exc}", highlight=False)
+        make_console(stderr=True).print(f"[bold red]error[/]: {escape(str(exc))}", highlight=False)
         raise typer.Exit(code=2) from None
     elapsed = time.perf_counter() - began
     if output is OutputFormat.json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
-        _print_table(Console(), report, elapsed)
+        _print_table(make_console(), report, elapsed)
     if not report.passed:
         raise typer.Exit(code=1)
 

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from aleatoric.cli._console import make_console
 
 __all__ = [
     "check_export_option",
@@ -34,7 +36,7 @@ def run_export(
     """Export with a progress bar; turn bad input into exit 2 and failures into exit 1."""
     from aleatoric.integrations import ExportError, check_export, export
 
-    err = Console(stderr=True, soft_wrap=True)
+    err = make_console(stderr=True, soft_wrap=True)
     try:
         check_export(dataset, engine, out, bar=bar, overwrite=overwrite)
         if quiet:
@@ -51,19 +53,23 @@ def run_export(
                 result = export(dataset, engine, out, bar=bar, overwrite=overwrite,
                                 progress=progress)  # fmt: skip
     except ExportError as exc:
-        err.print(f"[bold red]invalid input[/]: {exc}; nothing was written", highlight=False)
+        err.print(
+            f"[bold red]invalid input[/]: {escape(str(exc))}; nothing was written", highlight=False
+        )
         raise typer.Exit(code=2) from None
     except ValueError as exc:
-        err.print(f"[bold red]invalid input[/]: {exc}; nothing was written", highlight=False)
+        err.print(
+            f"[bold red]invalid input[/]: {escape(str(exc))}; nothing was written", highlight=False
+        )
         raise typer.Exit(code=2) from None
     except KeyboardInterrupt:
         err.print("[bold red]interrupted[/]: nothing was written")
         raise typer.Exit(code=130) from None
     except (RuntimeError, OSError) as exc:
-        err.print(f"[bold red]error[/]: {exc}; nothing was written", highlight=False)
+        err.print(f"[bold red]error[/]: {escape(str(exc))}; nothing was written", highlight=False)
         raise typer.Exit(code=1) from None
     if not quiet:
-        Console().print(
+        make_console().print(
             f"wrote {len(result.files)} {engine} files ({result.bytes / 1e6:,.1f} MB) to {out}; "
             "digests in export.json"
         )
@@ -100,8 +106,8 @@ def check_export_option(tables: Sequence[str], engine: str, bar: str) -> None:
         if missing:
             problem = f"--export {engine} needs the table(s) {', '.join(missing)} in --tables"
     if problem is not None:
-        Console(stderr=True).print(
-            f"[bold red]invalid option[/]: {problem}", soft_wrap=True, highlight=False
+        make_console(stderr=True).print(
+            f"[bold red]invalid option[/]: {escape(problem)}", soft_wrap=True, highlight=False
         )
         raise typer.Exit(code=2)
 

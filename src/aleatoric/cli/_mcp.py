@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.markup import escape
+
+from aleatoric.cli._console import make_console
 
 __all__ = ["Transport", "mcp_cmd", "register"]
 
-err = Console(stderr=True)
+err = make_console(stderr=True)
 
 
 class Transport(StrEnum):
@@ -51,7 +53,7 @@ def mcp_cmd(
     try:
         settings = McpSettings.from_env()
     except ValueError as exc:
-        err.print(f"[bold red]invalid setting[/]: {exc}", highlight=False)
+        err.print(f"[bold red]invalid setting[/]: {escape(str(exc))}", highlight=False)
         raise typer.Exit(code=2) from None
     if data_dir is not None:
         settings = dataclasses.replace(settings, data_dir=data_dir)

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from aleatoric.cli._console import make_console
 from aleatoric.provenance import ProvenanceError, generate_key, key_id
 from aleatoric.provenance._dataset import sign_dataset_with, verify_dataset_with
 from aleatoric.provenance._files import MANIFEST_NAME
@@ -21,8 +21,8 @@ from aleatoric.provenance._keys import load_private_key, load_public_key
 
 __all__ = ["register"]
 
-console = Console()
-err = Console(stderr=True)
+console = make_console()
+err = make_console(stderr=True)
 
 
 class Algorithm(StrEnum):

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.markup import escape
+
+from aleatoric.cli._console import make_console
 
 __all__ = ["EXIT_CODES", "ReportFormat", "register", "report_cmd"]
 
@@ -50,18 +52,18 @@ def report_cmd(
     from aleatoric.realism import DatasetError, compare_with, scorecard
     from aleatoric.realism._report import MissingExtraError, ensure_matplotlib
 
-    console = Console()
-    err = Console(stderr=True)
+    console = make_console()
+    err = make_console(stderr=True)
     try:
         if out is not None:
             ensure_matplotlib()
         card = scorecard(dataset)
         comparison = compare_with(card, against) if against is not None else None
     except MissingExtraError as exc:
-        err.print(f"[bold red]error[/]: {exc}", highlight=False)
+        err.print(f"[bold red]error[/]: {escape(str(exc))}", highlight=False)
         raise typer.Exit(code=2) from None
     except DatasetError as exc:
-        err.print(f"[bold red]unusable dataset[/]: {exc}", highlight=False)
+        err.print(f"[bold red]unusable dataset[/]: {escape(str(exc))}", highlight=False)
         raise typer.Exit(code=2) from None
     if fmt is ReportFormat.json:
         payload: dict[str, Any] = card.to_dict()
@@ -82,7 +84,9 @@ def report_cmd(
         try:
             written = render_html(card, out, comparison)
         except OSError as exc:
-            err.print(f"[bold red]error[/]: cannot write {out}: {exc}", highlight=False)
+            err.print(
+                f"[bold red]error[/]: cannot write {out}: {escape(str(exc))}", highlight=False
+            )
             raise typer.Exit(code=1) from None
         err.print(f"wrote {written}", highlight=False)
     raise typer.Exit(code=EXIT_CODES[card.verdict])

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from aleatoric.cache import CacheStore
+from aleatoric.cli._console import make_console
 from aleatoric.config import ConfigError, DatasetConfig
 
 if TYPE_CHECKING:
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = ["generate_remote", "register"]
 
-console = Console()
-err = Console(stderr=True)
+console = make_console()
+err = make_console(stderr=True)
 
 
 def _fail(code: int, message: str) -> typer.Exit:
