@@ -4,7 +4,8 @@
 //! cargo run --example fetch -- URL CONFIG.json OUT [PUBLIC_KEY.pem]
 //! ```
 //!
-//! The API key comes from `$ALEATORIC_API_KEY`. CONFIG.json holds config fields as in a
+//! The API key comes from `$ALEATORIC_API_KEY`. Exit 0 when done, 2 on bad input (usage, a
+//! config the service refuses: each invalid field is printed), 1 on any other failure. CONFIG.json holds config fields as in a
 //! config file (`{"venue": "binance", "duration": "15m", "seed": 7}`). With a public key the
 //! downloaded dataset's signature is verified as well.
 
@@ -21,11 +22,12 @@ fn run(args: &[String]) -> aleatoric::Result<()> {
     let config: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
         .map_err(|e| aleatoric::Error::Invalid(format!("{config}: not a JSON object ({e})")))?;
     let client = Client::new(url, None);
-    let mut last = (u64::MAX, 0);
-    let ds = client.generate(&config, out, &mut |done, total| {
-        if (done, total) != last {
-            eprintln!("segments {done}/{total}");
-            last = (done, total);
+    let mut last = String::new();
+    let ds = client.generate(&config, out, &mut |job| {
+        let line = format!("job {} {}: {}/{} segments", job.id, job.state, job.progress.done, job.progress.total);
+        if line != last {
+            eprintln!("{line}");
+            last = line;
         }
     })?;
     ds.verify_files()?;
@@ -43,7 +45,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(if matches!(e, aleatoric::Error::Invalid(_)) { 2 } else { 1 })
+            // Bad input (usage, a refused config: 422) is exit 2, as for the Python CLI.
+            let bad_input = matches!(e, aleatoric::Error::Invalid(_) | aleatoric::Error::Remote { status: 422, .. });
+            ExitCode::from(if bad_input { 2 } else { 1 })
         }
     }
 }

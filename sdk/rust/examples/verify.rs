@@ -5,7 +5,8 @@
 //! cargo run --example verify -- DIR                        # files against the manifest
 //! ```
 //!
-//! Prints `verified N files` and exits 0; prints each problem on its own line and exits 1
+//! Prints `verified N files` and exits 0; prints each problem on its own line (stderr,
+//! `error: ` first) and exits 1
 //! when verification fails; exits 2 on unusable input (a missing or unusable key, a
 //! directory without `manifest.json`).
 
@@ -26,7 +27,7 @@ fn main() -> ExitCode {
     let ds = match Dataset::open(dir) {
         Ok(ds) => ds,
         Err(e) => {
-            eprintln!("{e}");
+            eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
@@ -35,7 +36,7 @@ fn main() -> ExitCode {
         Some(path) => match PublicKey::from_pem_file(path) {
             Ok(key) => ds.verify_signature(&key).map(|r| r.files()),
             Err(e) => {
-                eprintln!("{e}");
+                eprintln!("error: {e}");
                 return ExitCode::from(2);
             }
         },
@@ -47,12 +48,12 @@ fn main() -> ExitCode {
         }
         Err(Error::Verify(problems)) => {
             for p in problems {
-                println!("{p}");
+                eprintln!("error: {p}");
             }
             ExitCode::from(1)
         }
         Err(e) => {
-            println!("{e}");
+            eprintln!("error: {e}");
             ExitCode::from(1)
         }
     }

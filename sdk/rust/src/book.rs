@@ -201,11 +201,8 @@ impl L3Book {
                 if order.side != row.side || order.price != row.price {
                     return bad("change at another side or price than the order's");
                 }
-                let left = match row.action {
-                    Action::Modify => units,
-                    Action::Fill => order.units - units,
-                    _ => 0,
-                };
+                // C carries the remaining size removed, F the size filled: both reduce.
+                let left = if row.action == Action::Modify { units } else { order.units - units };
                 if left <= 0 {
                     self.orders.remove(&row.order_id);
                     self.change(order.side, order.price, -order.units, -1);

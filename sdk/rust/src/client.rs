@@ -21,8 +21,8 @@ use crate::error::{Error, Result};
 use crate::manifest::{Manifest, MANIFEST_NAME};
 use crate::provenance::{hex, rel_path, PROVENANCE_NAME};
 
-/// `progress(done, total)`: segments computed so far out of the job's segments.
-pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+/// Called with the job's record after each poll (`job.progress` counts segments done).
+pub type Progress<'a> = &'a mut dyn FnMut(&Job);
 
 /// Half-open range of segment indices `[start, stop)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,8 +107,8 @@ impl Job {
 ///
 /// let client = Client::new("http://127.0.0.1:8000", None);
 /// let config = json!({"venue": "binance", "symbol": "BTCUSDT", "duration": "15m", "seed": 7});
-/// let ds = client.generate(config.as_object().unwrap(), "data/btc", &mut |done, total| {
-///     eprintln!("{done}/{total} segments");
+/// let ds = client.generate(config.as_object().unwrap(), "data/btc", &mut |job| {
+///     eprintln!("job {} {}: {}/{} segments", job.id, job.state, job.progress.done, job.progress.total);
 /// })?;
 /// ds.verify_files()?;
 /// # Ok::<(), aleatoric::Error>(())
@@ -236,7 +236,7 @@ impl Client {
         let began = Instant::now();
         loop {
             let job = self.job(id)?;
-            progress(job.progress.done, job.progress.total);
+            progress(&job);
             if job.is_finished() {
                 return Ok(job);
             }
@@ -339,7 +339,7 @@ impl Client {
     }
 
     /// Submit `config`, follow the job, and download its dataset into `out`: what
-    /// `aleatoric generate --remote` gives, byte for byte. `progress(done, total)` is called
+    /// `aleatoric generate --remote` gives, byte for byte. `progress` sees the job's record
     /// after each poll.
     ///
     /// # Errors

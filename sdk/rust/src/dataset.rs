@@ -125,6 +125,21 @@ impl Dataset {
         files
     }
 
+    /// The per-table digest the manifest records in `table_digests`, recomputed from the
+    /// files' `content_sha256`: SHA-256 of their hex digests concatenated in manifest order.
+    /// `None` if the table has no file with a content digest.
+    pub fn table_digest(&self, table: Table) -> Option<String> {
+        let mut hasher = Sha256::new();
+        let mut any = false;
+        for f in self.manifest.files.iter().filter(|f| f.table == table.as_str()) {
+            if let Some(content) = &f.content_sha256 {
+                hasher.update(content.as_bytes());
+                any = true;
+            }
+        }
+        any.then(|| hex(&hasher.finalize()))
+    }
+
     /// Full path of a file given relative to the root with `/` separators.
     pub fn path_of(&self, rel: &str) -> PathBuf {
         rel_path(&self.root, rel)

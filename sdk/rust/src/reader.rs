@@ -5,6 +5,7 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use crate::error::{Error, Result};
@@ -19,7 +20,7 @@ pub const DEFAULT_BATCH_SIZE: usize = 64 * 1024;
 /// `segment`, `aleatoric_version`); hive partition values are not added as columns.
 pub struct BatchReader {
     files: VecDeque<(String, PathBuf)>,
-    current: Option<(String, ParquetRecordBatchReader)>,
+    current: Option<(String, SchemaRef, ParquetRecordBatchReader)>,
     batch_size: usize,
 }
 
@@ -40,10 +41,12 @@ impl BatchReader {
             return Ok(false);
         };
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|b| b.with_batch_size(self.batch_size).build())
-            .map_err(|source| Error::Parquet { path: rel.clone(), source })?;
-        self.current = Some((rel, reader));
+        let parquet = |source| Error::Parquet { path: rel.clone(), source };
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet)?;
+        // The builder's schema carries the file's metadata; the batches' own schema does not.
+        let schema = builder.schema().clone();
+        let reader = builder.with_batch_size(self.batch_size).build().map_err(parquet)?;
+        self.current = Some((rel, schema, reader));
         Ok(true)
     }
 }
@@ -53,9 +56,16 @@ impl Iterator for BatchReader {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some((rel, reader)) = &mut self.current {
+            if let Some((rel, schema, reader)) = &mut self.current {
                 match reader.next() {
-                    Some(Ok(batch)) => return Some(Ok(batch)),
+                    Some(Ok(batch)) => {
+                        let path = rel.clone();
+                        return Some(
+                            batch
+                                .with_schema(schema.clone())
+                                .map_err(|source| Error::Parquet { path, source: source.into() }),
+                        );
+                    }
                     Some(Err(e)) => {
                         let path = rel.clone();
                         self.current = None;
