@@ -11,9 +11,17 @@ use aleatoric::{Dataset, Event, L2Book, L3Book, Table};
 fn main() -> aleatoric::Result<()> {
     let dir = std::env::args().nth(1).unwrap_or_else(|| ".".into());
     let ds = Dataset::open(&dir)?;
-    println!("engine {} {}", ds.manifest().engine.name, ds.manifest().engine.version);
+    println!(
+        "engine {} {}",
+        ds.manifest().engine.name,
+        ds.manifest().engine.version
+    );
     for table in ds.tables() {
-        println!("{table}: {} rows in {} files", ds.rows(table), ds.files(table, None).len());
+        println!(
+            "{table}: {} rows in {} files",
+            ds.rows(table),
+            ds.files(table, None).len()
+        );
     }
     let grid = ds.manifest().instrument.size_grid()?;
     for instrument in ds.instruments() {

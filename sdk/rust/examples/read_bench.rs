@@ -23,7 +23,10 @@ fn typed<T: Record>(ds: &Dataset) -> aleatoric::Result<usize> {
     Ok(n)
 }
 
-fn best(repeats: usize, mut f: impl FnMut() -> aleatoric::Result<usize>) -> aleatoric::Result<(usize, f64)> {
+fn best(
+    repeats: usize,
+    mut f: impl FnMut() -> aleatoric::Result<usize>,
+) -> aleatoric::Result<(usize, f64)> {
     let mut best = f64::INFINITY;
     let mut rows = 0;
     for _ in 0..repeats {
@@ -37,7 +40,9 @@ fn best(repeats: usize, mut f: impl FnMut() -> aleatoric::Result<usize>) -> alea
 fn main() -> aleatoric::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [dir, table, rest @ ..] = args.as_slice() else {
-        return Err(aleatoric::Error::Invalid("usage: read_bench DIR TABLE [REPEATS]".into()));
+        return Err(aleatoric::Error::Invalid(
+            "usage: read_bench DIR TABLE [REPEATS]".into(),
+        ));
     };
     let repeats: usize = rest.first().map_or(Ok(5), |r| r.parse()).map_err(|_| {
         aleatoric::Error::Invalid(format!("REPEATS must be a positive integer, was {rest:?}"))

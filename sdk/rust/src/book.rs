@@ -23,7 +23,10 @@ struct Ladder {
 
 impl Ladder {
     fn top(&self, depth: usize, best_high: bool) -> Vec<Level> {
-        let level = |(k, (size, _)): (&u64, &(f64, u32))| Level { price: f64::from_bits(*k), size: *size };
+        let level = |(k, (size, _)): (&u64, &(f64, u32))| Level {
+            price: f64::from_bits(*k),
+            size: *size,
+        };
         if best_high {
             self.levels.iter().rev().take(depth).map(level).collect()
         } else {
@@ -91,7 +94,8 @@ impl L2Book {
         if delta.size == 0.0 {
             side.levels.remove(&key(delta.price));
         } else {
-            side.levels.insert(key(delta.price), (delta.size, delta.order_count));
+            side.levels
+                .insert(key(delta.price), (delta.size, delta.order_count));
         }
     }
 
@@ -112,7 +116,11 @@ impl L2Book {
 
     /// Resting orders at a level (0 if there is none).
     pub fn order_count(&self, side: Side, price: f64) -> u32 {
-        let ladder = if side == Side::Bid { &self.bids } else { &self.asks };
+        let ladder = if side == Side::Bid {
+            &self.bids
+        } else {
+            &self.asks
+        };
         ladder.levels.get(&key(price)).map_or(0, |l| l.1)
     }
 
@@ -151,7 +159,12 @@ pub struct L3Book {
 impl L3Book {
     /// An empty book on `size_grid` (see [`crate::InstrumentRules::size_grid`]).
     pub fn new(size_grid: Grid) -> L3Book {
-        L3Book { grid: size_grid, orders: HashMap::new(), bids: BTreeMap::new(), asks: BTreeMap::new() }
+        L3Book {
+            grid: size_grid,
+            orders: HashMap::new(),
+            bids: BTreeMap::new(),
+            asks: BTreeMap::new(),
+        }
     }
 
     fn ladder(&mut self, side: Side) -> &mut BTreeMap<u64, (i64, u32)> {
@@ -180,7 +193,12 @@ impl L3Book {
     /// order's.
     pub fn apply(&mut self, row: &Mbo) -> Result<()> {
         let units = self.grid.to_units(row.size);
-        let bad = |what: &str| Err(Error::Invalid(format!("seq {}: {what} (order {})", row.seq, row.order_id)));
+        let bad = |what: &str| {
+            Err(Error::Invalid(format!(
+                "seq {}: {what} (order {})",
+                row.seq, row.order_id
+            )))
+        };
         match row.action {
             Action::Trade => Ok(()),
             Action::Add => {
@@ -190,7 +208,14 @@ impl L3Book {
                 if self.orders.contains_key(&row.order_id) {
                     return bad("add of a live order");
                 }
-                self.orders.insert(row.order_id, Order { side: row.side, price: row.price, units });
+                self.orders.insert(
+                    row.order_id,
+                    Order {
+                        side: row.side,
+                        price: row.price,
+                        units,
+                    },
+                );
                 self.change(row.side, row.price, units, 1);
                 Ok(())
             }
@@ -202,12 +227,22 @@ impl L3Book {
                     return bad("change at another side or price than the order's");
                 }
                 // C carries the remaining size removed, F the size filled: both reduce.
-                let left = if row.action == Action::Modify { units } else { order.units - units };
+                let left = if row.action == Action::Modify {
+                    units
+                } else {
+                    order.units - units
+                };
                 if left <= 0 {
                     self.orders.remove(&row.order_id);
                     self.change(order.side, order.price, -order.units, -1);
                 } else {
-                    self.orders.insert(row.order_id, Order { units: left, ..order });
+                    self.orders.insert(
+                        row.order_id,
+                        Order {
+                            units: left,
+                            ..order
+                        },
+                    );
                     self.change(order.side, order.price, left - order.units, 0);
                 }
                 Ok(())
@@ -232,13 +267,22 @@ impl L3Book {
 
     /// Total size and order count at a level.
     pub fn level(&self, side: Side, price: f64) -> (f64, u32) {
-        let ladder = if side == Side::Bid { &self.bids } else { &self.asks };
-        ladder.get(&key(price)).map_or((0.0, 0), |&(u, n)| (self.grid.to_float(u), n))
+        let ladder = if side == Side::Bid {
+            &self.bids
+        } else {
+            &self.asks
+        };
+        ladder
+            .get(&key(price))
+            .map_or((0.0, 0), |&(u, n)| (self.grid.to_float(u), n))
     }
 
     /// The best `depth` levels of each side, best first: (bids, asks).
     pub fn top(&self, depth: usize) -> (Vec<Level>, Vec<Level>) {
-        let level = |(k, (u, _)): (&u64, &(i64, u32))| Level { price: f64::from_bits(*k), size: self.grid.to_float(*u) };
+        let level = |(k, (u, _)): (&u64, &(i64, u32))| Level {
+            price: f64::from_bits(*k),
+            size: self.grid.to_float(*u),
+        };
         (
             self.bids.iter().rev().take(depth).map(level).collect(),
             self.asks.iter().take(depth).map(level).collect(),

@@ -128,7 +128,9 @@ impl Client {
     /// A client of the service at `url` (e.g. `http://127.0.0.1:8000`) with bearer key
     /// `api_key`, or `$ALEATORIC_API_KEY` when `None`. Each request times out after 60 s.
     pub fn new(url: &str, api_key: Option<&str>) -> Client {
-        let key = api_key.map(str::to_owned).or_else(|| std::env::var("ALEATORIC_API_KEY").ok());
+        let key = api_key
+            .map(str::to_owned)
+            .or_else(|| std::env::var("ALEATORIC_API_KEY").ok());
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(60)))
@@ -148,9 +150,17 @@ impl Client {
         &self.base
     }
 
-    fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Result<ureq::http::Response<ureq::Body>> {
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<ureq::http::Response<ureq::Body>> {
         let url = format!("{}{path}", self.base);
-        let transport = |e: ureq::Error| Error::Remote { status: 0, message: format!("{method} {url}: {e}") };
+        let transport = |e: ureq::Error| Error::Remote {
+            status: 0,
+            message: format!("{method} {url}: {e}"),
+        };
         let response = match body {
             Some(json) => {
                 let mut req = self.agent.post(&url);
@@ -171,7 +181,11 @@ impl Client {
         if status < 400 {
             return Ok(response);
         }
-        let reason = response.status().canonical_reason().unwrap_or("error").to_owned();
+        let reason = response
+            .status()
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_owned();
         let text = response.into_body().read_to_string().unwrap_or_default();
         let parsed: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         let errors: Vec<String> = parsed
@@ -205,9 +219,14 @@ impl Client {
             .request(path_method(body), path, body)?
             .into_body()
             .read_to_string()
-            .map_err(|e| Error::Remote { status: 0, message: format!("{path}: {e}") })?;
-        serde_json::from_str(&text)
-            .map_err(|e| Error::Remote { status: 0, message: format!("{path}: unexpected answer ({e})") })
+            .map_err(|e| Error::Remote {
+                status: 0,
+                message: format!("{path}: {e}"),
+            })?;
+        serde_json::from_str(&text).map_err(|e| Error::Remote {
+            status: 0,
+            message: format!("{path}: unexpected answer ({e})"),
+        })
     }
 
     /// Submit `config` (config fields as in a config file) as a job writing `formats`
@@ -217,7 +236,11 @@ impl Client {
     /// [`Error::Remote`] with status 422 and every invalid field when the config is refused.
     pub fn submit(&self, config: &Map<String, Value>, formats: &[&str]) -> Result<Job> {
         let mut body = config.clone();
-        let formats: Vec<&str> = if formats.is_empty() { vec!["parquet"] } else { formats.to_vec() };
+        let formats: Vec<&str> = if formats.is_empty() {
+            vec!["parquet"]
+        } else {
+            formats.to_vec()
+        };
         body.insert("formats".into(), Value::from(formats));
         self.json("/v1/jobs", Some(&Value::Object(body)))
     }
@@ -267,9 +290,10 @@ impl Client {
         let mut buf = vec![0u8; 1 << 20];
         let mut total = 0u64;
         loop {
-            let n = reader
-                .read(&mut buf)
-                .map_err(|e| Error::Remote { status: 0, message: format!("GET {path}: {e}") })?;
+            let n = reader.read(&mut buf).map_err(|e| Error::Remote {
+                status: 0,
+                message: format!("GET {path}: {e}"),
+            })?;
             if n == 0 {
                 break;
             }
@@ -289,9 +313,15 @@ impl Client {
     pub fn download_dataset(&self, id: &str, out: impl AsRef<Path>) -> Result<Dataset> {
         let out = out.as_ref();
         if out.exists() {
-            return Err(Error::Invalid(format!("{}: exists; the output directory must not", out.display())));
+            return Err(Error::Invalid(format!(
+                "{}: exists; the output directory must not",
+                out.display()
+            )));
         }
-        let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         let staging = staging_dir(out);
         let result = self.download_into(id, &staging);
@@ -312,25 +342,39 @@ impl Client {
         let manifest: Manifest = serde_json::from_slice(&raw)
             .map_err(|e| Error::Manifest(format!("{MANIFEST_NAME} of job {id}: {e}")))?;
         for entry in &manifest.files {
-            if entry.path.split('/').any(|p| p.is_empty() || p == "." || p == "..") {
-                return Err(Error::Manifest(format!("{MANIFEST_NAME}: file path {:?} leaves the dataset", entry.path)));
+            if entry
+                .path
+                .split('/')
+                .any(|p| p.is_empty() || p == "." || p == "..")
+            {
+                return Err(Error::Manifest(format!(
+                    "{MANIFEST_NAME}: file path {:?} leaves the dataset",
+                    entry.path
+                )));
             }
             let target = rel_path(dir, &entry.path);
             if let Some(p) = target.parent() {
                 fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
             }
             let mut file = fs::File::create(&target).map_err(|e| Error::io(&target, e))?;
-            let (sha, bytes) = self.download(&format!("/v1/jobs/{id}/files/{}", entry.path), &mut file)?;
+            let (sha, bytes) =
+                self.download(&format!("/v1/jobs/{id}/files/{}", entry.path), &mut file)?;
             if sha != entry.sha256 || bytes != entry.bytes {
                 return Err(Error::Remote {
                     status: 0,
-                    message: format!("{}: sha256 or size differs from {MANIFEST_NAME}", entry.path),
+                    message: format!(
+                        "{}: sha256 or size differs from {MANIFEST_NAME}",
+                        entry.path
+                    ),
                 });
             }
         }
         // A service with a signing key publishes the envelope beside the files.
         let mut envelope = Vec::new();
-        match self.download(&format!("/v1/jobs/{id}/files/{PROVENANCE_NAME}"), &mut envelope) {
+        match self.download(
+            &format!("/v1/jobs/{id}/files/{PROVENANCE_NAME}"),
+            &mut envelope,
+        ) {
             Ok(_) => write_file(&dir.join(PROVENANCE_NAME), &envelope)?,
             Err(Error::Remote { status: 404, .. }) => {}
             Err(e) => return Err(e),
@@ -345,10 +389,18 @@ impl Client {
     /// # Errors
     /// [`Error::JobFailed`] if the job ends in `failed` or `dead`; see also
     /// [`Client::submit`] and [`Client::download_dataset`].
-    pub fn generate(&self, config: &Map<String, Value>, out: impl AsRef<Path>, progress: Progress<'_>) -> Result<Dataset> {
+    pub fn generate(
+        &self,
+        config: &Map<String, Value>,
+        out: impl AsRef<Path>,
+        progress: Progress<'_>,
+    ) -> Result<Dataset> {
         let out = out.as_ref();
         if out.exists() {
-            return Err(Error::Invalid(format!("{}: exists; the output directory must not", out.display())));
+            return Err(Error::Invalid(format!(
+                "{}: exists; the output directory must not",
+                out.display()
+            )));
         }
         let job = self.submit(config, &[])?;
         let job = self.wait(&job.id, progress)?;
@@ -373,7 +425,10 @@ fn path_method(body: Option<&Value>) -> &'static str {
 }
 
 fn staging_dir(out: &Path) -> PathBuf {
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     out.with_file_name(format!(".{name}.partial-{}", std::process::id()))
 }
 

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::manifest::{FileEntry, Instrument, Manifest, Segment, Table, MANIFEST_FORMAT, MANIFEST_NAME};
+use crate::manifest::{
+    FileEntry, Instrument, Manifest, Segment, Table, MANIFEST_FORMAT, MANIFEST_NAME,
+};
 use crate::provenance::{self, file_sha256, hex, rel_path, PublicKey, VerifyReport};
 use crate::reader::{BatchReader, Records};
 use crate::records::Record;
@@ -56,7 +58,11 @@ impl Dataset {
                 manifest.format
             )));
         }
-        Ok(Dataset { root, manifest, manifest_sha256: hex(&Sha256::digest(&raw)) })
+        Ok(Dataset {
+            root,
+            manifest,
+            manifest_sha256: hex(&Sha256::digest(&raw)),
+        })
     }
 
     /// The dataset directory.
@@ -77,11 +83,19 @@ impl Dataset {
     /// Every instrument with at least one file, sorted; the manifest's own instrument if the
     /// dataset has no file at all.
     pub fn instruments(&self) -> Vec<Instrument> {
-        let found: BTreeSet<Instrument> =
-            self.manifest.files.iter().filter_map(|f| f.partition()).map(|p| p.instrument).collect();
+        let found: BTreeSet<Instrument> = self
+            .manifest
+            .files
+            .iter()
+            .filter_map(|f| f.partition())
+            .map(|p| p.instrument)
+            .collect();
         if found.is_empty() {
             let i = &self.manifest.instrument;
-            return vec![Instrument { venue: i.venue.clone(), symbol: i.symbol.clone() }];
+            return vec![Instrument {
+                venue: i.venue.clone(),
+                symbol: i.symbol.clone(),
+            }];
         }
         found.into_iter().collect()
     }
@@ -100,7 +114,11 @@ impl Dataset {
 
     /// Rows of `table` according to the manifest.
     pub fn rows(&self, table: Table) -> u64 {
-        self.manifest.tables.get(table.as_str()).copied().unwrap_or(0)
+        self.manifest
+            .tables
+            .get(table.as_str())
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The segments of the generated time range.
@@ -121,7 +139,12 @@ impl Dataset {
                 Some(i) => f.partition().is_some_and(|p| &p.instrument == i),
             })
             .collect();
-        files.sort_by_key(|f| (f.partition().map(|p| (p.instrument, p.segment, p.date)), f.path.clone()));
+        files.sort_by_key(|f| {
+            (
+                f.partition().map(|p| (p.instrument, p.segment, p.date)),
+                f.path.clone(),
+            )
+        });
         files
     }
 
@@ -131,7 +154,12 @@ impl Dataset {
     pub fn table_digest(&self, table: Table) -> Option<String> {
         let mut hasher = Sha256::new();
         let mut any = false;
-        for f in self.manifest.files.iter().filter(|f| f.table == table.as_str()) {
+        for f in self
+            .manifest
+            .files
+            .iter()
+            .filter(|f| f.table == table.as_str())
+        {
             if let Some(content) = &f.content_sha256 {
                 hasher.update(content.as_bytes());
                 any = true;
@@ -157,10 +185,13 @@ impl Dataset {
             let path = self.path_of(&entry.path);
             match fs::symlink_metadata(&path) {
                 Err(_) => problems.push(format!("{}: missing", entry.path)),
-                Ok(meta) if !meta.is_file() => problems.push(format!("{}: not a regular file", entry.path)),
-                Ok(meta) if meta.len() != entry.bytes => {
-                    problems.push(format!("{}: bytes does not match the file size", entry.path))
+                Ok(meta) if !meta.is_file() => {
+                    problems.push(format!("{}: not a regular file", entry.path))
                 }
+                Ok(meta) if meta.len() != entry.bytes => problems.push(format!(
+                    "{}: bytes does not match the file size",
+                    entry.path
+                )),
                 Ok(_) => {
                     if file_sha256(&path)? != entry.sha256 {
                         problems.push(format!("{}: sha256 mismatch", entry.path));

@@ -64,6 +64,11 @@ pub use records::{
 };
 pub use stream::{Event, EventStream};
 
+// The README's examples compile as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 // Re-exported so users need no direct dependency to name these types.
 pub use arrow_array;
 pub use arrow_schema;

@@ -135,9 +135,16 @@ impl FileEntry {
         if parts.next().is_some() {
             return None;
         }
-        let segment = file.strip_prefix("part-")?.strip_suffix(".parquet")?.parse().ok()?;
+        let segment = file
+            .strip_prefix("part-")?
+            .strip_suffix(".parquet")?
+            .parse()
+            .ok()?;
         Some(Partition {
-            instrument: Instrument { venue: venue.to_owned(), symbol: symbol.to_owned() },
+            instrument: Instrument {
+                venue: venue.to_owned(),
+                symbol: symbol.to_owned(),
+            },
             date: date.to_owned(),
             segment,
         })
@@ -221,12 +228,15 @@ impl FromStr for Table {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Error> {
-        Table::ALL.into_iter().find(|t| t.as_str() == s).ok_or_else(|| {
-            Error::Invalid(format!(
+        Table::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
                 "table must be one of mbo, book_delta, book_snapshot, trades, ticker, funding, \
                  was {s:?}"
             ))
-        })
+            })
     }
 }
 
@@ -241,7 +251,11 @@ pub struct Grid {
 impl Grid {
     /// Parse a positive decimal step such as `"0.10"`.
     pub fn from_decimal(step: &str) -> Result<Grid, Error> {
-        let bad = || Error::Invalid(format!("grid step must be a positive decimal, was {step:?}"));
+        let bad = || {
+            Error::Invalid(format!(
+                "grid step must be a positive decimal, was {step:?}"
+            ))
+        };
         let (mantissa, scale) = parse_decimal(step).ok_or_else(bad)?;
         if mantissa <= 0 {
             return Err(bad());
@@ -252,7 +266,10 @@ impl Grid {
     /// The product of two decimal steps (lot size times contract value).
     pub fn product(a: &str, b: &str) -> Result<Grid, Error> {
         let (ga, gb) = (Grid::from_decimal(a)?, Grid::from_decimal(b)?);
-        Ok(Grid::normalized(ga.numerator * gb.numerator, ga.scale + gb.scale))
+        Ok(Grid::normalized(
+            ga.numerator * gb.numerator,
+            ga.scale + gb.scale,
+        ))
     }
 
     fn normalized(mut numerator: i64, mut scale: u32) -> Grid {
@@ -309,11 +326,23 @@ mod tests {
     #[test]
     fn grids_round_trip_like_the_engine() {
         let tick = Grid::from_decimal("0.10").unwrap();
-        assert_eq!(tick, Grid { numerator: 1, scale: 1 });
+        assert_eq!(
+            tick,
+            Grid {
+                numerator: 1,
+                scale: 1
+            }
+        );
         assert_eq!(tick.to_float(876543), 87654.3);
         assert_eq!(tick.to_units(87654.3), 876543);
         let okx = Grid::product("0.01", "0.1").unwrap();
-        assert_eq!(okx, Grid { numerator: 1, scale: 3 });
+        assert_eq!(
+            okx,
+            Grid {
+                numerator: 1,
+                scale: 3
+            }
+        );
         assert_eq!(Grid::from_decimal("10").unwrap().to_float(3), 30.0);
         assert!(Grid::from_decimal("-1").is_err());
         assert!(Grid::from_decimal("abc").is_err());
@@ -333,6 +362,10 @@ mod tests {
         let p = entry.partition().unwrap();
         assert_eq!(p.instrument.to_string(), "okx:ETH-USDT-SWAP");
         assert_eq!((p.date.as_str(), p.segment), ("2026-01-01", 12));
-        assert!("nope".parse::<Table>().unwrap_err().to_string().contains("was \"nope\""));
+        assert!("nope"
+            .parse::<Table>()
+            .unwrap_err()
+            .to_string()
+            .contains("was \"nope\""));
     }
 }

@@ -30,8 +30,13 @@ pub const PREDICATE_TYPE: &str = "https://slsa.dev/provenance/v1";
 /// The DSSE v1 pre-authentication encoding: `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP
 /// body`, lengths as ASCII decimal byte counts. Signatures cover these bytes.
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let mut out = format!("DSSEv1 {} {} {} ", payload_type.len(), payload_type, payload.len())
-        .into_bytes();
+    let mut out = format!(
+        "DSSEv1 {} {} {} ",
+        payload_type.len(),
+        payload_type,
+        payload.len()
+    )
+    .into_bytes();
     out.extend_from_slice(payload);
     out
 }
@@ -58,7 +63,9 @@ impl PublicKey {
             return Ok(PublicKey::Ed25519(key));
         }
         if pem.contains("PRIVATE KEY") {
-            return Err(Error::Key(format!("{what}: is a private key; pass the public key")));
+            return Err(Error::Key(format!(
+                "{what}: is a private key; pass the public key"
+            )));
         }
         if pem.contains("-----BEGIN PUBLIC KEY-----") {
             return Err(Error::Key(format!(
@@ -156,7 +163,11 @@ fn py_repr(value: Option<&Value>) -> String {
 }
 
 fn py_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::from(quote);
     for c in s.chars() {
         match c {
@@ -168,7 +179,9 @@ fn py_str_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -192,7 +205,15 @@ fn b64decode(value: &str, field: &str) -> Result<Vec<u8>> {
 fn is_line_break(c: char) -> bool {
     matches!(
         c,
-        '\n' | '\r' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}'
+        '\n' | '\r'
+            | '\x0b'
+            | '\x0c'
+            | '\x1c'
+            | '\x1d'
+            | '\x1e'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
     )
 }
 
@@ -202,7 +223,9 @@ pub fn read_envelope(root: &Path) -> Result<Map<String, Value>> {
     let bytes = match fs::read(&path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return fail(format!("{PROVENANCE_NAME}: not found; the dataset is not signed"))
+            return fail(format!(
+                "{PROVENANCE_NAME}: not found; the dataset is not signed"
+            ))
         }
         Err(e) => return fail(format!("{PROVENANCE_NAME}: cannot read ({e})")),
     };
@@ -210,9 +233,15 @@ pub fn read_envelope(root: &Path) -> Result<Map<String, Value>> {
         Ok(t) => t,
         Err(e) => return fail(format!("{PROVENANCE_NAME}: cannot read ({e})")),
     };
-    let lines: Vec<&str> = text.split(is_line_break).filter(|l| !l.trim().is_empty()).collect();
+    let lines: Vec<&str> = text
+        .split(is_line_break)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
     if lines.len() != 1 {
-        return fail(format!("{PROVENANCE_NAME}: expected one envelope line, found {}", lines.len()));
+        return fail(format!(
+            "{PROVENANCE_NAME}: expected one envelope line, found {}",
+            lines.len()
+        ));
     }
     match serde_json::from_str::<Value>(lines[0]) {
         Ok(Value::Object(map)) => Ok(map),
@@ -225,7 +254,10 @@ pub fn read_envelope(root: &Path) -> Result<Map<String, Value>> {
 ///
 /// A signature counts if its `keyid` is absent, empty or the key's id, and it verifies over
 /// the PAE of the payload type and payload. One such signature is enough.
-pub fn verify_envelope(envelope: &Map<String, Value>, key: &PublicKey) -> Result<Map<String, Value>> {
+pub fn verify_envelope(
+    envelope: &Map<String, Value>,
+    key: &PublicKey,
+) -> Result<Map<String, Value>> {
     let (Some(Value::String(kind)), Some(Value::String(payload))) =
         (envelope.get("payloadType"), envelope.get("payload"))
     else {
@@ -271,11 +303,16 @@ pub fn verify_envelope(envelope: &Map<String, Value>, key: &PublicKey) -> Result
     }
     if !verified {
         let reason = if others.len() == signatures.len() {
-            format!(": the envelope is signed only by key(s) {}", others.join(", "))
+            format!(
+                ": the envelope is signed only by key(s) {}",
+                others.join(", ")
+            )
         } else {
             String::new()
         };
-        return fail(format!("signature does not verify with key {expected}{reason}"));
+        return fail(format!(
+            "signature does not verify with key {expected}{reason}"
+        ));
     }
     let Ok(text) = std::str::from_utf8(&body) else {
         return fail("envelope: payload is not UTF-8 JSON");
@@ -288,7 +325,9 @@ pub fn verify_envelope(envelope: &Map<String, Value>, key: &PublicKey) -> Result
 }
 
 /// The SHA-256 per subject name of a statement, after checking its type and shape.
-pub fn subject_digests(statement: &Map<String, Value>) -> Result<std::collections::BTreeMap<String, String>> {
+pub fn subject_digests(
+    statement: &Map<String, Value>,
+) -> Result<std::collections::BTreeMap<String, String>> {
     if statement.get("_type").and_then(Value::as_str) != Some(STATEMENT_TYPE) {
         return fail(format!(
             "statement: _type is {}, expected {}",
@@ -310,9 +349,14 @@ pub fn subject_digests(statement: &Map<String, Value>) -> Result<std::collection
     let mut digests = std::collections::BTreeMap::new();
     for (i, subject) in subjects.iter().enumerate() {
         let name = subject.get("name").and_then(Value::as_str);
-        let sha = subject.get("digest").and_then(|d| d.get("sha256")).and_then(Value::as_str);
+        let sha = subject
+            .get("digest")
+            .and_then(|d| d.get("sha256"))
+            .and_then(Value::as_str);
         let (Some(name), Some(sha)) = (name, sha) else {
-            return fail(format!("statement: subject[{i}] needs a name and a sha256 digest"));
+            return fail(format!(
+                "statement: subject[{i}] needs a name and a sha256 digest"
+            ));
         };
         if digests.insert(name.to_owned(), sha.to_owned()).is_some() {
             return fail(format!("statement: subject {name} appears twice"));
@@ -333,13 +377,22 @@ pub fn dataset_files(root: &Path) -> Result<Vec<String>> {
     let mut stack = vec![(root.to_path_buf(), String::new())];
     while let Some((dir, prefix)) = stack.pop() {
         let entries = fs::read_dir(&dir).map_err(|e| {
-            let at = if prefix.is_empty() { root.display().to_string() } else { prefix.clone() };
+            let at = if prefix.is_empty() {
+                root.display().to_string()
+            } else {
+                prefix.clone()
+            };
             Error::Verify(vec![format!("{at}: cannot list ({e})")])
         })?;
         for entry in entries {
-            let entry = entry.map_err(|e| Error::Verify(vec![format!("{prefix}: cannot list ({e})")]))?;
+            let entry =
+                entry.map_err(|e| Error::Verify(vec![format!("{prefix}: cannot list ({e})")]))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let rel = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+            let rel = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
             let kind = entry.file_type().map_err(|e| Error::io(entry.path(), e))?;
             if kind.is_symlink() {
                 odd.push(rel);
@@ -356,7 +409,11 @@ pub fn dataset_files(root: &Path) -> Result<Vec<String>> {
     }
     if !odd.is_empty() {
         odd.sort();
-        return Err(Error::Verify(odd.into_iter().map(|r| format!("{r}: not a regular file")).collect()));
+        return Err(Error::Verify(
+            odd.into_iter()
+                .map(|r| format!("{r}: not a regular file"))
+                .collect(),
+        ));
     }
     found.sort();
     Ok(found)
@@ -382,7 +439,8 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 pub(crate) fn rel_path(root: &Path, rel: &str) -> PathBuf {
-    rel.split('/').fold(root.to_path_buf(), |p, part| p.join(part))
+    rel.split('/')
+        .fold(root.to_path_buf(), |p, part| p.join(part))
 }
 
 /// Read `manifest.json` as raw JSON with the SHA-256 of the very bytes parsed.
@@ -408,10 +466,15 @@ fn read_manifest_json(root: &Path) -> Result<(Map<String, Value>, String)> {
         return Err(Error::Verify(missing));
     }
     let ok = manifest["files"].as_array().is_some_and(|files| {
-        files.iter().all(|f| f.get("path").is_some_and(Value::is_string) && f.get("sha256").is_some_and(Value::is_string))
+        files.iter().all(|f| {
+            f.get("path").is_some_and(Value::is_string)
+                && f.get("sha256").is_some_and(Value::is_string)
+        })
     });
     if !ok {
-        return fail(format!("{MANIFEST_NAME}: files must be a list of {{path, sha256, ...}}"));
+        return fail(format!(
+            "{MANIFEST_NAME}: files must be a list of {{path, sha256, ...}}"
+        ));
     }
     Ok((manifest, hex(&Sha256::digest(&raw))))
 }
@@ -426,9 +489,13 @@ fn json_eq(a: &Value, b: &Value) -> bool {
         }
     }
     match (a, b) {
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
+        }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
         }
         (Value::Number(x), Value::Number(y)) if x.is_f64() || y.is_f64() => num(a) == num(b),
         (Value::Number(_), Value::Number(_)) => a == b,
@@ -447,7 +514,12 @@ fn check_manifest(
         return Ok(vec![format!("{MANIFEST_NAME}: sha256 mismatch")]);
     }
     let mut problems = Vec::new();
-    for (i, entry) in manifest["files"].as_array().into_iter().flatten().enumerate() {
+    for (i, entry) in manifest["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let path = entry["path"].as_str().unwrap_or_default();
         let place = format!("{MANIFEST_NAME}: files[{i}] ({path})");
         match actual.get(path) {
@@ -470,12 +542,17 @@ fn check_manifest(
     let statement_value = Value::Object(statement.clone());
     external = external.and(Some(&statement_value));
     for key in ["predicate", "buildDefinition", "externalParameters"] {
-        external = external.and_then(|v| v.as_object()).and_then(|m| m.get(key));
+        external = external
+            .and_then(|v| v.as_object())
+            .and_then(|m| m.get(key));
     }
     let empty = Map::new();
     let external = external.and_then(Value::as_object).unwrap_or(&empty);
     for field in ["config", "seed"] {
-        if !json_eq(external.get(field).unwrap_or(&Value::Null), &manifest[field]) {
+        if !json_eq(
+            external.get(field).unwrap_or(&Value::Null),
+            &manifest[field],
+        ) {
             problems.push(format!(
                 "statement: predicate.buildDefinition.externalParameters.{field} does not match {MANIFEST_NAME}"
             ));
@@ -501,7 +578,9 @@ pub fn verify_dataset(root: impl AsRef<Path>, key: &PublicKey) -> Result<VerifyR
     let mut problems = Vec::new();
     let mut actual = std::collections::BTreeMap::new();
     if !signed.contains_key(MANIFEST_NAME) {
-        problems.push(format!("{MANIFEST_NAME}: not a subject of the provenance statement"));
+        problems.push(format!(
+            "{MANIFEST_NAME}: not a subject of the provenance statement"
+        ));
     }
     for (name, sha) in &signed {
         if !present.contains(name) {

@@ -27,7 +27,11 @@ pub struct BatchReader {
 impl BatchReader {
     /// Read `files`, each given as (path relative to the dataset root, full path).
     pub fn new(files: Vec<(String, PathBuf)>) -> BatchReader {
-        BatchReader { files: files.into(), current: None, batch_size: DEFAULT_BATCH_SIZE }
+        BatchReader {
+            files: files.into(),
+            current: None,
+            batch_size: DEFAULT_BATCH_SIZE,
+        }
     }
 
     /// Set the number of rows per batch (the last batch of each file may be smaller).
@@ -41,11 +45,17 @@ impl BatchReader {
             return Ok(false);
         };
         let file = File::open(&path).map_err(|e| Error::io(&path, e))?;
-        let parquet = |source| Error::Parquet { path: rel.clone(), source };
+        let parquet = |source| Error::Parquet {
+            path: rel.clone(),
+            source,
+        };
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet)?;
         // The builder's schema carries the file's metadata; the batches' own schema does not.
         let schema = builder.schema().clone();
-        let reader = builder.with_batch_size(self.batch_size).build().map_err(parquet)?;
+        let reader = builder
+            .with_batch_size(self.batch_size)
+            .build()
+            .map_err(parquet)?;
         self.current = Some((rel, schema, reader));
         Ok(true)
     }
@@ -60,17 +70,21 @@ impl Iterator for BatchReader {
                 match reader.next() {
                     Some(Ok(batch)) => {
                         let path = rel.clone();
-                        return Some(
-                            batch
-                                .with_schema(schema.clone())
-                                .map_err(|source| Error::Parquet { path, source: source.into() }),
-                        );
+                        return Some(batch.with_schema(schema.clone()).map_err(|source| {
+                            Error::Parquet {
+                                path,
+                                source: source.into(),
+                            }
+                        }));
                     }
                     Some(Err(e)) => {
                         let path = rel.clone();
                         self.current = None;
                         self.files.clear();
-                        return Some(Err(Error::Parquet { path, source: e.into() }));
+                        return Some(Err(Error::Parquet {
+                            path,
+                            source: e.into(),
+                        }));
                     }
                     None => self.current = None,
                 }
@@ -96,7 +110,10 @@ pub struct Records<T: Record> {
 impl<T: Record> Records<T> {
     /// Decode the batches of `batches` into `T`s.
     pub fn new(batches: BatchReader) -> Records<T> {
-        Records { batches, buffer: Vec::new().into_iter() }
+        Records {
+            batches,
+            buffer: Vec::new().into_iter(),
+        }
     }
 
     /// The next decoded batch of records (an empty vector never comes back: `None` ends).

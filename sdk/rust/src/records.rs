@@ -4,9 +4,9 @@
 //! (UTC), prices and sizes are floats on the instrument's grid, sizes in base asset.
 
 use arrow_array::cast::AsArray;
+use arrow_array::types::ArrowPrimitiveType;
 use arrow_array::types::{Float64Type, Int64Type, UInt32Type, UInt64Type, UInt8Type};
 use arrow_array::{Array, BooleanArray, PrimitiveArray, RecordBatch, StringArray};
-use arrow_array::types::ArrowPrimitiveType;
 use arrow_schema::DataType;
 
 use crate::error::{Error, Result};
@@ -241,7 +241,11 @@ fn prim<'a, T: ArrowPrimitiveType>(
 ) -> Result<&'a PrimitiveArray<T>> {
     let col = column(batch, table, name)?;
     col.as_primitive_opt::<T>().ok_or_else(|| {
-        Error::Schema(format!("{table}: column {name} is {}, expected {}", col.data_type(), T::DATA_TYPE))
+        Error::Schema(format!(
+            "{table}: column {name} is {}, expected {}",
+            col.data_type(),
+            T::DATA_TYPE
+        ))
     })
 }
 
@@ -257,14 +261,22 @@ fn values<'a, T: ArrowPrimitiveType>(
 fn strings<'a>(batch: &'a RecordBatch, table: Table, name: &str) -> Result<&'a StringArray> {
     let col = column(batch, table, name)?;
     col.as_string_opt::<i32>().ok_or_else(|| {
-        Error::Schema(format!("{table}: column {name} is {}, expected {}", col.data_type(), DataType::Utf8))
+        Error::Schema(format!(
+            "{table}: column {name} is {}, expected {}",
+            col.data_type(),
+            DataType::Utf8
+        ))
     })
 }
 
 fn bools<'a>(batch: &'a RecordBatch, table: Table, name: &str) -> Result<&'a BooleanArray> {
     let col = column(batch, table, name)?;
     col.as_boolean_opt().ok_or_else(|| {
-        Error::Schema(format!("{table}: column {name} is {}, expected {}", col.data_type(), DataType::Boolean))
+        Error::Schema(format!(
+            "{table}: column {name} is {}, expected {}",
+            col.data_type(),
+            DataType::Boolean
+        ))
     })
 }
 
@@ -371,7 +383,12 @@ impl Record for BookDelta {
     fn decode(batch: &RecordBatch, out: &mut Vec<Self>) -> Result<()> {
         let t = Self::TABLE;
         let c = common(batch, t)?;
-        let side = codes(strings(batch, t, "side")?, t, "side", &[("bid", Side::Bid), ("ask", Side::Ask)])?;
+        let side = codes(
+            strings(batch, t, "side")?,
+            t,
+            "side",
+            &[("bid", Side::Bid), ("ask", Side::Ask)],
+        )?;
         let price = values::<Float64Type>(batch, t, "price")?;
         let size = values::<Float64Type>(batch, t, "size")?;
         let order_count = values::<UInt32Type>(batch, t, "order_count")?;
@@ -432,8 +449,11 @@ impl Record for Ticker {
         let c = common(batch, t)?;
         let f = |name| values::<Float64Type>(batch, t, name);
         let (mark, index, last) = (f("mark_price")?, f("index_price")?, f("last_price")?);
-        let (rate, predicted, oi) =
-            (f("funding_rate")?, f("predicted_funding_rate")?, f("open_interest")?);
+        let (rate, predicted, oi) = (
+            f("funding_rate")?,
+            f("predicted_funding_rate")?,
+            f("open_interest")?,
+        );
         let next = values::<Int64Type>(batch, t, "next_funding_ts")?;
         out.extend((0..batch.num_rows()).map(|i| Ticker {
             ts_event: c.ts_event[i],
@@ -496,7 +516,10 @@ impl Record for BookSnapshot {
         let levels = |cols: &[(&PrimitiveArray<Float64Type>, &[f64])], row: usize| -> Vec<Level> {
             cols.iter()
                 .filter(|(px, _)| px.is_valid(row))
-                .map(|(px, sz)| Level { price: px.value(row), size: sz[row] })
+                .map(|(px, sz)| Level {
+                    price: px.value(row),
+                    size: sz[row],
+                })
                 .collect()
         };
         out.extend((0..batch.num_rows()).map(|i| BookSnapshot {

@@ -101,7 +101,12 @@ impl EventStream {
             })
             .collect();
         let heads = sources.iter().map(|_| None).collect();
-        EventStream { sources, heads, started: false, failed: false }
+        EventStream {
+            sources,
+            heads,
+            started: false,
+            failed: false,
+        }
     }
 
     fn pull(&mut self, i: usize) -> Result<()> {

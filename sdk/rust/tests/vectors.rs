@@ -53,14 +53,40 @@ fn manifest_listing_matches_python() {
             .map(|f| json!({"path": f.path, "table": f.table, "rows": f.rows, "bytes": f.bytes, "sha256": f.sha256}))
             .collect();
         assert_eq!(Value::from(files), want["files"], "{name}");
-        assert_eq!(Value::Object(ds.manifest().config.clone()), want["config"], "{name}");
-        assert_eq!(serde_json::to_value(ds.segments()).unwrap(), want["segments"], "{name}");
+        assert_eq!(
+            Value::Object(ds.manifest().config.clone()),
+            want["config"],
+            "{name}"
+        );
+        assert_eq!(
+            serde_json::to_value(ds.segments()).unwrap(),
+            want["segments"],
+            "{name}"
+        );
         let tables: Vec<&str> = ds.tables().iter().map(|t| t.as_str()).collect();
-        assert_eq!(tables, ["mbo", "book_delta", "book_snapshot", "trades", "ticker", "funding"]);
+        assert_eq!(
+            tables,
+            [
+                "mbo",
+                "book_delta",
+                "book_snapshot",
+                "trades",
+                "ticker",
+                "funding"
+            ]
+        );
         for table in ds.tables() {
-            assert_eq!(Value::from(ds.rows(table)), want["tables"][table.as_str()], "{name} {table}");
+            assert_eq!(
+                Value::from(ds.rows(table)),
+                want["tables"][table.as_str()],
+                "{name} {table}"
+            );
             let digest = ds.table_digest(table).unwrap();
-            assert_eq!(Value::from(digest.clone()), want["table_digests"][table.as_str()], "{name} {table}");
+            assert_eq!(
+                Value::from(digest.clone()),
+                want["table_digests"][table.as_str()],
+                "{name} {table}"
+            );
             assert_eq!(ds.manifest().table_digests[table.as_str()], digest);
         }
     }
@@ -93,15 +119,26 @@ fn arrow_batches_have_the_canonical_schemas_and_row_counts() {
                 rows += batch.num_rows();
                 schema.get_or_insert(batch.schema());
             }
-            assert_eq!(Value::from(rows), want["tables"][table.as_str()], "{name} {table}");
+            assert_eq!(
+                Value::from(rows),
+                want["tables"][table.as_str()],
+                "{name} {table}"
+            );
             let schema = schema.unwrap();
             let fields: Vec<Value> = schema
                 .fields()
                 .iter()
                 .map(|f| json!([f.name(), pyarrow_type(f.data_type()), f.is_nullable()]))
                 .collect();
-            assert_eq!(Value::from(fields), want["schemas"][table.as_str()], "{name} {table}");
-            assert_eq!(schema.metadata().get("table").map(String::as_str), Some(table.as_str()));
+            assert_eq!(
+                Value::from(fields),
+                want["schemas"][table.as_str()],
+                "{name} {table}"
+            );
+            assert_eq!(
+                schema.metadata().get("table").map(String::as_str),
+                Some(table.as_str())
+            );
         }
     }
 }
@@ -147,7 +184,10 @@ impl AsRow for Mbo {
 impl AsRow for BookDelta {
     fn row(&self) -> Map<String, Value> {
         let mut m = common(self);
-        m.insert("side".into(), if self.side == Side::Bid { "bid" } else { "ask" }.into());
+        m.insert(
+            "side".into(),
+            if self.side == Side::Bid { "bid" } else { "ask" }.into(),
+        );
         m.insert("price".into(), self.price.into());
         m.insert("size".into(), self.size.into());
         m.insert("order_count".into(), self.order_count.into());
@@ -163,7 +203,15 @@ impl AsRow for Trade {
         m.insert("trade_id".into(), self.trade_id.into());
         m.insert("price".into(), self.price.into());
         m.insert("size".into(), self.size.into());
-        m.insert("side".into(), if self.side == Aggressor::Buy { "buy" } else { "sell" }.into());
+        m.insert(
+            "side".into(),
+            if self.side == Aggressor::Buy {
+                "buy"
+            } else {
+                "sell"
+            }
+            .into(),
+        );
         m
     }
 }
@@ -175,7 +223,10 @@ impl AsRow for Ticker {
         m.insert("index_price".into(), self.index_price.into());
         m.insert("last_price".into(), self.last_price.into());
         m.insert("funding_rate".into(), self.funding_rate.into());
-        m.insert("predicted_funding_rate".into(), self.predicted_funding_rate.into());
+        m.insert(
+            "predicted_funding_rate".into(),
+            self.predicted_funding_rate.into(),
+        );
         m.insert("next_funding_ts".into(), self.next_funding_ts.into());
         m.insert("open_interest".into(), self.open_interest.into());
         m
@@ -197,8 +248,14 @@ impl AsRow for BookSnapshot {
         for (name, levels) in [("bid", &self.bids), ("ask", &self.asks)] {
             for i in 0..self.depth {
                 let level = levels.get(i);
-                m.insert(format!("{name}_px_{i:02}"), level.map_or(Value::Null, |l| l.price.into()));
-                m.insert(format!("{name}_sz_{i:02}"), level.map_or(0.0, |l| l.size).into());
+                m.insert(
+                    format!("{name}_px_{i:02}"),
+                    level.map_or(Value::Null, |l| l.price.into()),
+                );
+                m.insert(
+                    format!("{name}_sz_{i:02}"),
+                    level.map_or(0.0, |l| l.size).into(),
+                );
             }
         }
         m
@@ -218,17 +275,27 @@ fn check_rows<T: Record + AsRow>(ds: &Dataset, want: &Value, name: &str) {
         let mut have = rows[index].row();
         have.insert("index".into(), index.into());
         let expected_row = expected_row.as_object().unwrap();
-        assert_eq!(have.len(), expected_row.len(), "{name} {table} row {index}: columns");
+        assert_eq!(
+            have.len(),
+            expected_row.len(),
+            "{name} {table} row {index}: columns"
+        );
         for (column, value) in expected_row {
             let got = &have[column];
             let same = match (value.as_f64(), got.as_f64()) {
                 (Some(a), Some(b)) if value.is_f64() || got.is_f64() => a == b,
                 _ => value == got,
             };
-            assert!(same, "{name} {table} row {index} {column}: {got} != Python's {value}");
+            assert!(
+                same,
+                "{name} {table} row {index} {column}: {got} != Python's {value}"
+            );
         }
     }
-    assert_eq!(rows.len(), chosen.last().unwrap()["index"].as_u64().unwrap() as usize + 1);
+    assert_eq!(
+        rows.len(),
+        chosen.last().unwrap()["index"].as_u64().unwrap() as usize + 1
+    );
 }
 
 #[test]
@@ -277,15 +344,26 @@ fn merged_stream_and_book_replay_match_python() {
             let key = (event.ts_recv(), event.seq());
             assert!(last < Some(key), "{name}: stream out of order at {key:?}");
             last = Some(key);
-            hasher.update(format!("{} {} {}\n", event.ts_recv(), event.seq(), event.table()).as_bytes());
-            triples.push(json!([event.ts_recv(), event.seq(), event.table().as_str()]));
+            hasher.update(
+                format!("{} {} {}\n", event.ts_recv(), event.seq(), event.table()).as_bytes(),
+            );
+            triples.push(json!([
+                event.ts_recv(),
+                event.seq(),
+                event.table().as_str()
+            ]));
             match &event {
                 Event::Mbo(row) => l3.apply(row).unwrap(),
                 Event::BookDelta(delta) => {
                     l2.apply(delta);
                     // L2 is the aggregation of L3 after every row.
                     let (size, count) = l3.level(delta.side, delta.price);
-                    assert_eq!((size, count), (delta.size, delta.order_count), "{name} seq {}", delta.seq);
+                    assert_eq!(
+                        (size, count),
+                        (delta.size, delta.order_count),
+                        "{name} seq {}",
+                        delta.seq
+                    );
                 }
                 Event::BookSnapshot(s) => {
                     // Every level of the snapshot, not just the top, equals both books.
@@ -300,11 +378,19 @@ fn merged_stream_and_book_replay_match_python() {
             }
         }
         assert_eq!(Value::from(triples.len()), merged["events"], "{name}");
-        assert_eq!(Value::from(hex(&hasher.finalize())), merged["sha256"], "{name}");
+        assert_eq!(
+            Value::from(hex(&hasher.finalize())),
+            merged["sha256"],
+            "{name}"
+        );
         let head = merged["head"].as_array().unwrap();
         let tail = merged["tail"].as_array().unwrap();
         assert_eq!(&triples[..head.len()], head.as_slice(), "{name}");
-        assert_eq!(&triples[triples.len() - tail.len()..], tail.as_slice(), "{name}");
+        assert_eq!(
+            &triples[triples.len() - tail.len()..],
+            tail.as_slice(),
+            "{name}"
+        );
         assert_eq!(Value::from(tops), want["top_of_book"], "{name}");
     }
 }
@@ -315,12 +401,17 @@ fn replay_detects_a_book_that_differs_from_a_snapshot() {
     let snapshots: Vec<BookSnapshot> = ds.read(None).unwrap();
     let empty = L2Book::new();
     let err = empty.check_snapshot(&snapshots[0]).unwrap_err();
-    assert!(err.problems().len() >= 2 && err.problems()[0].contains("snapshot bid 0"), "{err}");
+    assert!(
+        err.problems().len() >= 2 && err.problems()[0].contains("snapshot bid 0"),
+        "{err}"
+    );
 }
 
 fn verdict(dir: &Path, key: &PublicKey) -> Value {
     match Dataset::open(dir).unwrap().verify_signature(key) {
-        Ok(report) => json!({"ok": true, "exit": 0, "files": report.files(), "key_id": report.key_id}),
+        Ok(report) => {
+            json!({"ok": true, "exit": 0, "files": report.files(), "key_id": report.key_id})
+        }
         Err(Error::Verify(problems)) => json!({"ok": false, "exit": 1, "problems": problems}),
         Err(other) => panic!("{}: {other}", dir.display()),
     }
@@ -333,7 +424,12 @@ fn signature_verdicts_equal_aleatoric_verify() {
         .as_object()
         .unwrap()
         .iter()
-        .map(|(name, path)| (name.clone(), PublicKey::from_pem_file(vectors().join(path.as_str().unwrap())).unwrap()))
+        .map(|(name, path)| {
+            (
+                name.clone(),
+                PublicKey::from_pem_file(vectors().join(path.as_str().unwrap())).unwrap(),
+            )
+        })
         .collect();
     assert_eq!(keys.len(), 2);
     let algorithms: Vec<&str> = keys.iter().map(|(_, k)| k.algorithm()).collect();
@@ -348,11 +444,22 @@ fn signature_verdicts_equal_aleatoric_verify() {
         }
         let mismatched: Vec<String> = match Dataset::open(&dir).unwrap().verify_files() {
             Ok(()) => vec![],
-            Err(e) => e.problems().iter().map(|p| p.trim_end_matches(": sha256 mismatch").to_owned()).collect(),
+            Err(e) => e
+                .problems()
+                .iter()
+                .map(|p| p.trim_end_matches(": sha256 mismatch").to_owned())
+                .collect(),
         };
-        assert_eq!(json!({"ok": mismatched.is_empty(), "mismatched": mismatched}), want["manifest_check"], "{name}");
+        assert_eq!(
+            json!({"ok": mismatched.is_empty(), "mismatched": mismatched}),
+            want["manifest_check"],
+            "{name}"
+        );
     }
-    assert!(refused >= 4, "the tampered copies and the wrong keys must be refused");
+    assert!(
+        refused >= 4,
+        "the tampered copies and the wrong keys must be refused"
+    );
 }
 
 #[test]
@@ -364,23 +471,40 @@ fn key_ids_are_the_sha256_of_the_der_public_key() {
             .as_object()
             .unwrap()
             .values()
-            .filter_map(|d| d["verify"][name]["key_id"].as_str().map(|_| &d["verify"][name]["key_id"]))
+            .filter_map(|d| {
+                d["verify"][name]["key_id"]
+                    .as_str()
+                    .map(|_| &d["verify"][name]["key_id"])
+            })
             .collect();
         assert!(!signed.is_empty());
         for id in signed {
             assert_eq!(id.as_str().unwrap(), key.key_id());
         }
     }
-    let private = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n";
-    assert!(PublicKey::from_pem(private, "k").unwrap_err().to_string().contains("is a private key"));
-    assert!(PublicKey::from_pem("hello", "k").unwrap_err().to_string().contains("not a PEM public key"));
+    let private =
+        "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n";
+    assert!(PublicKey::from_pem(private, "k")
+        .unwrap_err()
+        .to_string()
+        .contains("is a private key"));
+    assert!(PublicKey::from_pem("hello", "k")
+        .unwrap_err()
+        .to_string()
+        .contains("not a PEM public key"));
     let missing = PublicKey::from_pem_file("/nonexistent/key.pub").unwrap_err();
-    assert!(missing.to_string().contains("no such public key file"), "{missing}");
+    assert!(
+        missing.to_string().contains("no such public key file"),
+        "{missing}"
+    );
 }
 
 #[test]
 fn a_table_name_is_checked() {
     assert_eq!("book_delta".parse::<Table>().unwrap(), Table::BookDelta);
     let err = "book".parse::<Table>().unwrap_err().to_string();
-    assert!(err.contains("mbo, book_delta") && err.contains("was \"book\""), "{err}");
+    assert!(
+        err.contains("mbo, book_delta") && err.contains("was \"book\""),
+        "{err}"
+    );
 }
