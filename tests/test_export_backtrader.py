@@ -13,6 +13,7 @@ import backtrader as bt
 import pandas as pd
 import pytest
 
+from aleatoric.integrations import export
 from aleatoric.integrations.backtrader import AleatoricData
 
 PERIOD = 10
@@ -128,6 +129,8 @@ def test_export_csv_reads_with_generic_csv_data(small_dataset: Path, tmp_path: P
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
+    again = export(small_dataset, "backtrader", tmp_path / "again", bar="1m")
+    assert (again.path / "export.json").read_bytes() == (out / "export.json").read_bytes()
     path = out / "binance" / "BTCUSDT_1m.csv"
     with path.open() as fh:
         rows = list(csv.DictReader(fh))

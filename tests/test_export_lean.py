@@ -227,3 +227,16 @@ def test_generate_export_in_one_step(tmp_path: Path) -> None:
     res = _cli("generate", "--out", str(tmp_path / "x"), "--tables", "trades", "--export", "lean")
     assert res.returncode == 2 and "book_snapshot, funding" in res.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_failure_mid_export_leaves_nothing(small_dataset: Path, tmp_path: Path) -> None:
+    from aleatoric.integrations import export
+
+    def progress(done: int, total: int) -> None:
+        if done == 2:
+            raise RuntimeError("disk full")
+
+    for engine in ("lean", "hftbacktest"):
+        with pytest.raises(RuntimeError, match="disk full"):
+            export(small_dataset, engine, tmp_path / "out", progress=progress)
+        assert list(tmp_path.iterdir()) == []
