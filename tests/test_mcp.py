@@ -120,7 +120,11 @@ async def test_lists_tools_resources_and_prompts(server: MCPServer[Any]) -> None
     async with Client(server) as client:
         tools = (await client.list_tools()).tools
         templates = (await client.list_resource_templates()).resource_templates
+        resources = (await client.list_resources()).resources
         prompts = (await client.list_prompts()).prompts
+    assert {str(r.uri) for r in resources} == {
+        "presets://", "venues://", "docs://schema", "docs://realism",
+    }  # fmt: skip
     assert {t.name for t in tools} == TOOLS
     for tool in tools:
         assert tool.output_schema is not None and "Use this" in (tool.description or "")
@@ -424,6 +428,33 @@ async def test_resources(server: MCPServer[Any]) -> None:
     assert json.loads(calm.contents[0].text)["name"] == "calm"  # type: ignore[union-attr]
     rules = json.loads(instrument.contents[0].text)  # type: ignore[union-attr]
     assert rules["instruments"][0]["contract_value"] == "0.01"
+
+
+@pytest.mark.anyio
+async def test_static_resources(server: MCPServer[Any]) -> None:
+    async with Client(server) as client:
+        static = ("presets://", "venues://", "docs://schema", "docs://realism")
+        texts = {uri: (await client.read_resource(uri)).contents[0].text  # type: ignore[union-attr]
+                 for uri in static}  # fmt: skip
+    from aleatoric.config import presets as preset_table
+    from aleatoric.instruments import venues as venue_names
+    from aleatoric.realism import ALL_FACT_NAMES
+    from aleatoric.sinks.schema import schema_for
+
+    presets = json.loads(texts["presets://"])["presets"]
+    assert [p["name"] for p in presets] == list(preset_table())
+    venues = json.loads(texts["venues://"])["venues"]
+    assert [v["venue"] for v in venues] == list(venue_names())
+    okx = next(v for v in venues if v["venue"] == "okx")
+    assert {i["symbol"] for i in okx["instruments"]} >= {"BTC-USDT-SWAP"}
+    schema = json.loads(texts["docs://schema"])["tables"]
+    for table, columns in schema.items():
+        assert [c["name"] for c in columns] == schema_for(table, depth=1).names
+    assert {"ts_event", "seq"} <= {c["name"] for c in schema["trades"]}
+    realism = json.loads(texts["docs://realism"])
+    names = [f["name"] for f in realism["facts"]]
+    assert names == list(ALL_FACT_NAMES)
+    assert "INSUFFICIENT DATA" in realism["verdicts"]
 
 
 # --- settings and the command -------------------------------------------------------------

@@ -36,6 +36,7 @@ from aleatoric.mcp._progress import ProgressSink, run_with_progress
 from aleatoric.mcp._prompts import calm_baseline, stress_test
 from aleatoric.mcp._service import InputError, Toolbox
 from aleatoric.mcp._settings import McpSettings
+from aleatoric.mcp._static import realism_doc, schema_doc
 from aleatoric.reactor import segment_count
 
 __all__ = ["build_server"]
@@ -332,6 +333,28 @@ def _add_dataset_tools(server: MCPServer[Any], box: Toolbox) -> None:
 
 
 def _add_resources(server: MCPServer[Any], box: Toolbox) -> None:
+    from aleatoric.instruments import venues
+
+    @server.resource("presets://", mime_type="application/json")
+    def all_presets() -> str:
+        """Every regime preset: description, parameters and per-asset scales."""
+        return _resource_text(box.presets)
+
+    @server.resource("venues://", mime_type="application/json")
+    def all_venues() -> str:
+        """Every venue with its instruments' rules and output formats."""
+        return _resource_text(lambda: {"venues": [box.venue(v).model_dump() for v in venues()]})
+
+    @server.resource("docs://schema", mime_type="application/json")
+    def schema() -> str:
+        """The canonical tables: columns, Arrow types and nullability, and the file layout."""
+        return _resource_text(schema_doc)
+
+    @server.resource("docs://realism", mime_type="application/json")
+    def realism() -> str:
+        """The realism scorecard's facts, their minimum data lengths and the verdicts."""
+        return _resource_text(realism_doc)
+
     @server.resource("presets://{name}", mime_type="application/json")
     def preset(name: str) -> str:
         """A regime preset: description, parameters and per-asset scales."""
