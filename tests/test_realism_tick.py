@@ -16,6 +16,7 @@ from aleatoric.realism import TICK_FACT_NAMES, _model, compare_with, scorecard
 from aleatoric.realism._book import finish_grid, new_state, replay
 from aleatoric.realism._tick import GRID_NS, Events, TickObservations, aggressor_events
 from aleatoric.realism._tick_facts import (
+    ASSET_SIZE_SCALE,
     burstiness_fact,
     impact_fact,
     mid_change_fact,
@@ -176,7 +177,9 @@ def test_touch_facts_and_asset_scaling() -> None:
     tick = make_tick(bid_size=3.0, depth=7.5)
     assert touch_size_fact(tick, 1.0).value == pytest.approx(3.0)
     assert touch_size_fact(tick, 1.0).passed is True
-    assert touch_size_fact(tick, 20.0).passed is False  # 3 ETH is a thin ETH touch
+    eth = ASSET_SIZE_SCALE["ETH"]
+    assert touch_size_fact(tick, eth).passed is False  # 3 ETH is a thin ETH touch
+    assert touch_size_fact(make_tick(bid_size=20.0, depth=50.0), eth).passed is True
     assert touch_share_fact(tick).value == pytest.approx(0.4)
 
 
