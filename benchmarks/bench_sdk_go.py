@@ -7,8 +7,11 @@ sdk/go, and prints events/s reading ``trades`` and ``book_delta``:
 
 - ``pyarrow``: ``pq.read_table`` of every file of the table, all columns (PyArrow's own
   thread pool, its default), and the same with ``use_threads=False``;
-- ``go-arrow``: the Go SDK's record batches (arrow-go's pqarrow, one goroutine);
-- ``go-structs``: the same batches decoded into typed Go structs.
+- ``go-arrow``: the Go SDK's record batches as pyarrow reads them (utf8 strings, arrow-go's
+  pqarrow, one goroutine, Go-managed buffers);
+- ``go-arrow-tuned``: the same with strings as stored (dictionary) and a PoolAllocator;
+- ``go-structs``: the tuned batches decoded into typed Go structs (what ``ds.Trades()``
+  does).
 
 Rounds alternate between the readers, so they see the same machine load; each figure is the
 best of ``--repeat`` rounds, after one untimed warm-up round (page cache). Next to the

