@@ -42,7 +42,7 @@ print(json.dumps({"s": time.perf_counter() - began, "rows": rows,
 """
 TABLES = {
     "lean": "trades,book_snapshot,funding",
-    "hftbacktest": "book_delta,trades",
+    "hftbacktest": "book_delta,trades,mbo",
     "backtrader": "trades,ticker,funding",
     "nautilus": "book_delta,trades",
 }
