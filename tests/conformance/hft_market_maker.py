@@ -1,8 +1,9 @@
 """Run a real hftbacktest backtest of a simple market maker on an exported folder; print JSON.
 
 Runs where hftbacktest is installed (its own NumPy):
-``python hft_market_maker.py EXPORT_DIR [--l3]`` (``--l3``: the market-by-order events with
-hftbacktest's L3 FIFO queue model instead of L2 with a probabilistic queue model).
+``python hft_market_maker.py EXPORT_DIR LEVEL...`` with ``l2`` (the L2 events, a probabilistic
+queue model) and/or ``l3`` (the market-by-order events, hftbacktest's L3 FIFO queue model);
+one JSON object per level, as a line, in the order given.
 The strategy quotes one lot at the best bid and the best ask (post-only), requotes every
 100 ms when the touch moved, and reports its fills, position and the book it saw.
 """
@@ -20,25 +21,8 @@ def main() -> None:
     from numba import njit
 
     root = Path(sys.argv[1])
-    l3 = "--l3" in sys.argv[2:]
     (inst,) = json.loads((root / "export.json").read_text())["instruments"]
     tick, lot = float(inst["tick_size"]), float(inst["lot_size"])
-    data = inst["data_l3"] if l3 else inst["data"]
-    asset = (
-        BacktestAsset()
-        .data([str(root / f) for f in data])
-        .linear_asset(1.0)
-        .intp_order_latency([str(root / inst["order_latency"])])
-    )
-    asset = asset.l3_fifo_queue_model() if l3 else asset.power_prob_queue_model(2.0)
-    asset = (
-        asset.no_partial_fill_exchange()
-        .trading_value_fee_model(-0.00005, 0.0007)
-        .tick_size(tick)
-        .lot_size(lot)
-        .last_trades_capacity(0)
-    )
-    hbt = HashMapMarketDepthBacktest([asset])
 
     @njit
     def market_maker(hbt, qty):  # type: ignore[no-untyped-def]
@@ -79,23 +63,41 @@ def main() -> None:
                                       LIMIT, False)  # fmt: skip
         return steps, crossed, spreads
 
-    steps, crossed, spreads = market_maker(hbt, lot * 10)
-    state = hbt.state_values(0)
-    depth = hbt.depth(0)
-    out = {
-        "steps": int(steps),
-        "crossed": int(crossed),
-        "mean_spread": float(spreads / max(steps, 1)),
-        "num_trades": int(state.num_trades),
-        "position": float(state.position),
-        "trading_volume": float(state.trading_volume),
-        "fee": float(state.fee),
-        "best_bid": float(depth.best_bid),
-        "best_ask": float(depth.best_ask),
-        "events": int(sum(len(np.load(root / f)["data"]) for f in data)),
-    }
-    hbt.close()
-    print(json.dumps(out))
+    for level in sys.argv[2:]:
+        data = inst["data_l3"] if level == "l3" else inst["data"]
+        asset = (
+            BacktestAsset()
+            .data([str(root / f) for f in data])
+            .linear_asset(1.0)
+            .intp_order_latency([str(root / inst["order_latency"])])
+        )
+        asset = asset.l3_fifo_queue_model() if level == "l3" else asset.power_prob_queue_model(2.0)
+        asset = (
+            asset.no_partial_fill_exchange()
+            .trading_value_fee_model(-0.00005, 0.0007)
+            .tick_size(tick)
+            .lot_size(lot)
+            .last_trades_capacity(0)
+        )
+        hbt = HashMapMarketDepthBacktest([asset])
+        steps, crossed, spreads = market_maker(hbt, lot * 10)
+        state = hbt.state_values(0)
+        depth = hbt.depth(0)
+        out = {
+            "level": level,
+            "steps": int(steps),
+            "crossed": int(crossed),
+            "mean_spread": float(spreads / max(steps, 1)),
+            "num_trades": int(state.num_trades),
+            "position": float(state.position),
+            "trading_volume": float(state.trading_volume),
+            "fee": float(state.fee),
+            "best_bid": float(depth.best_bid),
+            "best_ask": float(depth.best_ask),
+            "events": int(sum(len(np.load(root / f)["data"]) for f in data)),
+        }
+        hbt.close()
+        print(json.dumps(out), flush=True)
 
 
 if __name__ == "__main__":
