@@ -140,6 +140,10 @@ def test_event_size_tail_recovers_the_pareto_index(alpha: float, passes: bool) -
     expected_q = np.quantile(size, 0.999)
     assert fact.details["q999"] == pytest.approx(expected_q)
     assert fact.passed is passes
+    fills = np.array([0.1, 0.2, 0.013, 0.027, 0.5, 0.001, 0.003, 0.3])  # half are round
+    by_fills = size_tail_fact(make_tick(events=events), 1.0, fills)
+    assert by_fills.details["round_share"] == pytest.approx(0.5)
+    assert by_fills.details["round_share_events"] == fact.details["round_share"]
     assert passes is bool(expected_q >= 15.0)  # alpha 2.5 also fails on q99.9
 
 
