@@ -2,7 +2,8 @@
 
 Lean needs .NET, which this machine lacks, so the reader in ``aleatoric.integrations
 .lean_reader`` restates Lean's parsing rules and the golden files in ``tests/golden/lean`` pin
-the exact text.
+the exact text. After a deliberate change of the generated data (a CHANGELOG entry), rebuild
+them with ``ALEATORIC_UPDATE_GOLDEN=1 pytest tests/test_export_lean.py -k golden``.
 """
 
 from __future__ import annotations
