@@ -41,5 +41,10 @@ def write_backtrader(
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(("\n".join(lines) + "\n").encode("ascii"))
-        files.append({"venue": inst.venue, "symbol": inst.symbol, "path": rel, "bars": len(bars)})
+        files.append({
+            "venue": inst.venue, "symbol": inst.symbol, "path": rel, "bars": len(bars),
+            # For CommissionInfo and sizers: the registry's grid, in the base asset.
+            "tick_size": str(inst.tick_size), "lot_size": str(inst.lot_size * inst.contract_value),
+            "min_qty": str(inst.min_qty * inst.contract_value), "multiplier": "1",
+        })  # fmt: skip
     return {"instruments": files}
