@@ -392,6 +392,9 @@ async def test_realism_report(server: MCPServer[Any], dataset: str) -> None:
     card = result.structured_content
     assert card["dataset_id"] == "base" and isinstance(card["passed"], bool)
     assert card["report"]["facts"] and card["report"]["venue"] == "binance"
+    # five minutes cannot be judged: never a PASS on nothing
+    assert card["verdict"] == "INSUFFICIENT DATA" == card["report"]["verdict"]
+    assert "tail_index" in card["insufficient_facts"]
 
 
 @pytest.mark.anyio

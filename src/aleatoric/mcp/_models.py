@@ -157,6 +157,11 @@ class RealismResult(BaseModel):
     """The realism scorecard of a dataset."""
 
     dataset_id: str
-    passed: bool
+    passed: bool = Field(description="No band that counts fails (N/A facts do not count).")
+    verdict: str = Field(
+        description="PASS, FAIL, or INSUFFICIENT DATA when no band fails but the dataset is "
+        "too short for some facts (see insufficient_facts and each fact's min_duration_s)."
+    )
     failed_facts: list[str]
+    insufficient_facts: list[str] = Field(default_factory=list)
     report: dict[str, Any] = Field(description="Every stylized fact with its value and band.")

@@ -376,7 +376,8 @@ class Toolbox:
             raise InputError(f"dataset: {exc}") from None
         return RealismResult(
             dataset_id=dataset_id_of(self.root, root), passed=card.passed,
-            failed_facts=[f.name for f in card.failed], report=card.to_dict(),
+            verdict=card.verdict, failed_facts=[f.name for f in card.failed],
+            insufficient_facts=[f.name for f in card.insufficient], report=card.to_dict(),
         )  # fmt: skip
 
 
