@@ -7,10 +7,14 @@ mode, then, for ``trades`` and ``book_delta``, prints events (rows) per second o
 
 - ``pyarrow``: ``pyarrow.parquet.read_table`` of the table's files (its default thread pool);
 - ``pyarrow-1t``: the same with ``use_threads=False``, one core like the Rust reader;
-- ``rust-arrow``: the crate's Parquet-to-Arrow record batches;
-- ``rust-typed``: the same, decoded on into typed Rust structs.
+- ``pyarrow-rows``: the same, then one Python dict per row (``to_pylist``), the Python
+  counterpart of typed records;
+- ``rust-arrow``: the crate's Parquet-to-Arrow record batches, one thread;
+- ``rust-arrow-Nt``: the same with one file per core decoded at once (``with_threads``);
+- ``rust-typed``: typed Rust structs (string columns read as dictionaries), one thread.
 
-Each figure is the best of ``--repeat`` runs, files warm in the page cache.
+Each figure is the best of ``--repeat`` rounds; a round runs every reader once, back to back,
+so that all readers see the same machine load. Files are warm in the page cache.
 """
 
 from __future__ import annotations
@@ -34,21 +38,29 @@ CRATE = ROOT / "sdk" / "rust"
 TABLES = ("trades", "book_delta")
 
 
-def _pyarrow(files: list[Path], repeat: int, threads: bool) -> tuple[int, float]:
-    best, rows = float("inf"), 0
-    for _ in range(repeat):
-        began = time.perf_counter()
-        rows = sum(pq.read_table(f, use_threads=threads).num_rows for f in files)
-        best = min(best, time.perf_counter() - began)
-    return rows, best
+def _pyarrow(files: list[Path], threads: bool) -> tuple[int, float]:
+    began = time.perf_counter()
+    rows = sum(pq.read_table(f, use_threads=threads).num_rows for f in files)
+    return rows, time.perf_counter() - began
 
 
-def _rust(data: Path, table: str, repeat: int) -> list[dict[str, Any]]:
+def _rust(data: Path, table: str) -> list[dict[str, Any]]:
     program = CRATE / "target" / "release" / "examples" / "read_bench"
     done = subprocess.run(
-        [str(program), str(data), table, str(repeat)], capture_output=True, text=True, check=True
+        [str(program), str(data), table, "1"], capture_output=True, text=True, check=True
     )
     return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def _round(data: Path, table: str, files: list[Path]) -> dict[str, tuple[int, float]]:
+    # One run of every reader, back to back, so that each round sees the same machine load.
+    out = {"pyarrow": _pyarrow(files, True), "pyarrow-1t": _pyarrow(files, False)}
+    began = time.perf_counter()
+    rows = sum(len(pq.read_table(f).to_pylist()) for f in files)
+    out["pyarrow-rows"] = (rows, time.perf_counter() - began)
+    for line in _rust(data, table):
+        out[line["reader"]] = (int(line["rows"]), float(line["seconds"]))
+    return out
 
 
 def main() -> None:
@@ -56,7 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--minutes", type=int, default=15)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--data", type=Path, help="read this dataset instead of generating")
     args = parser.parse_args()
 
@@ -81,20 +93,20 @@ def main() -> None:
         data = args.data
     try:
         manifest = json.loads((data / "manifest.json").read_text())
-        print(f"{'table':<11} {'reader':<11} {'rows':>9} {'events/s':>13} {'vs pyarrow':>10}")
+        print(f"{'table':<11} {'reader':<13} {'rows':>9} {'events/s':>13} {'vs pyarrow':>10}")
         for table in TABLES:
             files = sorted(data / f["path"] for f in manifest["files"] if f["table"] == table)
-            base_rows, base = _pyarrow(files, args.repeat, threads=True)
-            figures = [("pyarrow", base_rows, base)]
-            rows, secs = _pyarrow(files, args.repeat, threads=False)
-            figures.append(("pyarrow-1t", rows, secs))
-            for line in _rust(data, table, args.repeat):
-                figures.append((line["reader"], int(line["rows"]), float(line["seconds"])))
-            for reader, rows, secs in figures:
+            best: dict[str, tuple[int, float]] = {}
+            for _ in range(args.repeat):
+                for reader, (rows, secs) in _round(data, table, files).items():
+                    if reader not in best or secs < best[reader][1]:
+                        best[reader] = (rows, secs)
+            base_rows, base = best["pyarrow"]
+            for reader, (rows, secs) in best.items():
                 if rows != base_rows:
                     raise SystemExit(f"{reader} read {rows} {table} rows, pyarrow {base_rows}")
                 rate, ratio = rows / secs, base / secs
-                print(f"{table:<11} {reader:<11} {rows:>9,} {rate:>13,.0f} {ratio:>9.2f}x")
+                print(f"{table:<11} {reader:<13} {rows:>9,} {rate:>13,.0f} {ratio:>9.2f}x")
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -1,4 +1,5 @@
-//! Throughput of reading a table: Parquet to Arrow record batches, and on to typed records.
+//! Throughput of reading a table: Parquet to Arrow record batches (one thread, and one file
+//! per core at once), and on to typed records (one thread).
 //!
 //! ```text
 //! cargo run --release --example read_bench -- DIR TABLE [REPEATS]
@@ -14,7 +15,7 @@ use aleatoric::{BookDelta, Dataset, Mbo, Record, Table, Ticker, Trade};
 fn typed<T: Record>(ds: &Dataset) -> aleatoric::Result<usize> {
     let mut n = 0;
     let mut checksum = 0u64;
-    for batch in ds.batches(T::TABLE, None) {
+    for batch in ds.batches(T::TABLE, None).with_dictionary_strings(true) {
         let rows = T::from_batch(&batch?)?;
         n += rows.len();
         checksum = checksum.wrapping_add(rows.last().map_or(0, |r| r.seq()));
@@ -60,6 +61,17 @@ fn main() -> aleatoric::Result<()> {
         best(repeats, || {
             let mut n = 0;
             for batch in ds.batches(table, None) {
+                n += batch?.num_rows();
+            }
+            Ok(n)
+        })?,
+    );
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    report(
+        &format!("rust-arrow-{threads}t"),
+        best(repeats, || {
+            let mut n = 0;
+            for batch in ds.batches(table, None).with_threads(threads) {
                 n += batch?.num_rows();
             }
             Ok(n)

@@ -224,13 +224,19 @@ impl Dataset {
 
     /// Typed records of `T`'s table (of one instrument, if given), streamed in row order.
     pub fn records<T: Record>(&self, instrument: Option<&Instrument>) -> Records<T> {
-        Records::new(self.batches(T::TABLE, instrument))
+        Records::new(
+            self.batches(T::TABLE, instrument)
+                .with_dictionary_strings(true),
+        )
     }
 
     /// Every record of `T`'s table (of one instrument, if given), in row order.
     pub fn read<T: Record>(&self, instrument: Option<&Instrument>) -> Result<Vec<T>> {
         let mut out = Vec::new();
-        for batch in self.batches(T::TABLE, instrument) {
+        for batch in self
+            .batches(T::TABLE, instrument)
+            .with_dictionary_strings(true)
+        {
             T::decode(&batch?, &mut out)?;
         }
         Ok(out)

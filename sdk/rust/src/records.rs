@@ -5,8 +5,8 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::ArrowPrimitiveType;
-use arrow_array::types::{Float64Type, Int64Type, UInt32Type, UInt64Type, UInt8Type};
-use arrow_array::{Array, BooleanArray, PrimitiveArray, RecordBatch, StringArray};
+use arrow_array::types::{Float64Type, Int32Type, Int64Type, UInt32Type, UInt64Type, UInt8Type};
+use arrow_array::{Array, BooleanArray, PrimitiveArray, RecordBatch};
 use arrow_schema::DataType;
 
 use crate::error::{Error, Result};
@@ -258,15 +258,21 @@ fn values<'a, T: ArrowPrimitiveType>(
     Ok(prim::<T>(batch, table, name)?.values().as_ref())
 }
 
-fn strings<'a>(batch: &'a RecordBatch, table: Table, name: &str) -> Result<&'a StringArray> {
+/// A string column, as plain strings or as a dictionary of its values.
+fn strings<'a>(batch: &'a RecordBatch, table: Table, name: &str) -> Result<&'a dyn Array> {
     let col = column(batch, table, name)?;
-    col.as_string_opt::<i32>().ok_or_else(|| {
-        Error::Schema(format!(
-            "{table}: column {name} is {}, expected {}",
-            col.data_type(),
+    match col.data_type() {
+        DataType::Utf8 => Ok(col),
+        DataType::Dictionary(key, value)
+            if **key == DataType::Int32 && **value == DataType::Utf8 =>
+        {
+            Ok(col)
+        }
+        other => Err(Error::Schema(format!(
+            "{table}: column {name} is {other}, expected {}",
             DataType::Utf8
-        ))
-    })
+        ))),
+    }
 }
 
 fn bools<'a>(batch: &'a RecordBatch, table: Table, name: &str) -> Result<&'a BooleanArray> {
@@ -280,28 +286,53 @@ fn bools<'a>(batch: &'a RecordBatch, table: Table, name: &str) -> Result<&'a Boo
     })
 }
 
-/// Decode a small string column through a lookup of its few allowed values.
+fn unknown(
+    table: Table,
+    name: &str,
+    allowed: &[(&str, impl Copy)],
+    value: &str,
+    row: usize,
+) -> Error {
+    let names: Vec<&str> = allowed.iter().map(|(s, _)| *s).collect();
+    Error::Schema(format!(
+        "{table}: {name} must be one of {}, was {value:?} (row {row})",
+        names.join(", ")
+    ))
+}
+
+/// Decode a small string column through a lookup of its few allowed values; a dictionary
+/// column is looked up once per dictionary value, not once per row.
 fn codes<T: Copy>(
-    array: &StringArray,
+    array: &dyn Array,
     table: Table,
     name: &str,
     allowed: &[(&str, T)],
 ) -> Result<Vec<T>> {
-    let mut out = Vec::with_capacity(array.len());
-    for i in 0..array.len() {
-        let v = array.value(i);
-        match allowed.iter().find(|(s, _)| *s == v) {
-            Some((_, code)) => out.push(*code),
-            None => {
-                let names: Vec<&str> = allowed.iter().map(|(s, _)| *s).collect();
-                return Err(Error::Schema(format!(
-                    "{table}: {name} must be one of {}, was {v:?} (row {i})",
-                    names.join(", ")
-                )));
-            }
-        }
+    let lookup = |v: &str| allowed.iter().find(|(s, _)| *s == v).map(|(_, code)| *code);
+    if let Some(dict) = array.as_dictionary_opt::<Int32Type>() {
+        let values = dict.values().as_string::<i32>();
+        let mapped: Vec<Option<T>> = values.iter().map(|v| lookup(v.unwrap_or(""))).collect();
+        return dict
+            .keys()
+            .values()
+            .iter()
+            .enumerate()
+            .map(|(row, &k)| {
+                mapped
+                    .get(k as usize)
+                    .copied()
+                    .flatten()
+                    .ok_or_else(|| unknown(table, name, allowed, values.value(k as usize), row))
+            })
+            .collect();
     }
-    Ok(out)
+    let strings = array.as_string::<i32>();
+    (0..strings.len())
+        .map(|row| {
+            let v = strings.value(row);
+            lookup(v).ok_or_else(|| unknown(table, name, allowed, v, row))
+        })
+        .collect()
 }
 
 struct Common<'a> {
@@ -534,4 +565,67 @@ impl Record for BookSnapshot {
     }
 
     common_accessors!();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{
+        ArrayRef, DictionaryArray, Float64Array, Int64Array, StringArray, UInt64Array,
+    };
+
+    use super::*;
+
+    fn trades(side: ArrayRef) -> RecordBatch {
+        let n = side.len();
+        let int = |v: i64| Arc::new(Int64Array::from(vec![v; n])) as ArrayRef;
+        let uint = |v: u64| Arc::new(UInt64Array::from(vec![v; n])) as ArrayRef;
+        let float = |v: f64| Arc::new(Float64Array::from(vec![v; n])) as ArrayRef;
+        RecordBatch::try_from_iter([
+            ("ts_event", int(1)),
+            ("ts_recv", int(2)),
+            ("seq", uint(3)),
+            ("trade_id", uint(4)),
+            ("price", float(5.5)),
+            ("size", float(0.25)),
+            ("side", side),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn string_and_dictionary_columns_decode_alike() {
+        let plain = trades(Arc::new(StringArray::from(vec!["buy", "sell", "buy"])));
+        let dict: DictionaryArray<Int32Type> = vec!["buy", "sell", "buy"].into_iter().collect();
+        let dict = trades(Arc::new(dict));
+        let a = Trade::from_batch(&plain).unwrap();
+        assert_eq!(a, Trade::from_batch(&dict).unwrap());
+        let sides: Vec<Aggressor> = a.iter().map(|t| t.side).collect();
+        assert_eq!(sides, [Aggressor::Buy, Aggressor::Sell, Aggressor::Buy]);
+        assert_eq!(
+            (a[0].ts_recv, a[0].seq, a[0].trade_id, a[0].price),
+            (2, 3, 4, 5.5)
+        );
+    }
+
+    #[test]
+    fn unknown_values_and_wrong_types_name_the_column() {
+        let bad = trades(Arc::new(StringArray::from(vec!["buy", "hold"])));
+        let err = Trade::from_batch(&bad).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "trades: side must be one of buy, sell, was \"hold\" (row 1)"
+        );
+        let dict: DictionaryArray<Int32Type> = vec!["hold"].into_iter().collect();
+        let err = Trade::from_batch(&trades(Arc::new(dict)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("was \"hold\" (row 0)"), "{err}");
+        let wrong = trades(Arc::new(Float64Array::from(vec![1.0])));
+        let err = Trade::from_batch(&wrong).unwrap_err().to_string();
+        assert_eq!(err, "trades: column side is Float64, expected Utf8");
+        let err = Mbo::from_batch(&wrong).unwrap_err().to_string();
+        assert_eq!(err, "mbo: no column order_id");
+    }
 }

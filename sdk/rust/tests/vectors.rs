@@ -124,6 +124,17 @@ fn arrow_batches_have_the_canonical_schemas_and_row_counts() {
                 want["tables"][table.as_str()],
                 "{name} {table}"
             );
+            // Files decoded ahead on threads come back as the same batches in the same order.
+            let sequential: Vec<_> = ds.batches(table, None).map(Result::unwrap).collect();
+            let threaded: Vec<_> = ds
+                .batches(table, None)
+                .with_threads(3)
+                .map(Result::unwrap)
+                .collect();
+            assert!(
+                sequential == threaded,
+                "{name} {table}: threaded batches differ"
+            );
             let schema = schema.unwrap();
             let fields: Vec<Value> = schema
                 .fields()
@@ -263,10 +274,27 @@ impl AsRow for BookSnapshot {
 }
 
 /// Compare the first, middle and last rows with Python's; floats must be equal exactly.
-fn check_rows<T: Record + AsRow>(ds: &Dataset, want: &Value, name: &str) {
+fn check_rows<T: Record + AsRow + PartialEq + std::fmt::Debug>(
+    ds: &Dataset,
+    want: &Value,
+    name: &str,
+) {
     let rows: Vec<T> = ds.read(None).unwrap();
     let streamed: Vec<T> = ds.records::<T>(None).map(Result::unwrap).collect();
-    assert_eq!(streamed.len(), rows.len());
+    assert!(
+        streamed == rows,
+        "{name}: streamed records differ from read ones"
+    );
+    // Strings read plainly (the canonical Arrow types) decode to the same records as
+    // strings read as dictionaries (the typed readers' way).
+    let plain: Vec<T> = ds
+        .batches(T::TABLE, None)
+        .flat_map(|b| T::from_batch(&b.unwrap()).unwrap())
+        .collect();
+    assert!(
+        plain == rows,
+        "{name}: plain and dictionary string columns decode differently"
+    );
     let table = T::TABLE.as_str();
     let chosen = want["rows"][table].as_array().unwrap();
     assert!(!chosen.is_empty(), "{name} {table}: no chosen rows");
