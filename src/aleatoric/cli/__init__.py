@@ -377,6 +377,8 @@ def normalize_cmd(
         table.add_row(name, f"{rows:,}")
     console.print(table)
     console.print(f"unknown messages: {report.unknown:,}; malformed lines: {report.malformed:,}")
+    if report.truncated:
+        err.print(f"[yellow]warning[/]: {capture.name} is truncated: {report.truncated}")
     for example in report.examples:
         console.print(f"  {example}", highlight=False)
 
@@ -461,6 +463,7 @@ def reproduce_cmd(
             ("changed on disk", report.changed_on_disk),
             ("missing", report.missing),
             ("extra", report.extra),
+            ("rows changed", report.rows_changed),
             ("same rows, other bytes", report.content_only),
         )
         for label, items in sections:

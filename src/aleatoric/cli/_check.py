@@ -25,6 +25,7 @@ from aleatoric.integrity import (
     check_dataset,
 )
 from aleatoric.integrity import rule_names as _rule_names
+from aleatoric.venues._capture import CaptureError
 
 __all__ = ["OutputFormat", "check_cmd", "register"]
 
@@ -101,7 +102,7 @@ def check_cmd(
             report = check_capture(path, venue, rules=names)
         else:
             report = check_dataset(path, rules=names)
-    except IntegrityInputError as exc:
+    except (IntegrityInputError, CaptureError) as exc:
         make_console(stderr=True).print(f"[bold red]error[/]: {escape(str(exc))}", highlight=False)
         raise typer.Exit(code=2) from None
     elapsed = time.perf_counter() - began

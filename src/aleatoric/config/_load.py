@@ -47,7 +47,14 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     if not p.is_file():
         raise ConfigError([("config", f"no such file: {p}")])
     suffix = p.suffix.lower()
-    text = p.read_text(encoding="utf-8")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            [("config", f"{p.name} is not a UTF-8 text file (byte {exc.start})")]
+        ) from None
+    except OSError as exc:
+        raise ConfigError([("config", f"cannot read {p.name}: {exc.strerror or exc}")]) from None
     try:
         if suffix == ".toml":
             data: Any = tomllib.loads(text)

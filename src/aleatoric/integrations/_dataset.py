@@ -9,7 +9,6 @@ holding several venues or symbols is exported instrument by instrument.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from aleatoric._manifest_file import ManifestError, read_manifest
 from aleatoric.instruments import Instrument, get_instrument
 from aleatoric.sinks.schema import schema_for
 
@@ -124,9 +124,9 @@ def open_source(path: str | Path) -> SourceDataset:
     if not manifest_path.is_file():
         raise ExportError(f"not a dataset: {root} has no manifest.json, was {str(root)!r}")
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ExportError(f"unreadable manifest.json in {root}: {exc}") from None
+        manifest = read_manifest(root)
+    except ManifestError as exc:
+        raise ExportError(str(exc)) from None
     if not str(manifest.get("format", "")).startswith("aleatoric-dataset/"):
         raise ExportError(
             f"manifest format must be aleatoric-dataset/1, was {manifest.get('format')!r}"

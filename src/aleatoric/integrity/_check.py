@@ -11,7 +11,8 @@ from aleatoric.integrity import _rules_grid, _rules_time, _rules_book, _rules_pe
 
 # isort: on
 from aleatoric.integrity._context import CheckContext, open_dataset, plan_columns
-from aleatoric.integrity._model import CheckReport, IntegrityInputError
+from aleatoric.integrity._decoded import capture_rules, decoded_capture
+from aleatoric.integrity._model import CheckReport, Example, IntegrityInputError, RuleResult
 from aleatoric.integrity._registry import RULES, Rule
 
 __all__ = ["check_dataset", "rule_names", "select_rules"]
@@ -65,11 +66,22 @@ def check_dataset(
         If the directory is missing, holds no canonical table, names an unknown instrument,
         or a rule name is unknown (the message lists the allowed names).
     """
-    selected = select_rules(rules)
     dataset = open_dataset(path)
+    decoded = decoded_capture(dataset.root)
+    # The truncation of the capture a folder was decoded from is reported when every rule
+    # runs; `check` of the capture itself reports it from the capture.
+    report_cut = decoded is not None and bool(decoded.get("truncated")) and rules is None
+    if decoded is not None and rules is None:
+        # A normalized capture gets the rule set `check` applies to the capture itself.
+        rules = capture_rules(dataset.venue)
+    selected = select_rules(rules)
     ctx = CheckContext(
         dataset, plan_columns(dataset, (r.needs for r in selected)), max_examples=max_examples
     )
     results = [r.check(ctx) for r in selected]
+    if report_cut and decoded is not None:
+        cut: Example = {"table": "capture", "seq": 0, "ts_event": 0,
+                        "message": str(decoded["truncated"])}  # fmt: skip
+        results.append(RuleResult("capture_complete", False, 1, [cut], 0))
     rows = sum(ctx.frame(t).height for t in ctx.columns)
     return CheckReport(str(dataset.root), dataset.venue, dataset.symbol, rows, results)

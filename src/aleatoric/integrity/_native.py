@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from aleatoric.integrity._check import check_dataset, rule_names
+from aleatoric.integrity._decoded import NOT_FOR_VENUE
 from aleatoric.integrity._model import CheckReport, Example, IntegrityInputError, RuleResult
 from aleatoric.venues._capture import ReadStats, read_capture
 
@@ -290,12 +291,7 @@ FRAME_RULES: dict[str, tuple[type[_FrameRule], ...]] = {
 #: (100 ms, 20 ms) or as periodic snapshots, so a trade can print at a level that the
 #: window's final state no longer shows: ``trade_inside_touch`` needs the canonical,
 #: event-by-event book. Binance diffs may also delete levels a local book does not hold.
-_NOT_FOR_VENUE = {
-    "binance": {"delete_of_absent_level", "trade_inside_touch"},
-    "bybit": {"trade_inside_touch"},
-    "okx": {"trade_inside_touch"},
-    "hyperliquid": {"trade_inside_touch"},
-}
+_NOT_FOR_VENUE = NOT_FOR_VENUE
 
 
 def check_capture(
@@ -344,6 +340,9 @@ def check_capture(
             "capture_lines_readable", False, stats.malformed, examples, stats.lines
         )
         results.append(bad_lines)
+    if stats.truncated:
+        cut: Example = {"table": "capture", "seq": 0, "ts_event": 0, "message": stats.truncated}
+        results.append(RuleResult("capture_complete", False, 1, [cut], stats.lines))
     rows = stats.lines
     symbol = capture.name.split("_")[0].upper()
     if canonical:

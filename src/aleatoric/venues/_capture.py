@@ -8,11 +8,24 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["CaptureLine", "ReadStats", "capture_path", "read_capture", "write_capture"]
+__all__ = [
+    "NORMALIZED_MARKER",
+    "CaptureError",
+    "CaptureLine",
+    "ReadStats",
+    "capture_path",
+    "read_capture",
+    "write_capture",
+]
+
+
+#: File in a normalized capture's folder: where it came from (venue, capture, truncation).
+NORMALIZED_MARKER = "normalized.json"
 
 
 def capture_path(root: Path, venue: str, symbol: str, day: str) -> Path:
@@ -66,6 +79,8 @@ class ReadStats:
     lines: int = 0
     malformed: int = 0
     examples: list[str] = field(default_factory=list)
+    #: Where and why the file ends early (a cut gzip stream), or None when it is whole.
+    truncated: str | None = None
 
     def bad(self, line_no: int, why: str) -> None:
         self.malformed += 1
@@ -73,19 +88,41 @@ class ReadStats:
             self.examples.append(f"line {line_no}: {why}")
 
 
-def read_capture(path: Path, stats: ReadStats) -> Iterator[CaptureLine]:
-    """Yield the lines of a capture (gzip or plain text), streaming; count malformed lines."""
+class CaptureError(ValueError):
+    """A capture file that cannot be read at all (not gzip although named ``.gz``)."""
+
+
+def _lines(path: Path, stats: ReadStats) -> Iterator[str]:
+    # The text lines of the file; a gzip stream cut short ends them with stats.truncated.
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
-        for line_no, raw in enumerate(fh, start=1):
-            stats.lines += 1
-            line = raw.rstrip("\n")
-            if not line:
-                stats.bad(line_no, "empty line")
-                continue
-            head, _, text = line.partition(" ")
-            if len(head) not in (16, 19) or not head.isdigit() or not text:
-                stats.bad(line_no, "expected '<timestamp> <json>'")
-                continue
-            local = int(head) * (1000 if len(head) == 16 else 1)
-            yield CaptureLine(local, text, line_no)
+        try:
+            yield from fh
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            if stats.lines == 0 and isinstance(exc, gzip.BadGzipFile):
+                raise CaptureError(f"{path} is not a gzip file ({exc})") from None
+            stats.truncated = (
+                f"the compressed stream ends early after line {stats.lines} "
+                f"({type(exc).__name__}: {exc or 'cut'}); later lines are lost"
+            )
+
+
+def read_capture(path: Path, stats: ReadStats) -> Iterator[CaptureLine]:
+    """Yield the lines of a capture (gzip or plain text), streaming; count malformed lines.
+
+    A truncated gzip file yields every line before the cut (a partial last line counts as
+    malformed) and sets ``stats.truncated``; a file that is not gzip at all raises
+    :class:`CaptureError`.
+    """
+    for line_no, raw in enumerate(_lines(path, stats), start=1):
+        stats.lines += 1
+        line = raw.rstrip("\n")
+        if not line:
+            stats.bad(line_no, "empty line")
+            continue
+        head, _, text = line.partition(" ")
+        if len(head) not in (16, 19) or not head.isdigit() or not text:
+            stats.bad(line_no, "expected '<timestamp> <json>'")
+            continue
+        local = int(head) * (1000 if len(head) == 16 else 1)
+        yield CaptureLine(local, text, line_no)

@@ -9,6 +9,7 @@ ticker stream, ...) are null.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -20,10 +21,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from aleatoric.venues._capture import ReadStats, read_capture
+from aleatoric.venues._capture import NORMALIZED_MARKER, ReadStats, read_capture
 from aleatoric.venues._stream import DecodedRows
 
-__all__ = ["NORMALIZED_SCHEMAS", "NormalizeReport", "normalize"]
+__all__ = ["NORMALIZED_MARKER", "NORMALIZED_SCHEMAS", "NormalizeReport", "normalize"]
 
 FLUSH_ROWS = 500_000
 NS_PER_DAY = 86_400_000_000_000
@@ -86,6 +87,8 @@ class NormalizeReport:
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(NORMALIZED_SCHEMAS, 0))
     unknown: int = 0
     malformed: int = 0
+    #: Where a truncated capture ends (its readable lines were normalized), else None.
+    truncated: str | None = None
     examples: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
@@ -96,6 +99,7 @@ class NormalizeReport:
             "rows": self.rows,
             "unknown": self.unknown,
             "malformed": self.malformed,
+            "truncated": self.truncated,
             "examples": self.examples,
             "files": self.files,
         }
@@ -168,6 +172,10 @@ def normalize(
             if rows.pending() >= FLUSH_ROWS:
                 writer.flush(rows)
         writer.flush(rows)
+        # Tells `check` that this folder is a decoded capture: the capture's rule set applies.
+        marker = {"venue": venue, "symbol": sym, "capture": path.name,
+                  "lines": stats.lines, "truncated": stats.truncated}  # fmt: skip
+        (tmp / NORMALIZED_MARKER).write_text(json.dumps(marker, indent=2) + "\n")
         if target.exists():
             shutil.rmtree(target)
         tmp.rename(target)
@@ -177,5 +185,6 @@ def normalize(
     report.lines = stats.lines
     report.unknown = rows.unknown
     report.malformed = rows.malformed + stats.malformed
+    report.truncated = stats.truncated
     report.examples = (stats.examples + rows.examples)[:10]
     return report
