@@ -10,8 +10,8 @@ sdk/go, and prints events/s reading ``trades`` and ``book_delta``:
 - ``go-arrow``: the Go SDK's record batches as pyarrow reads them (utf8 strings, arrow-go's
   pqarrow, one goroutine, Go-managed buffers);
 - ``go-arrow-tuned``: the same with strings as stored (dictionary) and a PoolAllocator;
-- ``go-structs``: the tuned batches decoded into typed Go structs (what ``ds.Trades()``
-  does).
+- ``go-structs``: the tuned batches decoded into typed Go structs, the next batches read
+  ahead by a goroutine (what ``ds.Trades()`` does).
 
 Rounds alternate between the readers, so they see the same machine load; each figure is the
 best of ``--repeat`` rounds, after one untimed warm-up round (page cache). Next to the

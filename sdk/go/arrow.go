@@ -33,6 +33,10 @@ type TableReader struct {
 	props  pqarrow.ArrowReadProperties
 	mem    memory.Allocator
 	dict   bool
+	// Prefetching: batches read ahead by a goroutine, which alone then touches the files.
+	ahead chan batchOrErr
+	stop  chan struct{}
+	done  chan struct{}
 }
 
 var _ array.RecordReader = (*TableReader)(nil)
@@ -46,6 +50,9 @@ type ReadOptions struct {
 	DictionaryStrings bool
 	// Parallel decodes a batch's columns in parallel goroutines.
 	Parallel bool
+	// Prefetch reads up to this many batches ahead in a goroutine (0: none), so Parquet
+	// decoding overlaps with the caller's work on the current batch. The typed readers use 2.
+	Prefetch int
 	// BatchSize is the number of rows per batch (0: DefaultBatchSize).
 	BatchSize int64
 	// Allocator for the Arrow buffers (nil: memory.DefaultAllocator). A PoolAllocator
@@ -87,30 +94,32 @@ func (d *Dataset) records(files []File, opts ReadOptions) (*TableReader, error) 
 	}
 	if len(r.paths) > 0 {
 		// Open the first file now, so the schema is known and a bad file fails early.
-		if !r.openNext() {
-			return nil, r.err
+		if ok, err := r.openNext(); !ok {
+			return nil, err
 		}
+	}
+	if opts.Prefetch > 0 {
+		r.prefetch(opts.Prefetch)
 	}
 	return r, nil
 }
 
-func (r *TableReader) openNext() bool {
+// openNext opens the next file; false (and no error) when there is none.
+func (r *TableReader) openNext() (bool, error) {
 	r.closeFile()
 	if r.next >= len(r.paths) {
-		return false
+		return false, nil
 	}
 	path := r.paths[r.next]
 	r.next++
 	fh, err := os.Open(path)
 	if err != nil {
-		r.err = err
-		return false
+		return false, err
 	}
 	pf, err := file.NewParquetReader(fh)
 	if err != nil {
 		fh.Close()
-		r.err = fmt.Errorf("%s: %w", path, err)
-		return false
+		return false, fmt.Errorf("%s: %w", path, err)
 	}
 	if r.dict {
 		schema := pf.MetaData().Schema
@@ -123,20 +132,18 @@ func (r *TableReader) openNext() bool {
 	fr, err := pqarrow.NewFileReader(pf, r.props, r.mem)
 	if err != nil {
 		pf.Close()
-		r.err = fmt.Errorf("%s: %w", path, err)
-		return false
+		return false, fmt.Errorf("%s: %w", path, err)
 	}
 	rr, err := fr.GetRecordReader(context.Background(), nil, nil)
 	if err != nil {
 		pf.Close()
-		r.err = fmt.Errorf("%s: %w", path, err)
-		return false
+		return false, fmt.Errorf("%s: %w", path, err)
 	}
 	r.pf, r.rr = pf, rr
 	if r.schema == nil {
 		r.schema = arrow.NewSchema(rr.Schema().Fields(), nil)
 	}
-	return true
+	return true, nil
 }
 
 func (r *TableReader) closeFile() {
@@ -160,25 +167,78 @@ func (r *TableReader) Next() bool {
 		r.cur.Release()
 		r.cur = nil
 	}
-	for r.err == nil && r.rr != nil {
+	if r.ahead != nil {
+		item, ok := <-r.ahead
+		if !ok {
+			return false
+		}
+		if item.err != nil {
+			r.err = item.err
+			return false
+		}
+		r.cur = item.rec
+		return true
+	}
+	if r.err != nil {
+		return false
+	}
+	r.cur, r.err = r.produce()
+	return r.cur != nil
+}
+
+// produce reads the next non-empty batch (retained), or nil at the end.
+func (r *TableReader) produce() (arrow.RecordBatch, error) {
+	for r.rr != nil {
 		if r.rr.Next() {
 			rec := r.rr.RecordBatch()
 			if rec.NumRows() == 0 {
 				continue
 			}
 			rec.Retain()
-			r.cur = rec
-			return true
+			return rec, nil
 		}
 		if err := r.rr.Err(); err != nil {
-			r.err = err
-			return false
+			return nil, err
 		}
-		if !r.openNext() {
-			return false
+		if ok, err := r.openNext(); !ok {
+			return nil, err
 		}
 	}
-	return false
+	return nil, nil
+}
+
+type batchOrErr struct {
+	rec arrow.RecordBatch
+	err error
+}
+
+// prefetch reads up to n batches ahead in a goroutine, so reading (decompressing and
+// decoding Parquet) overlaps with the consumer's work on the current batch.
+func (r *TableReader) prefetch(n int) {
+	r.ahead = make(chan batchOrErr, n)
+	r.stop = make(chan struct{})
+	r.done = make(chan struct{})
+	go func() {
+		defer close(r.done)
+		defer close(r.ahead)
+		for {
+			rec, err := r.produce()
+			if rec == nil && err == nil {
+				return
+			}
+			select {
+			case r.ahead <- batchOrErr{rec, err}:
+				if err != nil {
+					return
+				}
+			case <-r.stop:
+				if rec != nil {
+					rec.Release()
+				}
+				return
+			}
+		}
+	}()
 }
 
 // RecordBatch returns the current batch.
@@ -207,6 +267,16 @@ func (r *TableReader) Close() {
 	if r.cur != nil {
 		r.cur.Release()
 		r.cur = nil
+	}
+	if r.ahead != nil {
+		close(r.stop)
+		for item := range r.ahead { // the producer closes it when it stops
+			if item.rec != nil {
+				item.rec.Release()
+			}
+		}
+		<-r.done
+		r.ahead = nil
 	}
 	r.closeFile()
 	r.next = len(r.paths)

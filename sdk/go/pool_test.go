@@ -39,3 +39,40 @@ func TestPoolAllocatorReusesZeroedAlignedBuffers(t *testing.T) {
 	}
 	p.Free(make([]byte, 100)) // not from the pool, not a size class: ignored
 }
+
+// A reader with prefetching can be closed mid-stream: the goroutine stops and the batches
+// read ahead are released.
+func TestPrefetchCloseMidStream(t *testing.T) {
+	ds, err := Open(vectorsDir + "/binance-btcusdt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stopAfter := range []int{0, 1, 2} {
+		r, err := ds.RecordsWith(TableMBO, ReadOptions{Prefetch: 2, BatchSize: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range stopAfter {
+			if !r.Next() {
+				t.Fatal("too few batches")
+			}
+		}
+		r.Release()
+		if r.Next() {
+			t.Fatal("a closed reader returned a batch")
+		}
+	}
+	// Read to the end with prefetching: the same row count as the manifest.
+	r, err := ds.RecordsWith(TableMBO, ReadOptions{Prefetch: 3, BatchSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows int64
+	for r.Next() {
+		rows += r.RecordBatch().NumRows()
+	}
+	r.Release()
+	if r.Err() != nil || rows != ds.Rows(TableMBO) {
+		t.Fatalf("%d rows, want %d (%v)", rows, ds.Rows(TableMBO), r.Err())
+	}
+}

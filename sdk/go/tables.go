@@ -282,9 +282,9 @@ func readAll[T any](r *TableReader, decode func(arrow.RecordBatch, []T) ([]T, er
 }
 
 // typedRead is how the typed readers read: strings as stored (dictionary), since they are
-// mapped to constants anyway, and Arrow buffers recycled (rows are copied out of a batch
-// before it is released).
-var typedRead = ReadOptions{DictionaryStrings: true, Allocator: typedPool}
+// mapped to constants anyway, Arrow buffers recycled (rows are copied out of a batch
+// before it is released), and the next batches decoded while the current one is copied.
+var typedRead = ReadOptions{DictionaryStrings: true, Allocator: typedPool, Prefetch: 2}
 
 var typedPool = NewPoolAllocator()
 

@@ -229,6 +229,9 @@ func readOnce(ds *aleatoric.Dataset, table, mode string) (int64, error) {
 		// What the typed readers use: strings as stored, recycled buffers.
 		opts = aleatoric.ReadOptions{DictionaryStrings: true, Allocator: pool}
 	}
+	if mode == "structs" {
+		opts.Prefetch = 2 // as the typed readers (ds.Trades() ...) read
+	}
 	r, err := ds.RecordsWith(table, opts)
 	if err != nil {
 		return 0, err
