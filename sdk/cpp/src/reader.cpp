@@ -46,10 +46,23 @@ const arrow::BooleanArray& boolean(const arrow::RecordBatch& b, const std::strin
   return column<arrow::BooleanArray>(b, n, arrow::Type::BOOL);
 }
 
-// First byte of each string (the canonical string columns are codes: B/A/N, bid/ask, ...).
-char first_char(const arrow::StringArray& a, std::int64_t i) {
-  auto v = a.GetView(i);
-  return v.empty() ? '\0' : v[0];
+// First byte of each string (the canonical string columns are codes: B/A/N, bid/ask, ...),
+// read straight from the offsets and character buffers.
+struct FirstChar {
+  const std::int32_t* offsets;
+  const std::uint8_t* chars;
+  explicit FirstChar(const arrow::StringArray& a) : offsets(a.raw_value_offsets()), chars(a.raw_data()) {}
+  char operator()(std::int64_t i) const {
+    return offsets[i + 1] > offsets[i] ? static_cast<char>(chars[offsets[i]]) : '\0';
+  }
+};
+
+// Grow `out` by `n` default records and return the first new one.
+template <class R>
+R* grow(std::vector<R>& out, std::int64_t n) {
+  auto old = out.size();
+  out.resize(old + static_cast<std::size_t>(n));
+  return out.data() + old;
 }
 
 struct Header {
@@ -87,47 +100,45 @@ std::unique_ptr<parquet::arrow::FileReader> open_parquet(const std::filesystem::
 void append_records(const arrow::RecordBatch& b, std::vector<Mbo>& out) {
   Header h(b);
   auto order_id = u64(b, "order_id");
-  const auto& action = str(b, "action");
-  const auto& side = str(b, "side");
+  FirstChar action(str(b, "action"));
+  FirstChar side(str(b, "side"));
   auto price = f64(b, "price");
   auto size = f64(b, "size");
   auto flags = values<std::uint8_t, arrow::UInt8Array>(b, "flags", arrow::Type::UINT8);
   auto n = b.num_rows();
-  out.reserve(out.size() + static_cast<std::size_t>(n));
+  Mbo* rows = grow(out, n);
   for (std::int64_t i = 0; i < n; ++i) {
-    Mbo r;
+    Mbo& r = rows[i];
     h.fill(r, i);
     r.order_id = order_id[i];
-    r.action = first_char(action, i);
-    char s = first_char(side, i);
+    r.action = action(i);
+    char s = side(i);
     r.side = s == 'B' ? Side::bid : s == 'A' ? Side::ask : Side::none;
     r.price = price[i];
     r.size = size[i];
     r.flags = flags[i];
-    out.push_back(r);
   }
 }
 
 void append_records(const arrow::RecordBatch& b, std::vector<BookDelta>& out) {
   Header h(b);
-  const auto& side = str(b, "side");
+  FirstChar side(str(b, "side"));
   auto price = f64(b, "price");
   auto size = f64(b, "size");
   auto count = values<std::uint32_t, arrow::UInt32Array>(b, "order_count", arrow::Type::UINT32);
   const auto& snap = boolean(b, "is_snapshot");
   const auto& last = boolean(b, "is_last");
   auto n = b.num_rows();
-  out.reserve(out.size() + static_cast<std::size_t>(n));
+  BookDelta* rows = grow(out, n);
   for (std::int64_t i = 0; i < n; ++i) {
-    BookDelta r;
+    BookDelta& r = rows[i];
     h.fill(r, i);
-    r.side = first_char(side, i) == 'b' ? Side::bid : Side::ask;
+    r.side = side(i) == 'b' ? Side::bid : Side::ask;
     r.price = price[i];
     r.size = size[i];
     r.order_count = count[i];
     r.is_snapshot = snap.Value(i);
     r.is_last = last.Value(i);
-    out.push_back(r);
   }
 }
 
@@ -136,17 +147,16 @@ void append_records(const arrow::RecordBatch& b, std::vector<Trade>& out) {
   auto id = u64(b, "trade_id");
   auto price = f64(b, "price");
   auto size = f64(b, "size");
-  const auto& side = str(b, "side");
+  FirstChar side(str(b, "side"));
   auto n = b.num_rows();
-  out.reserve(out.size() + static_cast<std::size_t>(n));
+  Trade* rows = grow(out, n);
   for (std::int64_t i = 0; i < n; ++i) {
-    Trade r;
+    Trade& r = rows[i];
     h.fill(r, i);
     r.trade_id = id[i];
     r.price = price[i];
     r.size = size[i];
-    r.side = first_char(side, i) == 'b' ? Aggressor::buy : Aggressor::sell;
-    out.push_back(r);
+    r.side = side(i) == 'b' ? Aggressor::buy : Aggressor::sell;
   }
 }
 
@@ -160,9 +170,9 @@ void append_records(const arrow::RecordBatch& b, std::vector<Ticker>& out) {
   auto next = i64(b, "next_funding_ts");
   auto oi = f64(b, "open_interest");
   auto n = b.num_rows();
-  out.reserve(out.size() + static_cast<std::size_t>(n));
+  Ticker* rows = grow(out, n);
   for (std::int64_t i = 0; i < n; ++i) {
-    Ticker r;
+    Ticker& r = rows[i];
     h.fill(r, i);
     r.mark_price = mark[i];
     r.index_price = index[i];
@@ -171,7 +181,6 @@ void append_records(const arrow::RecordBatch& b, std::vector<Ticker>& out) {
     r.predicted_funding_rate = predicted[i];
     r.next_funding_ts = next[i];
     r.open_interest = oi[i];
-    out.push_back(r);
   }
 }
 
@@ -180,13 +189,12 @@ void append_records(const arrow::RecordBatch& b, std::vector<Funding>& out) {
   auto rate = f64(b, "funding_rate");
   auto mark = f64(b, "mark_price");
   auto n = b.num_rows();
-  out.reserve(out.size() + static_cast<std::size_t>(n));
+  Funding* rows = grow(out, n);
   for (std::int64_t i = 0; i < n; ++i) {
-    Funding r;
+    Funding& r = rows[i];
     h.fill(r, i);
     r.funding_rate = rate[i];
     r.mark_price = mark[i];
-    out.push_back(r);
   }
 }
 

@@ -17,8 +17,8 @@ namespace aleatoric {
 struct ReadOptions {
   /// Rows per record batch.
   std::int64_t batch_size = 64 * 1024;
-  /// Decode columns on Arrow's thread pool.
-  bool use_threads = false;
+  /// Decode columns in parallel on Arrow's thread pool (pyarrow's default too).
+  bool use_threads = true;
   /// Only this instrument's files (default: all files of the table).
   std::optional<Instrument> instrument;
 };
