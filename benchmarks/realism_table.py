@@ -21,7 +21,7 @@ from aleatoric.realism._tick_facts import duration_text
 def _row(f: Fact, width: int) -> str:
     kind = "tick" if f.tick_level else ""
     need = duration_text(f.min_duration_s) if f.min_duration_s else ""
-    return f"{f.name:<{width}} {kind:<4} {f.value_text:>42}  {f.status:<4}  {need:>6}  {f.band}"
+    return f"{f.name:<{width}} {kind:<4} {f.value_text:>42}  {f.status:<4}  {need:>10}  {f.band}"
 
 
 def main() -> None:
@@ -50,11 +50,18 @@ def main() -> None:
         source = obs.tick.source if obs is not None and obs.tick is not None else "-"
         print(f"\n{card.path}: {card.venue} {card.symbol} {card.preset or '(no preset)'}"
               f", {duration_text(span)}, book from {source}")  # fmt: skip
-        print(f"{'fact':<{width}} {'':<4} {'value':>42}  {'stat':<4}  {'needs':>6}  band")
+        print(f"{'fact':<{width}} {'':<4} {'value':>42}  {'stat':<4}  {'needs':>10}  band")
         for f in card.facts:
             print(_row(f, width))
             if f.reason and f.status == "N/A":
-                print(f"{'':<{width}}      {'':>42}        {'':>6}  ({f.reason})")
+                print(f"{'':<{width}}      {'':>42}        {'':>10}  ({f.reason})")
+        print(f"verdict: {card.verdict}", end="")
+        tick = [f for f in card.facts if f.tick_level]
+        if tick and not any(f.counts for f in tick):
+            fails = sum(f.status == "FAIL" for f in tick)
+            print(f" (tick-level facts not in the verdict yet: {fails} of {len(tick)} fail)")
+        else:
+            print()
     print(f"\nloaded and scored {len(cards)} dataset(s) in {elapsed:.1f} s")
 
 
