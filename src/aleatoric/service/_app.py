@@ -18,6 +18,7 @@ from aleatoric.service._context import ServiceContext
 from aleatoric.service._errors import install_error_handlers
 from aleatoric.service._limits import BodySizeLimit
 from aleatoric.service._mcp_mount import BearerGate
+from aleatoric.service._openapi import install_openapi
 from aleatoric.service.routers import catalog, health, jobs, segments
 
 __all__ = ["create_app"]
@@ -72,6 +73,7 @@ def create_app(settings: JobSettings | None = None, *, celery: Celery | None = N
     app.state.context = context
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(health.router)
     protected = [Depends(require_api_key)]
     for module in (jobs, segments, catalog):
