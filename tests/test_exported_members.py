@@ -7,17 +7,22 @@ import aleatoric
 
 def test_public_names_are_pinned() -> None:
     assert sorted(aleatoric.__all__) == [
+        "BACKENDS",
         "Client",
         "ConfigError",
         "DatasetConfig",
         "GenerateResult",
         "Instrument",
+        "LoadError",
         "OutputExistsError",
         "SegmentResult",
         "__version__",
         "generate",
         "get_instrument",
+        "load",
         "load_config",
+        "scan",
+        "simulate",
         "simulate_segment",
     ]
     for name in aleatoric.__all__:
