@@ -220,6 +220,7 @@ void append_records(const arrow::RecordBatch& b, std::vector<BookSnapshot>& out)
   for (std::int64_t i = 0; i < n; ++i) {
     BookSnapshot r;
     h.fill(r, i);
+    r.depth = static_cast<std::size_t>(depth);
     for (auto [cols, levels] : {std::pair{&bid, &r.bids}, std::pair{&ask, &r.asks}}) {
       levels->reserve(static_cast<std::size_t>(depth));
       for (int l = 0; l < depth; ++l) {

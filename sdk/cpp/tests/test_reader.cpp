@@ -61,6 +61,9 @@ void expect_row(const al::Funding& r, const nlohmann::json& w) {
 }
 void expect_row(const al::BookSnapshot& r, const nlohmann::json& w) {
   expect_header(r, w);
+  std::size_t depth = 0;
+  for (char px[16]; std::snprintf(px, sizeof px, "bid_px_%02zu", depth), w.contains(px);) ++depth;
+  EXPECT_EQ(r.depth, depth);
   for (auto [side, levels] : {std::pair{"bid", &r.bids}, std::pair{"ask", &r.asks}}) {
     for (int l = 0;; ++l) {
       char px[16], sz[16];

@@ -123,3 +123,27 @@ TEST(OrderBook, AppliesL3ActionsOnTheSizeGrid) {
   EXPECT_FALSE(book.best_bid());
   EXPECT_THROW(book.apply(row(8, 77, 'C', al::Side::bid, 100.0, 0.05)), al::Error);
 }
+
+TEST(OrderBook, AThinSnapshotDoesNotMatchAFullerBook) {
+  al::OrderBook book;
+  auto delta = [](al::Side side, double px, double sz) {
+    al::BookDelta d;
+    d.side = side;
+    d.price = px;
+    d.size = sz;
+    d.order_count = 1;
+    return d;
+  };
+  book.apply(delta(al::Side::bid, 100.0, 1.0));
+  book.apply(delta(al::Side::ask, 100.5, 2.0));
+  al::BookSnapshot snap;
+  snap.depth = 3;
+  snap.bids = {{100.0, 1.0}};
+  snap.asks = {{100.5, 2.0}};
+  EXPECT_EQ(al::compare_with_snapshot(book, snap), "");
+  book.apply(delta(al::Side::bid, 99.5, 3.0));  // a level the thin snapshot does not show
+  EXPECT_NE(al::compare_with_snapshot(book, snap), "");
+  book.apply(delta(al::Side::bid, 99.5, 0.0));  // removed again
+  book.apply(delta(al::Side::ask, 100.5, 1.5));
+  EXPECT_NE(al::compare_with_snapshot(book, snap).find("ask level 0"), std::string::npos);
+}

@@ -1,6 +1,7 @@
 // Order books rebuilt from the stream: L2 from book_delta, L3 (per order) from mbo.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -29,16 +30,14 @@ std::string compare_with_snapshot(const Book& book, const BookSnapshot& snapshot
     }
     return {};
   };
-  auto depth = std::max(snapshot.bids.size(), snapshot.asks.size());
-  // A thin snapshot lists fewer levels than its depth: the book must not have more.
+  auto depth = std::max({snapshot.depth, snapshot.bids.size(), snapshot.asks.size()});
   auto bids = book.bids(depth);
   auto asks = book.asks(depth);
   if (auto d = check("bid", bids, snapshot.bids); !d.empty()) return d;
   if (auto d = check("ask", asks, snapshot.asks); !d.empty()) return d;
-  if (bids.size() > snapshot.bids.size() && snapshot.bids.size() < depth)
-    return "bid: book has more levels than the snapshot";
-  if (asks.size() > snapshot.asks.size() && snapshot.asks.size() < depth)
-    return "ask: book has more levels than the snapshot";
+  // A thin snapshot lists fewer levels than its depth: the book must not have more.
+  if (bids.size() > snapshot.bids.size()) return "bid: the book has more levels than the snapshot";
+  if (asks.size() > snapshot.asks.size()) return "ask: the book has more levels than the snapshot";
   return {};
 }
 

@@ -1,6 +1,7 @@
 // Typed rows of the canonical tables (docs/schema.md).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -86,12 +87,13 @@ struct Level {
 };
 
 /// `book_snapshot`: the top of the book. `bids` and `asks` hold the levels present, best
-/// first; a thin book (null prices in the file) has fewer than the snapshot depth.
+/// first; a thin book (null prices in the file) has fewer than `depth`.
 struct BookSnapshot {
   static constexpr Table table = Table::book_snapshot;
   std::int64_t ts_event = 0;
   std::int64_t ts_recv = 0;
   std::uint64_t seq = 0;
+  std::size_t depth = 0;  ///< levels per side in the table (config `snapshot_depth`)
   std::vector<Level> bids;
   std::vector<Level> asks;
 };
