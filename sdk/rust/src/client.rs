@@ -126,14 +126,19 @@ pub struct Client {
 
 impl Client {
     /// A client of the service at `url` (e.g. `http://127.0.0.1:8000`) with bearer key
-    /// `api_key`, or `$ALEATORIC_API_KEY` when `None`. Each request times out after 60 s.
+    /// `api_key`, or `$ALEATORIC_API_KEY` when `None`. Connecting times out after 30 s, waiting for an
+    /// answer or for the next bytes of a download after 60 s.
     pub fn new(url: &str, api_key: Option<&str>) -> Client {
         let key = api_key
             .map(str::to_owned)
             .or_else(|| std::env::var("ALEATORIC_API_KEY").ok());
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(60)))
+            // No limit on a whole request: a large file may take long. Each phase and
+            // each read of the body is bounded instead, so a stalled service fails.
+            .timeout_connect(Some(Duration::from_secs(30)))
+            .timeout_recv_response(Some(Duration::from_secs(60)))
+            .timeout_per_read(Some(Duration::from_secs(60)))
             .build()
             .into();
         Client {
