@@ -2,9 +2,10 @@
 
 Written with nautilus-trader's own catalog writer, so the files are what its readers expect:
 
-- one ``CryptoPerpetual`` per instrument, id ``<SYMBOL>-PERP.<VENUE>`` (``BTCUSDT-PERP.BINANCE``),
-  tick, lot and minimum size from the instrument registry; fees and margins are placeholders
-  (maker 0.0002, taker 0.0005, initial margin 0.10, maintenance 0.05);
+- one ``CryptoPerpetual`` per instrument, with the id Nautilus's adapter for the venue uses
+  (:func:`instrument_id_of`, e.g. ``BTCUSDT-PERP.BINANCE``); tick, lot and minimum size from
+  the instrument registry; fees and margins are placeholders (maker 0.0002, taker 0.0005,
+  initial margin 0.10, maintenance 0.05);
 - ``OrderBookDelta`` from ``book_delta`` (L2 by price level): the initial book is a ``CLEAR``
   then ``ADD`` rows flagged ``F_SNAPSHOT``; later a new level is ``ADD``, a changed one
   ``UPDATE``, a removed one ``DELETE``; ``F_LAST`` marks the row after which the book is
@@ -68,8 +69,17 @@ _STEPS = (("DAY", 86_400), ("HOUR", 3_600), ("MINUTE", 60), ("SECOND", 1))
 
 
 def instrument_id_of(inst: Instrument) -> str:
-    """Return the Nautilus instrument id of an instrument: ``BTCUSDT-PERP.BINANCE``."""
-    return f"{inst.symbol}-PERP.{inst.venue.upper()}"
+    """Return the instrument id Nautilus's own adapter for the venue would use.
+
+    ``BTCUSDT-PERP.BINANCE``, ``ETHUSDT-LINEAR.BYBIT``, ``ETH-USDT-SWAP.OKX``,
+    ``ETH-USD-PERP.HYPERLIQUID``; another venue gets ``<SYMBOL>-PERP.<VENUE>``.
+    """
+    symbol = {
+        "bybit": f"{inst.symbol}-LINEAR",
+        "okx": inst.symbol,
+        "hyperliquid": f"{inst.base}-USD-PERP",
+    }.get(inst.venue, f"{inst.symbol}-PERP")
+    return f"{symbol}.{inst.venue.upper()}"
 
 
 def bar_type_of(inst: Instrument, bar_ns: int) -> str:
