@@ -166,6 +166,13 @@ def trade_outside(root: Path) -> int:
     return _edit(root, "trades", pl.col("side") == "buy", price=lambda r: r["price"] + 1000 * TICK)
 
 
+def trade_id_jump(root: Path) -> int:
+    # A lost trade: every later id would be one further; one row's id jumping is enough.
+    return _edit(
+        root, "trades", pl.col("trade_id").is_not_null(), trade_id=lambda r: r["trade_id"] + 5
+    )
+
+
 def funding_over_cap(root: Path) -> int:
     cap = float(INSTRUMENT.funding_cap)
     return _edit(root, "funding", pl.lit(True), funding_rate=lambda r: 2 * cap, nth=0)
@@ -224,6 +231,7 @@ MUTATIONS: list[tuple[Mutation, str, set[str]]] = [
     # The level the removal was meant for stays in the L2 book, stale.
     (delete_absent, "delete_of_absent_level", {"book_not_crossed", "trade_inside_touch"}),
     (trade_outside, "trade_inside_touch", set()),
+    (trade_id_jump, "trade_id_gap_free", set()),
     (funding_over_cap, "funding_within_caps", set()),
     (funding_off_grid, "funding_on_interval_grid", set()),
     (mark_far, "mark_near_index", set()),

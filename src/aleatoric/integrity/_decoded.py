@@ -2,7 +2,9 @@
 
 A capture keeps each venue's wire-level view of the book: an L2 diff feed whose window's
 final state no longer shows an event-by-event book, so ``trade_inside_touch`` cannot hold,
-and Binance diffs may delete levels a local book never held. ``check`` skips those rules on
+and Binance diffs may delete levels a local book never held; Hyperliquid trade ids are not
+consecutive, and OKX ids advance by each message's ``count`` (checked on the capture by
+``okx_trade_id_gap_free``). ``check`` skips those rules on
 a capture and on its normalized folder alike (recognised by its ``normalized.json``).
 """
 
@@ -19,8 +21,8 @@ __all__ = ["NOT_FOR_VENUE", "capture_rules", "decoded_capture"]
 NOT_FOR_VENUE: dict[str, set[str]] = {
     "binance": {"delete_of_absent_level", "trade_inside_touch"},
     "bybit": {"trade_inside_touch"},
-    "okx": {"trade_inside_touch"},
-    "hyperliquid": {"trade_inside_touch"},
+    "okx": {"trade_inside_touch", "trade_id_gap_free"},
+    "hyperliquid": {"trade_inside_touch", "trade_id_gap_free"},
 }
 
 

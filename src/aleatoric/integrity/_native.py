@@ -211,6 +211,34 @@ class OkxSeqChain(_FrameRule):
             self.prev = int(seq)
 
 
+class OkxTradeIds(_FrameRule):
+    """OKX ``trades``: each message's ``tradeId`` is the previous one plus its ``count``
+    (the channel merges fills at one price into one message); a jump is a lost trade."""
+
+    name = "okx_trade_id_gap_free"
+    venue = "okx"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prev: int | None = None
+
+    def see(self, line: int, local: int, msg: dict[str, Any]) -> None:
+        arg = msg.get("arg", {})
+        if not isinstance(arg, dict) or arg.get("channel") != "trades":
+            return
+        for item in msg.get("data", []):
+            self.rows += 1
+            try:
+                trade_id, count = int(item["tradeId"]), int(item.get("count", 1))
+            except (KeyError, TypeError, ValueError):
+                continue
+            if self.prev is not None and trade_id != self.prev + count:
+                ts = int(item.get("ts", 0)) * 1_000_000
+                self.bad(line, ts, f"tradeId {trade_id} after {self.prev} with count {count}: "
+                                   f"{trade_id - self.prev - count} trade(s) missing")  # fmt: skip
+            self.prev = trade_id
+
+
 class OkxChecksum(_FrameRule):
     """OKX ``books``: a non-zero ``checksum`` equals the CRC32 of the merged top 25 levels."""
 
@@ -284,7 +312,7 @@ class HyperliquidSnapshotSpacing(_FrameRule):
 FRAME_RULES: dict[str, tuple[type[_FrameRule], ...]] = {
     "binance": (BinanceDepthContinuity, BinanceSnapshotBridge),
     "bybit": (BybitUpdateIds,),
-    "okx": (OkxSeqChain, OkxChecksum),
+    "okx": (OkxSeqChain, OkxChecksum, OkxTradeIds),
     "hyperliquid": (HyperliquidSnapshotSpacing,),
 }
 #: Canonical rules that a venue feed cannot be held to. Depth is published per window
