@@ -311,3 +311,18 @@ def test_tick_facts_stay_out_of_the_verdict_until_switched_on(
     monkeypatch.setattr(_model, "TICK_LEVEL_IN_VERDICT", True)
     assert not card.passed
     assert {f.name for f in tick_fails} <= {f.name for f in card.failed}
+
+
+def test_book_delta_out_of_seq_order_is_a_clear_error(tmp_path: Path) -> None:
+    from aleatoric.realism import DatasetError
+
+    part = tmp_path / "book_delta" / "venue=binance" / "symbol=BTCUSDT" / "date=2026-01-01"
+    part.mkdir(parents=True)
+    n = 4
+    pl.DataFrame({
+        "ts_event": np.arange(n, dtype=np.int64) * NS, "seq": np.arange(n, 0, -1, dtype=np.uint64),
+        "side": ["bid", "ask", "bid", "ask"], "price": [99.9, 100.0, 99.8, 100.1],
+        "size": [1.0, 1.0, 2.0, 2.0], "is_snapshot": [True] * n, "is_last": [True] * n,
+    }).write_parquet(part / "part-00000.parquet")  # fmt: skip
+    with pytest.raises(DatasetError, match="not in seq order"):
+        scorecard(tmp_path)

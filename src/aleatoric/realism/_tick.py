@@ -9,8 +9,10 @@ aggressive order.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +49,8 @@ NS_PER_SECOND = 1_000_000_000
 GRID_NS = 100_000_000
 #: A book rebuilt from level changes without an initial snapshot is ignored for this long.
 WARMUP_NS = 60 * NS_PER_SECOND
+#: Rows replayed per batch (one Parquet row group of the writers: 2^20).
+BATCH_ROWS = 1 << 20
 #: Widest price range (in ticks) replayed; rows beyond it, far from the touch, are skipped.
 MAX_PRICE_TICKS = 40_000_000
 
@@ -185,6 +189,30 @@ def _file_order(files: list[Path]) -> list[Path]:
     return [f for _, f in sorted(zip(keys, files, strict=True), key=lambda kv: kv[0])]
 
 
+def _delta_batches(files: list[Path], cols: list[str]) -> Iterator[pl.DataFrame]:
+    """Yield the rows of ``files`` (already in seq order) one Parquet batch at a time.
+
+    Raises
+    ------
+    DatasetError
+        If the rows are not in ``seq`` order (the writers of this package never do that).
+    """
+    last = -1
+    for f in files:
+        for batch in pq.ParquetFile(f).iter_batches(batch_size=BATCH_ROWS, columns=cols):
+            frame = cast(pl.DataFrame, pl.from_arrow(batch))
+            seq = frame["seq"]
+            if seq.len() == 0:
+                continue
+            if not seq.is_sorted() or int(seq[0]) < last:
+                raise DatasetError(
+                    f"book_delta rows are not in seq order in {f} (seq {int(seq[0])} after "
+                    f"{last}); the replay needs them in order"
+                )
+            last = int(seq[-1])
+            yield frame
+
+
 def _from_deltas(files: list[Path], start_ns: int, end_ns: int, tick: float, events: Events
                  ) -> TickObservations:  # fmt: skip
     lo, hi = _minmax(files, "price")
@@ -205,10 +233,7 @@ def _from_deltas(files: list[Path], start_ns: int, end_ns: int, tick: float, eve
     ch_ts_parts: list[I64] = []
     ch_px_parts: list[I64] = []
     cols = ["ts_event", "seq", "side", "price", "size", "is_last"]
-    for f in _file_order(files):
-        frame = pl.read_parquet(f, columns=cols)
-        if not frame["seq"].is_sorted():
-            frame = frame.sort("seq")
+    for frame in _delta_batches(_file_order(files), cols):
         ts = frame["ts_event"].cast(pl.Int64).to_numpy()
         is_ask = (frame["side"] == "ask").to_numpy()
         idx = ((frame["price"] / tick).round().cast(pl.Int64) - p0).to_numpy()
