@@ -173,6 +173,13 @@ def trade_id_jump(root: Path) -> int:
     )
 
 
+def trade_far_from_mark(root: Path) -> int:
+    # A single trade 16 % above the market: on the tick grid, but outside the venue's band.
+    return _edit(
+        root, "trades", pl.col("side") == "buy", price=lambda r: _on_tick(r["price"] * 1.16)
+    )
+
+
 def funding_over_cap(root: Path) -> int:
     cap = float(INSTRUMENT.funding_cap)
     return _edit(root, "funding", pl.lit(True), funding_rate=lambda r: 2 * cap, nth=0)
@@ -229,12 +236,20 @@ MUTATIONS: list[tuple[Mutation, str, set[str]]] = [
         {"l3_consistency", "delete_of_absent_level", "trade_inside_touch"},
     ),
     # The level the removal was meant for stays in the L2 book, stale.
-    (delete_absent, "delete_of_absent_level", {"book_not_crossed", "trade_inside_touch"}),
+    # It is also moved to half the price: far outside the venue's band.
+    (
+        delete_absent,
+        "delete_of_absent_level",
+        {"book_not_crossed", "trade_inside_touch"},
+    ),
     (trade_outside, "trade_inside_touch", set()),
     (trade_id_jump, "trade_id_gap_free", set()),
+    # Far above the market is also outside the touch.
+    (trade_far_from_mark, "price_within_band", {"trade_inside_touch"}),
     (funding_over_cap, "funding_within_caps", set()),
     (funding_off_grid, "funding_on_interval_grid", set()),
-    (mark_far, "mark_near_index", set()),
+    # Trades near the index are then far from that mark.
+    (mark_far, "mark_near_index", {"price_within_band"}),
     (fill_unknown_order, "l3_consistency", set()),
     (fill_exceeds_remaining, "l3_consistency", set()),
     (delta_disagrees_with_l3, "l3_consistency", set()),
