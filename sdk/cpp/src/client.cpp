@@ -1,7 +1,9 @@
 #include "aleatoric/client.hpp"
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -24,6 +26,42 @@ struct Response {
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   static_cast<std::string*>(user)->append(data, size * n);
   return size * n;
+}
+
+// A response body streamed into a file while it is hashed; an error body (status >= 400)
+// is kept in memory instead, for the message.
+struct Download {
+  CURL* curl = nullptr;
+  std::string* error_body = nullptr;
+  std::ofstream* file = nullptr;
+  EVP_MD_CTX* sha = nullptr;
+  std::uint64_t bytes = 0;
+};
+
+std::size_t on_download(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* d = static_cast<Download*>(user);
+  std::size_t len = size * n;
+  long status = 0;
+  curl_easy_getinfo(d->curl, CURLINFO_RESPONSE_CODE, &status);
+  if (status >= 400) {
+    d->error_body->append(data, len);
+    return len;
+  }
+  d->file->write(data, static_cast<std::streamsize>(len));
+  if (!*d->file) return 0;  // aborts the transfer
+  EVP_DigestUpdate(d->sha, data, len);
+  d->bytes += len;
+  return len;
+}
+
+std::string hex(const unsigned char* md, unsigned n) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(2 * n, '0');
+  for (unsigned i = 0; i < n; ++i) {
+    out[2 * i] = digits[md[i] >> 4];
+    out[2 * i + 1] = digits[md[i] & 15];
+  }
+  return out;
 }
 
 std::string url_path_escape(const std::string& path) {
@@ -62,16 +100,27 @@ struct Client::Impl {
     if (curl) curl_easy_cleanup(curl);
   }
 
-  Response request(const std::string& method, const std::string& path, const std::string* body = nullptr) {
+  Response request(const std::string& method, const std::string& path, const std::string* body = nullptr,
+                   Download* download = nullptr) {
     if (!curl) curl = curl_easy_init();
     if (!curl) throw RemoteError("cannot initialise libcurl", 0);
     curl_easy_reset(curl);
     Response r;
     std::string full = url + path;
     curl_easy_setopt(curl, CURLOPT_URL, full.c_str());
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout * 1000));
+    if (download) {
+      download->curl = curl;
+      download->error_body = &r.body;
+      curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_download);
+      curl_easy_setopt(curl, CURLOPT_WRITEDATA, download);
+    } else {
+      curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+      curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
+    }
+    // The timeout bounds connecting and any stall (under 1 byte/s), not a long download.
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout * 1000));
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, std::max(1L, static_cast<long>(timeout)));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
     curl_slist* headers = nullptr;
@@ -111,6 +160,24 @@ struct Client::Impl {
       throw ConfigError(msg, std::move(fields));
     }
     throw RemoteError(std::to_string(r.status) + ": " + detail, r.status);
+  }
+
+  // GET `path` into the file `target`; return its SHA-256 and size.
+  std::pair<std::string, std::uint64_t> download(const std::string& path, const std::filesystem::path& target) {
+    std::ofstream file(target, std::ios::binary | std::ios::trunc);
+    if (!file) throw Error(target.string() + ": cannot write");
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    if (!sha || EVP_DigestInit_ex(sha.get(), EVP_sha256(), nullptr) != 1) throw Error("sha256: OpenSSL init failed");
+    Download d;
+    d.file = &file;
+    d.sha = sha.get();
+    check(request("GET", path, nullptr, &d));
+    file.close();
+    if (!file) throw Error(target.string() + ": cannot write");
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_DigestFinal_ex(sha.get(), md, &n);
+    return {hex(md, n), d.bytes};
   }
 
   nlohmann::json get_json(const std::string& path) {
@@ -209,14 +276,16 @@ GenerateResult Client::generate(const nlohmann::json& config, const std::filesys
       auto path = entry.at("path").get<std::string>();
       if (path.empty() || path.front() == '/' || path.find("..") != std::string::npos)
         throw RemoteError("manifest.json: unsafe file path " + path, 0);
-      std::string data = file(id, path);
-      if (sha256_hex(data) != entry.at("sha256").get<std::string>())
+      auto target = staging / fs::path(path);
+      fs::create_directories(target.parent_path());
+      auto [digest, size] = impl_->download(
+          "/v1/jobs/" + id + "/files/" + url_path_escape(path), target);
+      if (digest != entry.at("sha256").get<std::string>())
         throw RemoteError(path + ": sha256 of the download does not match the manifest", 0);
-      if (entry.contains("bytes") && entry["bytes"].get<std::uint64_t>() != data.size())
+      if (entry.contains("bytes") && entry["bytes"].get<std::uint64_t>() != size)
         throw RemoteError(path + ": size of the download does not match the manifest", 0);
-      write_file(staging / fs::path(path), data);
       result.files += 1;
-      result.bytes += data.size();
+      result.bytes += size;
     }
     if (auto envelope = get_optional("/v1/jobs/" + id + "/files/" + std::string(kProvenanceName))) {
       write_file(staging / std::string(kProvenanceName), *envelope);

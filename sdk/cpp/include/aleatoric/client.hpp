@@ -51,7 +51,7 @@ class RemoteJobFailedError : public RemoteError {
 struct ClientOptions {
   /// Bearer API key; empty means `$ALEATORIC_API_KEY` (no header when that is unset too).
   std::string api_key;
-  /// Seconds for each HTTP request.
+  /// Seconds to connect, and the longest a transfer may stall (under 1 byte/s).
   double request_timeout = 60.0;
 };
 
