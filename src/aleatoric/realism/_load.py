@@ -198,10 +198,12 @@ def _data_span(root: Path, meta: DatasetMeta) -> tuple[int, int] | None:
         files = table_files(root, table)
         if not files:
             continue
+        ts = pl.col("ts_event").cast(pl.Int64)
         try:
             row = (
                 pl.scan_parquet(files)
-                .select(pl.col("ts_event").min().alias("lo"), pl.col("ts_event").max().alias("hi"))
+                # int64 ns today; a timestamp[ns] column casts to the same integers
+                .select(ts.min().alias("lo"), ts.max().alias("hi"))
                 .collect()
             )
         except Exception as exc:  # polars raises several unrelated types for bad files
