@@ -31,6 +31,10 @@ console = make_console()
 err = make_console(stderr=True)
 
 
+#: Task outcomes that did no work (duplicate or stale deliveries).
+_NO_WORK = frozenset({"done", "busy", "missing", "cancelled", "superseded", "skip"})
+
+
 def _fail(code: int, message: str) -> typer.Exit:
     err.print(f"[bold red]error[/]: {escape(message)}", soft_wrap=True)
     return typer.Exit(code=code)
@@ -112,18 +116,36 @@ def worker_cmd(
     ]
     if one_shot:
         argv += ["--pool=solo", "--concurrency=1"]
+        timers: list[threading.Timer] = []
 
         def _stop(**_kwargs: Any) -> None:
             # Warm shutdown: the finished task is acknowledged, then the worker exits.
             os.kill(os.getpid(), signal.SIGTERM)
 
-        task_postrun.connect(_stop, weak=False)
-        if idle_exit > 0:
+        def _wait_for_work(**_kwargs: Any) -> None:
             # Another Job may have taken the message this one was started for.
-            idle = threading.Timer(idle_exit, _stop)
-            idle.daemon = True
-            task_prerun.connect(lambda **_kwargs: idle.cancel(), weak=False)
-            worker_ready.connect(lambda **_kwargs: idle.start(), weak=False)
+            if idle_exit > 0:
+                timer = threading.Timer(idle_exit, _stop)
+                timer.daemon = True
+                timers.append(timer)
+                timer.start()
+
+        def _after(**kwargs: Any) -> None:
+            # A duplicate delivery (the chunk was done, or held by a live worker) did no
+            # work: keep waiting for the task this Job was started for.
+            retval = kwargs.get("retval")
+            if isinstance(retval, dict) and retval.get("action") in _NO_WORK:
+                _wait_for_work()
+            else:
+                _stop()
+
+        def _busy(**_kwargs: Any) -> None:
+            for timer in timers:
+                timer.cancel()
+
+        task_postrun.connect(_after, weak=False)
+        task_prerun.connect(_busy, weak=False)
+        worker_ready.connect(_wait_for_work, weak=False)
     else:
         argv.append(f"--concurrency={concurrency or os.cpu_count() or 1}")
     app.worker_main(argv)
