@@ -9,12 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 import aleatoric
 from aleatoric.cache import CacheCorruptionWarning, CacheStore
 from aleatoric.config import DatasetConfig
+from aleatoric.reactor import simulate_segment
 from aleatoric.sinks.parquet import content_sha256
 
 CONFIG = {"duration": "10m", "segment": "5m", "warmup": "5m", "seed": 13,
@@ -193,3 +195,25 @@ def test_signed_on_generate_and_signature_never_cached(
     assert verify_dataset(tmp_path / "a", public).files > 0
     again = aleatoric.generate(config, tmp_path / "b", cache=store)
     assert again.cached and not (tmp_path / "b" / "provenance.intoto.jsonl").exists()
+
+
+def test_segment_keys_hold_only_what_changes_a_segment(config: DatasetConfig) -> None:
+    store = CacheStore()
+    key = store.segment_key(config, 1)
+    # Applied when writing: the same segment, the same key.
+    for change in ({"latency": 7 * 10**6}, {"duration": 4 * 3600 * 10**9}, {"tables": ("trades",)}):
+        assert store.segment_key(config.model_copy(update=change), 1) == key, change
+    okx = aleatoric.load_config(venue="okx", symbol="BTC-USDT-SWAP", **CONFIG)
+    with_checksum = aleatoric.load_config(venue="okx", symbol="BTC-USDT-SWAP", okx_checksum=True,
+                                          **CONFIG)  # fmt: skip
+    assert store.segment_key(okx, 0) == store.segment_key(with_checksum, 0)
+    # What the reactor reads changes the key.
+    for change in ({"seed": config.seed + 1}, {"preset": "volatile"}, {"snapshot_depth": 5},
+                   {"warmup": 6 * 60 * 10**9}, {"ticker_interval": 10**8}):  # fmt: skip
+        assert store.segment_key(config.model_copy(update=change), 1) != key, change
+    # And the claim holds: the latency leaves the simulated rows alone.
+    slow = config.model_copy(update={"latency": 50 * 10**6})
+    assert np.array_equal(simulate_segment(slow, 0).rows, simulate_segment(config, 0).rows)
+    several = aleatoric.load_config(instruments=["binance:BTCUSDT", "okx:BTC-USDT-SWAP"])
+    with pytest.raises(ValueError, match="single-instrument"):
+        store.segment_key(several, 0)

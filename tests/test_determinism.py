@@ -50,7 +50,9 @@ def test_other_seed_differs(
     aleatoric.generate(other, tmp_path / "other")
     a, b = _digests(small_dataset), _digests(tmp_path / "other")
     parquet = [k for k in a if k.endswith(".parquet")]
-    assert all(a[k] != b.get(k) for k in parquet)
+    assert len(parquet) >= 5 * 3, parquet  # the five event tables, every segment
+    assert sorted(parquet) == sorted(k for k in b if k.endswith(".parquet"))
+    assert all(a[k] != b[k] for k in parquet)
 
 
 def test_worker_count_invariance(

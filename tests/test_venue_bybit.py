@@ -150,8 +150,12 @@ def _replay(frames: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
 
 
 def test_book_is_never_crossed(captures: list[Path]) -> None:
+    assert captures, "the dataset wrote no capture"
     for capture in captures:
-        _replay([m for _, _, m in _lines(capture) if m["topic"] == BOOK])
+        frames = [m for _, _, m in _lines(capture) if m["topic"] == BOOK]
+        assert len(frames) > 100, f"{capture.name}: {len(frames)} book messages"
+        book = _replay(frames)
+        assert book["b"] and book["a"], "the replayed book ends with an empty side"
 
 
 def test_trade_ids_and_tick_directions(dataset: Path, captures: list[Path]) -> None:

@@ -4,15 +4,20 @@ The reactor is pure; this module does the I/O. Output goes to a hidden temporary
 next to the target and is renamed into place only when every file and the manifest are
 written, so a failed or interrupted run leaves nothing at the target.
 
-Global counters (``seq``, ``trade_id``) need the row counts of all earlier segments. One
-process simulates segments in order and carries the counts along. Several workers first
-simulate every segment (spilling results to the temporary directory), then the parent sums
-the counts and the workers write Parquet with their offsets: the bytes are the same.
+Each instrument of the config is simulated on its own (its random streams are keyed by the
+instrument) and numbered on its own: ``seq`` and ``trade_id`` count per instrument, so adding
+an instrument changes no byte of another one's files. The unit of work is one segment of one
+instrument.
+
+The counters need the row counts of all earlier segments of the instrument. One process
+simulates an instrument's segments in order and carries the counts along. Several workers
+first simulate every unit (spilling results to the temporary directory), then the parent sums
+the counts per instrument and the workers write Parquet with their offsets: the bytes are the
+same.
 """
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import pickle
@@ -21,15 +26,16 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from aleatoric._outdir import OutputClaim, OutputExistsError, locked_dir, partial_dir, remove_stale
+from aleatoric._outdir import OutputClaim, locked_dir, partial_dir, remove_stale
 from aleatoric.cache import CacheStore
-from aleatoric.config import DatasetConfig
+from aleatoric.config import DatasetConfig, InstrumentRef
+from aleatoric.dataset import Manifest, read_manifest, write_manifest
+from aleatoric.errors import OutputExistsError
 from aleatoric.instruments import get_instrument
 from aleatoric.reactor import SegmentResult, segment_bounds, segment_count, simulate_segment
 from aleatoric.sinks import (
-    MANIFEST_NAME,
     FileEntry,
     Offsets,
     build_manifest,
@@ -38,7 +44,6 @@ from aleatoric.sinks import (
     segment_tables,
     write_segment_tables,
 )
-from aleatoric.sinks.manifest import write_json
 
 __all__ = [
     "GenerateResult",
@@ -46,11 +51,30 @@ __all__ = [
     "ProgressCallback",
     "compute_segments",
     "generate",
+    "unit_count",
 ]
 
 OutputFormat = Literal["parquet", "native"]
-#: ``callback(segment, done, total)``: work units done so far within a segment.
+#: ``callback(unit, done, total)``: steps done so far within one unit of work (a segment of
+#: one instrument; units count instrument by instrument, see :func:`unit_count`).
 ProgressCallback = Callable[[int, int, int], None]
+
+
+class _Unit(NamedTuple):
+    # One segment of one instrument; ``number`` orders units instrument by instrument.
+    number: int
+    instrument: int
+    segment: int
+
+
+def unit_count(config: DatasetConfig) -> int:
+    """Return the units of work of a config: segments times instruments."""
+    return segment_count(config) * len(config.instruments)
+
+
+def _units(config: DatasetConfig) -> list[_Unit]:
+    n = segment_count(config)
+    return [_Unit(k * n + i, k, i) for k in range(len(config.instruments)) for i in range(n)]
 
 
 @dataclass(frozen=True)
@@ -60,7 +84,7 @@ class GenerateResult:
     path: Path
     files: list[FileEntry]
     tables: dict[str, int]
-    segments: list[dict[str, int]] = field(default_factory=list)
+    segments: list[dict[str, int | str]] = field(default_factory=list)
     cached: bool = False
 
     @property
@@ -74,8 +98,13 @@ class GenerateResult:
         return sum(self.tables.values())
 
 
-def _segment_meta(result: SegmentResult, rows: int, trades: int) -> dict[str, int]:
+def _segment_meta(
+    ref: InstrumentRef | None, result: SegmentResult, rows: int, trades: int
+) -> dict[str, int | str]:
+    # One instrument: the entries as they always were. Several: each names its instrument.
+    named: dict[str, int | str] = {} if ref is None else {"venue": ref.venue, "symbol": ref.symbol}
     return {
+        **named,
         "index": result.index,
         "start_ns": result.start_ns,
         "end_ns": result.end_ns,
@@ -85,9 +114,14 @@ def _segment_meta(result: SegmentResult, rows: int, trades: int) -> dict[str, in
     }
 
 
+def _named(config: DatasetConfig, k: int) -> InstrumentRef | None:
+    return config.instruments[k] if len(config.instruments) > 1 else None
+
+
 def _write(
     config: DatasetConfig, result: SegmentResult, offsets: Offsets, root: Path
 ) -> list[FileEntry]:
+    # ``config`` is one instrument's (DatasetConfig.for_instrument).
     inst = get_instrument(config.venue, config.symbol)
     tables = segment_tables(result, config, inst, offsets)
     meta = {"venue": config.venue, "symbol": config.symbol, "seed": str(config.seed)}
@@ -102,14 +136,14 @@ def _write(
 
 def _simulate_and_spill(
     config_json: str, index: int, spill: str, cache_root: str | None
-) -> tuple[int, int, dict[str, int]]:
+) -> tuple[int, int, dict[str, int | str]]:
     config = DatasetConfig.model_validate_json(config_json)
     cache = CacheStore(cache_root) if cache_root is not None else None
     result = _simulate_cached(config, index, cache)
     rows, trades = segment_counts(result, config.tables)
     with open(spill, "wb") as fh:
         pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    return rows, trades, _segment_meta(result, rows, trades)
+    return rows, trades, _segment_meta(None, result, rows, trades)
 
 
 def _write_spilled(
@@ -128,8 +162,8 @@ def _simulate_cached(
     cache: CacheStore | None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SegmentResult:
-    # A cached segment is verified against its digest before use; a miss is simulated and
-    # stored.
+    # ``config`` is one instrument's. A cached segment is verified against its digest before
+    # use; a miss is simulated and stored.
     if cache is None:
         return simulate_segment(config, index, progress=progress)
     key = cache.segment_key(config, index)
@@ -142,43 +176,49 @@ def _simulate_cached(
 
 def compute_segments(
     config: DatasetConfig, indices: Sequence[int], cache: CacheStore
-) -> list[dict[str, int]]:
-    """Simulate segments into ``cache`` (reusing valid entries); return their metadata.
+) -> list[dict[str, int | str]]:
+    """Simulate segments of every instrument into ``cache``; return their metadata.
 
     This is the unit of distributed work: any process with access to the same cache (or one
     whose entries are copied there) can then publish the dataset with :func:`generate`, which
     only reads the cached segments and writes; the bytes equal a local run's.
     """
     out = []
-    for index in indices:
-        result = _simulate_cached(config, index, cache)
-        rows, trades = segment_counts(result, config.tables)
-        out.append(_segment_meta(result, rows, trades))
+    for k, ref in enumerate(config.instruments):
+        one = config.for_instrument(ref)
+        for index in indices:
+            result = _simulate_cached(one, index, cache)
+            rows, trades = segment_counts(result, one.tables)
+            out.append(_segment_meta(_named(config, k), result, rows, trades))
     return out
 
 
 def _run_serial(
     config: DatasetConfig, root: Path, progress: ProgressCallback | None, cache: CacheStore | None
-) -> tuple[list[FileEntry], list[dict[str, int]]]:
+) -> tuple[list[FileEntry], list[dict[str, int | str]]]:
     files: list[FileEntry] = []
-    segments: list[dict[str, int]] = []
-    offsets = Offsets(0, 0)
-    for index in range(segment_count(config)):
+    segments: list[dict[str, int | str]] = []
+    offsets = [Offsets(0, 0) for _ in config.instruments]
+    for unit in _units(config):
+        one = config.for_instrument(config.instruments[unit.instrument])
         callback = None
         if progress is not None:
             done = [0]
 
-            def callback(n: int, total: int, index: int = index, done: list[int] = done) -> None:
+            def callback(
+                n: int, total: int, unit: int = unit.number, done: list[int] = done
+            ) -> None:
                 done[0] += n
-                progress(index, done[0], total)
+                progress(unit, done[0], total)
 
-        result = _simulate_cached(config, index, cache, callback)
+        result = _simulate_cached(one, unit.segment, cache, callback)
         if progress is not None:
-            progress(index, 1, 1)
-        rows, trades = segment_counts(result, config.tables)
-        files += _write(config, result, offsets, root)
-        segments.append(_segment_meta(result, rows, trades))
-        offsets = Offsets(offsets.seq + rows, offsets.trades + trades)
+            progress(unit.number, 1, 1)
+        rows, trades = segment_counts(result, one.tables)
+        at = offsets[unit.instrument]
+        files += _write(one, result, at, root)
+        segments.append(_segment_meta(_named(config, unit.instrument), result, rows, trades))
+        offsets[unit.instrument] = Offsets(at.seq + rows, at.trades + trades)
     return files, segments
 
 
@@ -188,39 +228,43 @@ def _run_parallel(
     workers: int,
     progress: ProgressCallback | None,
     cache: CacheStore | None,
-) -> tuple[list[FileEntry], list[dict[str, int]]]:
-    n = segment_count(config)
+) -> tuple[list[FileEntry], list[dict[str, int | str]]]:
+    units = _units(config)
     spill_dir = root / ".spill"
     spill_dir.mkdir()
-    config_json = config.model_dump_json()
-    spills = [str(spill_dir / f"{i:05d}.pkl") for i in range(n)]
+    configs = [config.for_instrument(ref).model_dump_json() for ref in config.instruments]
+    spills = [str(spill_dir / f"{u.number:05d}.pkl") for u in units]
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         cache_root = str(cache.root) if cache is not None else None
         futures = [
-            pool.submit(_simulate_and_spill, config_json, i, spills[i], cache_root)
-            for i in range(n)
-        ]
+            pool.submit(_simulate_and_spill, configs[u.instrument], u.segment, spills[u.number],
+                        cache_root)
+            for u in units
+        ]  # fmt: skip
         counts = []
-        for i, fut in enumerate(futures):
+        for u, fut in zip(units, futures, strict=True):
             counts.append(fut.result())
             if progress is not None:
-                progress(i, 1, 2)
-        seq = trades = 0
+                progress(u.number, 1, 2)
+        offsets = [Offsets(0, 0) for _ in config.instruments]
         writes = []
-        for i, (rows, n_trades, _) in enumerate(counts):
-            writes.append(
-                pool.submit(_write_spilled, config_json, spills[i], seq, trades, str(root))
-            )
-            seq += rows
-            trades += n_trades
+        for u, (rows, n_trades, _) in zip(units, counts, strict=True):
+            at = offsets[u.instrument]
+            writes.append(pool.submit(_write_spilled, configs[u.instrument], spills[u.number],
+                                      at.seq, at.trades, str(root)))  # fmt: skip
+            offsets[u.instrument] = Offsets(at.seq + rows, at.trades + n_trades)
         files: list[FileEntry] = []
-        for i, written in enumerate(writes):
+        for u, written in zip(units, writes, strict=True):
             files += written.result()
             if progress is not None:
-                progress(i, 2, 2)
+                progress(u.number, 2, 2)
     spill_dir.rmdir()
-    return files, [meta for _, _, meta in counts]
+    segments = []
+    for u, (_, _, meta) in zip(units, counts, strict=True):
+        ref = _named(config, u.instrument)
+        segments.append(meta if ref is None else {"venue": ref.venue, "symbol": ref.symbol, **meta})
+    return files, segments
 
 
 def generate(
@@ -285,18 +329,18 @@ def _generate_into(
     key = cache.dataset_key(config, formats) if cache is not None else ""
     try:
         if cache is not None and cache.get_dataset(key, tmp):
-            manifest = json.loads((tmp / MANIFEST_NAME).read_text())
+            manifest, _ = read_manifest(tmp)
             _sign(tmp, sign_key)
             _publish(tmp, target, overwrite)
-            return GenerateResult(target, _entries(manifest), manifest["tables"],
-                                  manifest["segments"], cached=True)  # fmt: skip
-        workers = min(workers, segment_count(config))
+            return GenerateResult(target, _entries(manifest), manifest.tables,
+                                  list(manifest.segments or ()), cached=True)  # fmt: skip
+        workers = min(workers, unit_count(config))
         if workers == 1:
             files, segments = _run_serial(config, tmp, progress, cache)
         else:
             files, segments = _run_parallel(config, tmp, workers, progress, cache)
         if "native" in formats:
-            write_json(tmp / MANIFEST_NAME, build_manifest(config, files, segments))
+            write_manifest(tmp, build_manifest(config, files, segments))
             files += _encode_native(tmp)
             if "parquet" not in formats:
                 for table in config.tables:
@@ -304,7 +348,7 @@ def _generate_into(
                 files = [f for f in files if f.table.startswith("native")]
         files.sort(key=lambda f: f.path)
         manifest = build_manifest(config, files, segments)
-        write_json(tmp / MANIFEST_NAME, manifest)
+        write_manifest(tmp, manifest)
         _sign(tmp, sign_key)
         _publish(tmp, target, overwrite)
     except BaseException:
@@ -312,7 +356,7 @@ def _generate_into(
         raise
     if cache is not None:
         cache.put_dataset(key, target)
-    return GenerateResult(target, files, manifest["tables"], segments)
+    return GenerateResult(target, files, manifest.tables, segments)
 
 
 def _sign(root: Path, key: str | os.PathLike[str] | None) -> None:
@@ -322,18 +366,10 @@ def _sign(root: Path, key: str | os.PathLike[str] | None) -> None:
         sign_dataset(root, key)
 
 
-def _entries(manifest: dict[str, Any]) -> list[FileEntry]:
+def _entries(manifest: Manifest) -> list[FileEntry]:
     return [
-        FileEntry(
-            f["path"],
-            f["table"],
-            f["sha256"],
-            f["bytes"],
-            f["rows"],
-            f.get("content_sha256", ""),
-            f.get("schema", ""),
-        )
-        for f in manifest["files"]
+        FileEntry(f.path, f.table, f.sha256, f.bytes or 0, f.rows or 0, f.content_sha256, f.schema_)
+        for f in manifest.file_entries
     ]
 
 
@@ -344,11 +380,12 @@ def _check_formats(config: DatasetConfig, formats: Sequence[str]) -> None:
     if "native" in formats:
         from aleatoric.venues import NATIVE_TABLES, VENUES
 
-        if config.venue not in VENUES:
-            supported = ", ".join(VENUES)
-            raise ValueError(
-                f"format: no native format for {config.venue!r}; supported: {supported}"
-            )
+        for ref in config.instruments:
+            if ref.venue not in VENUES:
+                supported = ", ".join(VENUES)
+                raise ValueError(
+                    f"format: no native format for {ref.venue!r}; supported: {supported}"
+                )
         missing = [t for t in NATIVE_TABLES if t not in config.tables]
         if missing:
             raise ValueError(f"tables: native output needs {', '.join(missing)} as well")

@@ -11,6 +11,7 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from aleatoric.errors import DatasetError
 from aleatoric.sinks.manifest import MANIFEST_NAME
 
 __all__ = ["ManifestError", "check_manifest", "read_manifest"]
@@ -18,7 +19,7 @@ __all__ = ["ManifestError", "check_manifest", "read_manifest"]
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-class ManifestError(ValueError):
+class ManifestError(DatasetError):
     """A dataset's manifest is missing, unreadable or not shaped like a manifest."""
 
 

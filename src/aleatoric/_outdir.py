@@ -17,12 +17,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+from aleatoric.errors import OutputExistsError
+
 __all__ = ["OutputClaim", "OutputExistsError", "locked_dir", "partial_dir", "remove_stale"]
-
-
-class OutputExistsError(FileExistsError):
-    """The output directory exists and is not empty, or another run is writing it (pass
-    ``overwrite=True`` to replace it)."""
 
 
 @contextlib.contextmanager

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from aleatoric._generate import GenerateResult, OutputFormat, generate
 from aleatoric.cache import CacheStore
 from aleatoric.config import ConfigError, DatasetConfig
+from aleatoric.errors import RemoteError, RemoteJobFailedError
 from aleatoric.reactor import segment_count
 
 if TYPE_CHECKING:
@@ -33,18 +34,6 @@ __all__ = ["Client", "ClientProgress", "RemoteError", "RemoteJobFailedError"]
 #: ``progress(segments_ready, segments_total)``, called from worker threads.
 ClientProgress = Callable[[int, int], None]
 _SHA256_HEADER = "X-Content-SHA256"
-
-
-class RemoteError(RuntimeError):
-    """The service answered with an error (``status`` is the HTTP status, 0 if none)."""
-
-    def __init__(self, message: str, status: int = 0) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class RemoteJobFailedError(RemoteError):
-    """A chunk job still failed after its resubmissions."""
 
 
 def _config_body(config: DatasetConfig) -> dict[str, Any]:
@@ -179,8 +168,13 @@ class Client:
             raise ValueError("chunk_segments and concurrency must be at least 1")
         store = cache if cache is not None else CacheStore()
         n = segment_count(config)
-        keys = {i: store.segment_key(config, i) for i in range(n)}
-        missing = [i for i in range(n) if store.get_segment(keys[i]) is None]
+        # A segment is missing when any instrument's entry is; chunks are segment ranges.
+        keys = {(str(ref), i): store.segment_key(config.for_instrument(ref), i)
+                for ref in config.instruments for i in range(n)}  # fmt: skip
+        missing = [
+            i for i in range(n)
+            if any(store.get_segment(keys[str(r), i]) is None for r in config.instruments)
+        ]  # fmt: skip
         ready = [n - len(missing)]
         lock = threading.Lock()
         if progress is not None:
@@ -208,7 +202,7 @@ class Client:
         self,
         config: DatasetConfig,
         chunk: tuple[int, int],
-        keys: dict[int, str],
+        keys: dict[tuple[str, int], str],
         store: CacheStore,
         advance: Callable[[], None],
         max_resubmits: int,
@@ -227,14 +221,16 @@ class Client:
             raise RemoteJobFailedError(
                 f"segments {chunk[0]}-{chunk[1] - 1} failed {len(errors)} times: {errors[-1]}"
             )
-        served = {int(k["index"]): k["key"] for k in record["segment_keys"]}
+        served = {(k["instrument"], int(k["index"])): k["key"] for k in record["segment_keys"]}
         for index in range(*chunk):
-            if served.get(index) != keys[index]:
-                raise RemoteError(
-                    f"segment {index}: the service keys it {served.get(index)!s:.16}, this "
-                    f"machine {keys[index]:.16}; engine or library versions differ"
-                )
-            self.fetch_segment(keys[index], store)
+            for ref in config.instruments:
+                at = (str(ref), index)
+                if served.get(at) != keys[at]:
+                    raise RemoteError(
+                        f"segment {index} of {ref}: the service keys it {served.get(at)!s:.16}, "
+                        f"this machine {keys[at]:.16}; engine or library versions differ"
+                    )
+                self.fetch_segment(keys[at], store)
             advance()
 
 

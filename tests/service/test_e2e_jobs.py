@@ -219,3 +219,24 @@ def test_generate_remote_writes_the_local_bytes(
     _service.generate_remote(config, tmp_path / "remote", api, ("parquet",), quiet=True)
     local = aleatoric.generate(config, tmp_path / "local")
     assert tree_digests(tmp_path / "remote") == tree_digests(local.path)
+
+
+def test_a_two_instrument_job_publishes_the_bytes_of_a_local_run(
+    http: httpx.Client, worker: ServiceProcess, api: str, tmp_path: Path
+) -> None:
+    pair = {**SMALL_JOB, "seed": 44, "instruments": ["binance:BTCUSDT", "okx:ETH-USDT-SWAP"]}
+    submitted = http.post("/v1/jobs", json=pair)
+    assert submitted.status_code == 202, submitted.text
+    record = _wait_job(http, submitted.json()["id"], worker)
+    assert record["state"] == "succeeded", record
+    config = aleatoric.load_config(**pair)
+    local = aleatoric.generate(config, tmp_path / "local").path
+    _download(http, record["id"], tmp_path / "remote")
+    digests = tree_digests(tmp_path / "remote")
+    assert digests == tree_digests(local)
+    assert any("venue=okx" in p for p in digests) and any("venue=binance" in p for p in digests)
+    # The client assembles the same pair from segments the service computes.
+    with Client(api, API_KEY) as client:
+        result = client.generate(config, tmp_path / "client", cache=CacheStore(tmp_path / "c"),
+                                 timeout=90)  # fmt: skip
+    assert tree_digests(result.path) == digests

@@ -4,9 +4,10 @@ Keys are SHA-256 digests of everything that determines the bytes: the canonical 
 (defaults filled, keys sorted), the engine version and the versions of the numeric libraries
 (see :func:`aleatoric.sinks.library_versions`). Two kinds of entries:
 
-- ``segments/<key>.npz``: one simulated segment (the raw rows before global counters), keyed
-  without the dataset's duration and tables, so a longer time range reuses the segments it
-  already has;
+- ``segments/<key>.npz``: one simulated segment of one instrument (the raw rows before global
+  counters), keyed only by what changes a segment: not the dataset's duration and tables (a
+  longer time range reuses the segments it already has), nor the receive latency or the
+  venues' wire options (both applied after the segment, when writing);
 - ``datasets/<key>/``: a finished dataset (files and manifest), keyed by the full config and
   output formats; a hit is a copy (a reflink where the file system has it, never a hard
   link) verified against the manifest.
@@ -37,11 +38,24 @@ from filelock import FileLock
 from aleatoric._version import __version__
 from aleatoric.cache._copy import copy_tree
 from aleatoric.config import DatasetConfig
+from aleatoric.dataset import MANIFEST_NAME, read_manifest
+from aleatoric.errors import DatasetError
 from aleatoric.reactor import SegmentResult, segment_bounds
-from aleatoric.sinks.manifest import MANIFEST_NAME, library_versions
+from aleatoric.sinks.manifest import library_versions
 from aleatoric.sinks.parquet import file_sha256
 
-__all__ = ["CacheCorruptionWarning", "CacheEntry", "CacheStore", "default_cache_dir"]
+__all__ = [
+    "NOT_IN_SEGMENT",
+    "CacheCorruptionWarning",
+    "CacheEntry",
+    "CacheStore",
+    "default_cache_dir",
+]
+
+#: Config fields that do not change a simulated segment: applied when writing (tables,
+#: latency, wire options) or outside the segment's bounds (duration; the bounds are in the
+#: key). Everything else is in the key, so a new field is too until it is listed here.
+NOT_IN_SEGMENT = ("duration", "tables", "latency", "okx_checksum", "venue_options")
 
 
 class CacheCorruptionWarning(RuntimeWarning):
@@ -54,25 +68,6 @@ def _evicted(kind: str, key: str, why: str) -> None:
         CacheCorruptionWarning,
         stacklevel=3,
     )
-
-
-def _manifest_files(manifest: object) -> list[tuple[str, str]] | None:
-    # The (path, sha256) pairs of a manifest, or None when it is not shaped like one.
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
-        return None
-    out = []
-    for entry in manifest["files"]:
-        if not isinstance(entry, dict):
-            return None
-        path, digest = entry.get("path"), entry.get("sha256")
-        if not isinstance(path, str) or not isinstance(digest, str) or ".." in Path(path).parts:
-            return None
-        out.append((path, digest))
-    if not isinstance(manifest.get("tables"), dict) or not isinstance(
-        manifest.get("segments"), list
-    ):
-        return None
-    return out
 
 
 _TICKER_KEYS = (
@@ -117,10 +112,16 @@ class CacheStore:
     # --- keys ---------------------------------------------------------------------------
 
     def segment_key(self, config: DatasetConfig, index: int) -> str:
-        """Return the key of segment ``index``: independent of duration and tables."""
+        """Return the key of segment ``index`` of a single-instrument config.
+
+        Independent of duration and tables. A config of several instruments has one key per
+        instrument: pass ``config.for_instrument(ref)``.
+        """
+        if len(config.instruments) != 1:
+            raise ValueError("segment_key: pass a single-instrument config (for_instrument)")
         canonical = config.canonical()
-        for field in ("duration", "tables"):
-            canonical.pop(field)
+        for field in NOT_IN_SEGMENT:
+            canonical.pop(field, None)
         start, end = segment_bounds(config, index)
         return _digest({"kind": "segment", "config": canonical, "index": index,
                         "start_ns": start, "end_ns": end, **_identity()})  # fmt: skip
@@ -218,15 +219,18 @@ class CacheStore:
     def _dataset_fault(src: Path, manifest_path: Path) -> str | None:
         # Why a cached dataset cannot be served, or None when every file checks out.
         try:
-            files = _manifest_files(json.loads(manifest_path.read_text()))
-        except (OSError, ValueError) as exc:
+            manifest, _ = read_manifest(manifest_path.parent)
+        except DatasetError as exc:
             return f"unreadable manifest: {exc}"
-        if files is None:
+        files = manifest.files
+        if files is None or manifest.segments is None:
             return "the manifest is not shaped like one"
-        for path, digest in files:
-            f = src / path
-            if not f.is_file() or file_sha256(f) != digest:
-                return f"{path} does not match its SHA-256"
+        if any(".." in Path(f.path).parts for f in files):
+            return "the manifest lists a path outside the dataset"
+        for entry in files:
+            f = src / entry.path
+            if not f.is_file() or file_sha256(f) != entry.sha256:
+                return f"{entry.path} does not match its SHA-256"
         return None
 
     def put_dataset(self, key: str, dataset: Path) -> None:

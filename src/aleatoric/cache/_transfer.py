@@ -15,15 +15,12 @@ import uuid
 from pathlib import Path
 
 from aleatoric.cache._store import CacheStore
+from aleatoric.errors import SegmentDigestError
 
 __all__ = ["SEGMENT_KEY", "SegmentDigestError", "install_segment", "read_segment"]
 
 #: A segment key: the SHA-256 of what determines the segment, 64 lower-case hex digits.
 SEGMENT_KEY = re.compile(r"^[0-9a-f]{64}$")
-
-
-class SegmentDigestError(ValueError):
-    """Bytes of a segment entry do not match their SHA-256."""
 
 
 def _paths(store: CacheStore, key: str) -> tuple[Path, Path]:

@@ -24,21 +24,22 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from aleatoric._generate import OutputExistsError, OutputFormat, generate
+from aleatoric._generate import OutputFormat, generate, unit_count
 from aleatoric._version import __version__
 from aleatoric.cache import CacheStore
+from aleatoric.cli._config_flags import with_config_flags
 from aleatoric.cli._console import configure_help, make_console
+from aleatoric.cli._errors import exit_on_error, fail
 from aleatoric.cli._listing import FormatOption, ListFormat, print_rows
 from aleatoric.config import (
-    TABLES,
     ConfigError,
     DatasetConfig,
     format_duration,
     load_config,
     presets,
 )
+from aleatoric.errors import DatasetError
 from aleatoric.instruments import instruments
-from aleatoric.provenance import ProvenanceError
 from aleatoric.reactor import segment_count
 
 __all__ = ["app", "main"]
@@ -73,10 +74,7 @@ def _root(
 
 
 def _fail_config(exc: ConfigError) -> typer.Exit:
-    err.print(f"[bold red]invalid config[/] ({len(exc.errors)} error(s)):")
-    for path, msg in exc.errors:
-        err.print(f"  [bold]{escape(str(path))}[/]: {escape(str(msg))}", highlight=False)
-    return typer.Exit(code=2)
+    return fail(exc)
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -86,48 +84,17 @@ def _split(value: str | None) -> list[str] | None:
 
 
 @app.command("generate")
+@with_config_flags
 def generate_cmd(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Output directory (must not exist, or be empty).")
     ],
+    overrides: dict[str, Any],
     config_file: Annotated[
         Path | None,
         typer.Option(
             "--config", "-c", help="Config file (.toml, .yaml, .json); flags override it."
         ),
-    ] = None,
-    venue: Annotated[
-        str | None, typer.Option(help="Venue: binance, bybit, okx, hyperliquid.")
-    ] = None,
-    symbol: Annotated[
-        str | None, typer.Option(help="The venue's own symbol, e.g. BTCUSDT.")
-    ] = None,
-    preset: Annotated[
-        str | None, typer.Option(help="Regime preset (see `aleatoric presets`).")
-    ] = None,
-    start: Annotated[
-        str | None, typer.Option(help="Start, UTC, whole minute: 2026-01-01T00:00:00Z.")
-    ] = None,
-    duration: Annotated[str | None, typer.Option(help="Length: 1h, 30m, 2d, PT1H.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Root seed (integer >= 0).")] = None,
-    segment: Annotated[str | None, typer.Option(help="Segment length (default 1h).")] = None,
-    warmup: Annotated[
-        str | None, typer.Option(help="Book warm-up replayed before each segment (5m..1h).")
-    ] = None,
-    latency: Annotated[str | None, typer.Option(help="ts_recv - ts_event (default 5ms).")] = None,
-    okx_checksum: Annotated[
-        bool | None,
-        typer.Option(
-            "--okx-checksum/--no-okx-checksum",
-            help="OKX native output: real CRC32 checksums (pre-2026-06 format) instead of 0.",
-        ),
-    ] = None,
-    tables: Annotated[
-        str | None, typer.Option(help=f"Comma-separated tables; default all: {','.join(TABLES)}.")
-    ] = None,
-    snapshot_depth: Annotated[int | None, typer.Option(help="Levels per snapshot side.")] = None,
-    snapshot_interval: Annotated[
-        str | None, typer.Option(help="Snapshot interval, e.g. 100ms.")
     ] = None,
     workers: Annotated[
         int, typer.Option(min=1, help="Worker processes; output is identical for any number.")
@@ -186,22 +153,7 @@ def generate_cmd(
     Files appear at OUT only when the whole dataset is written.
     """
     try:
-        config = load_config(
-            config_file,
-            venue=venue,
-            symbol=symbol,
-            preset=preset,
-            start=start,
-            duration=duration,
-            seed=seed,
-            segment=segment,
-            warmup=warmup,
-            latency=latency,
-            okx_checksum=okx_checksum,
-            tables=_split(tables),
-            snapshot_depth=snapshot_depth,
-            snapshot_interval=snapshot_interval,
-        )
+        config = load_config(config_file, **overrides)
     except ConfigError as exc:
         raise _fail_config(exc) from None
     formats: dict[str, tuple[OutputFormat, ...]] = {
@@ -230,7 +182,7 @@ def generate_cmd(
     began = time.perf_counter()
     # SIGTERM (a container stop, kill) unwinds like Ctrl-C: the partial output is removed.
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
+    with exit_on_error("; nothing was written"):
         if quiet:
             result = generate(
                 config, out, workers=workers, overwrite=overwrite,
@@ -240,21 +192,6 @@ def generate_cmd(
             result = _generate_with_progress(
                 config, out, workers, overwrite, formats[output_format], cache, sign_key
             )
-    except OutputExistsError as exc:
-        err.print(f"[bold red]error[/]: {escape(str(exc))} (--overwrite replaces it)")
-        raise typer.Exit(code=2) from None
-    except ValueError as exc:
-        err.print(f"[bold red]invalid input[/]: {escape(str(exc))}; nothing was written")
-        raise typer.Exit(code=2) from None
-    except KeyboardInterrupt:
-        err.print("[bold red]interrupted[/]: nothing was written")
-        raise typer.Exit(code=130) from None
-    except ProvenanceError as exc:
-        err.print(f"[bold red]cannot sign[/]: {escape(str(exc))}; nothing was written")
-        raise typer.Exit(code=2) from None
-    except (RuntimeError, OSError) as exc:
-        err.print(f"[bold red]error[/]: {escape(str(exc))}; nothing was written")
-        raise typer.Exit(code=1) from None
     elapsed = time.perf_counter() - began
     if not quiet:
         _summary(config, result.tables, result.bytes, elapsed, out)
@@ -292,7 +229,7 @@ def _generate_with_progress(
 ) -> Any:
     # One overall bar in segments (fractions count, so a one-segment run moves too) with the
     # elapsed time and an ETA; the running segment's own bar only on a wide terminal.
-    n = segment_count(config)
+    n = unit_count(config)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -332,7 +269,8 @@ def _generate_with_progress(
 def _summary(
     config: DatasetConfig, rows: dict[str, int], size: int, elapsed: float, out: Path
 ) -> None:
-    table = Table(title=f"{config.venue} {config.symbol} {config.preset} seed={config.seed}")
+    names = " + ".join(f"{i.venue} {i.symbol}" for i in config.instruments)
+    table = Table(title=f"{names} {config.preset} seed={config.seed}")
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, count in rows.items():
@@ -365,11 +303,11 @@ def normalize_cmd(
     """
     from aleatoric.venues.normalize import normalize
 
-    try:
-        report = normalize(capture, venue, out, symbol=symbol)
-    except (ValueError, FileNotFoundError) as exc:
-        err.print(f"[bold red]invalid input[/]: {escape(str(exc))}")
-        raise typer.Exit(code=2) from None
+    with exit_on_error():
+        try:
+            report = normalize(capture, venue, out, symbol=symbol)
+        except FileNotFoundError as exc:
+            raise DatasetError(str(exc)) from None
     table = Table(title=f"{capture.name}: {report.lines:,} lines")
     table.add_column("table")
     table.add_column("rows", justify="right")
@@ -448,11 +386,8 @@ def reproduce_cmd(
     """
     from aleatoric._reproduce import reproduce
 
-    try:
+    with exit_on_error():
         report = reproduce(dataset, workers=workers)
-    except (FileNotFoundError, ValueError, KeyError) as exc:
-        err.print(f"[bold red]invalid input[/]: {escape(str(exc))}")
-        raise typer.Exit(code=2) from None
     if output_format == "json":
         console.print_json(data=report.to_dict())
     else:
@@ -494,8 +429,9 @@ def validate_cmd(
         config = load_config(file)
     except ConfigError as exc:
         raise _fail_config(exc) from None
+    names = " + ".join(f"{i.venue} {i.symbol}" for i in config.instruments)
     console.print(
-        f"[green]ok[/]: {config.venue} {config.symbol} {config.preset}, "
+        f"[green]ok[/]: {names} {config.preset}, "
         f"{format_duration(config.duration)} from {config.canonical()['start']}, "
         f"{segment_count(config)} segment(s)"
     )

@@ -13,16 +13,16 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from aleatoric.cli._console import make_console
+from aleatoric.cli._errors import fail
 from aleatoric.integrity import (
     CheckReport,
     IntegrityInputError,
     RuleResult,
     check_capture,
-    check_dataset,
+    check_instruments,
 )
 from aleatoric.integrity import rule_names as _rule_names
 from aleatoric.venues._capture import CaptureError
@@ -88,10 +88,15 @@ def check_cmd(
     output: Annotated[
         OutputFormat, typer.Option("--format", help="Report as a table or as JSON.")
     ] = OutputFormat.table,
+    instrument: Annotated[
+        str | None,
+        typer.Option(help="Only this instrument of a dataset (venue:symbol or the symbol)."),
+    ] = None,
 ) -> None:
     """Check a dataset against the integrity rules; list the first offending rows.
 
-    Exit 0 when every rule passes, 1 on violations, 2 on unusable input.
+    A dataset of several instruments is checked instrument by instrument (``seq`` runs per
+    instrument). Exit 0 when every rule passes, 1 on violations, 2 on unusable input.
     """
     names = None if rules is None else [r.strip() for r in rules.split(",") if r.strip()]
     began = time.perf_counter()
@@ -99,18 +104,20 @@ def check_cmd(
         if path.is_file():
             if venue is None:
                 raise IntegrityInputError(f"{path} is a capture file: name its --venue")
-            report = check_capture(path, venue, rules=names)
+            reports = [check_capture(path, venue, rules=names)]
         else:
-            report = check_dataset(path, rules=names)
+            reports = check_instruments(path, rules=names, instrument=instrument)
     except (IntegrityInputError, CaptureError) as exc:
-        make_console(stderr=True).print(f"[bold red]error[/]: {escape(str(exc))}", highlight=False)
-        raise typer.Exit(code=2) from None
+        raise fail(exc) from None
     elapsed = time.perf_counter() - began
     if output is OutputFormat.json:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        # One instrument: the report itself, as always; several: a list of reports.
+        dicts = [r.to_dict() for r in reports]
+        typer.echo(json.dumps(dicts[0] if len(dicts) == 1 else dicts, indent=2))
     else:
-        _print_table(make_console(), report, elapsed)
-    if not report.passed:
+        for report in reports:
+            _print_table(make_console(), report, elapsed)
+    if not all(r.passed for r in reports):
         raise typer.Exit(code=1)
 
 

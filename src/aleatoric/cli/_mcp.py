@@ -9,12 +9,16 @@ from __future__ import annotations
 import dataclasses
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from aleatoric.cli._console import make_console
+
+if TYPE_CHECKING:
+    from aleatoric._job_backend import JobBackend
+    from aleatoric.mcp import McpSettings
 
 __all__ = ["Transport", "mcp_cmd", "register"]
 
@@ -60,7 +64,22 @@ def mcp_cmd(
     if transport is Transport.http:
         err.print(f"serving MCP at http://{host}:{port}/mcp (data in {settings.data_dir})",
                   highlight=False)  # fmt: skip
-    serve(transport.value, settings=settings, host=host, port=port)
+    serve(transport.value, settings=settings, host=host, port=port, jobs=_job_backend(settings))
+
+
+def _job_backend(settings: McpSettings) -> JobBackend:
+    # The distributed job system when a broker is configured and its extra is installed.
+    if settings.broker_url:
+        try:
+            from aleatoric.jobs import mcp_job_backend
+        except ImportError:
+            err.print("[yellow]warning[/]: ALEATORIC_BROKER_URL is set but the jobs extra is "
+                      "not installed; running jobs in this process", highlight=False)  # fmt: skip
+        else:
+            return mcp_job_backend(settings)
+    from aleatoric.mcp import make_job_backend
+
+    return make_job_backend(settings)
 
 
 def register(app: typer.Typer) -> None:

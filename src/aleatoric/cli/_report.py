@@ -16,6 +16,7 @@ import typer
 from rich.markup import escape
 
 from aleatoric.cli._console import make_console
+from aleatoric.cli._errors import fail
 
 __all__ = ["EXIT_CODES", "ReportFormat", "register", "report_cmd"]
 
@@ -43,28 +44,36 @@ def report_cmd(
         Path | None,
         typer.Option(help="Another dataset: add distribution distances (Wasserstein-1)."),
     ] = None,
+    instrument: Annotated[
+        str | None,
+        typer.Option(help="The instrument to score in a dataset of several (venue:symbol)."),
+    ] = None,
 ) -> None:
     """Score a dataset's realism: stylized facts of returns, spreads, trades and funding.
 
+    A dataset of several instruments is scored instrument by instrument (one JSON line each
+    with --format json), unless --instrument names one; --out and --against need one.
     Exits 0 when every applicable band passes, 1 when one fails, 2 on unusable input, 3 when
-    the dataset is too short to judge some facts (INSUFFICIENT DATA).
+    the dataset is too short to judge some facts (INSUFFICIENT DATA); with several
+    instruments, the worst of their codes (1 before 3).
     """
     from aleatoric.realism import DatasetError, compare_with, scorecard
     from aleatoric.realism._report import MissingExtraError, ensure_matplotlib
 
     console = make_console()
     err = make_console(stderr=True)
+    if instrument is None:
+        names = _instruments(dataset)
+        if len(names) > 1 and out is None and against is None:
+            codes = [_score(dataset, name, fmt, console) for name in names]
+            raise typer.Exit(code=1 if 1 in codes else max(codes))
     try:
         if out is not None:
             ensure_matplotlib()
-        card = scorecard(dataset)
+        card = scorecard(dataset, instrument)
         comparison = compare_with(card, against) if against is not None else None
-    except MissingExtraError as exc:
-        err.print(f"[bold red]error[/]: {escape(str(exc))}", highlight=False)
-        raise typer.Exit(code=2) from None
-    except DatasetError as exc:
-        err.print(f"[bold red]unusable dataset[/]: {escape(str(exc))}", highlight=False)
-        raise typer.Exit(code=2) from None
+    except (MissingExtraError, DatasetError) as exc:
+        raise fail(exc) from None
     if fmt is ReportFormat.json:
         payload: dict[str, Any] = card.to_dict()
         if card.observations is not None:
@@ -90,6 +99,32 @@ def report_cmd(
             raise typer.Exit(code=1) from None
         err.print(f"wrote {written}", highlight=False)
     raise typer.Exit(code=EXIT_CODES[card.verdict])
+
+
+def _instruments(dataset: Path) -> list[str]:
+    # The dataset's instruments; an unreadable dataset is reported by the scorecard itself.
+    from aleatoric.dataset import open_dataset
+    from aleatoric.errors import DatasetError
+
+    try:
+        return [str(i) for i in open_dataset(dataset).instruments]
+    except DatasetError:
+        return []
+
+
+def _score(dataset: Path, name: str, fmt: ReportFormat, console: Any) -> int:
+    # One instrument of several: its card, as a table or one JSON line; its exit code.
+    from aleatoric.realism import DatasetError, render_terminal, scorecard
+
+    try:
+        card = scorecard(dataset, name)
+    except DatasetError as exc:
+        raise fail(exc) from None
+    if fmt is ReportFormat.json:
+        typer.echo(json.dumps(card.to_dict(), allow_nan=False))
+    else:
+        render_terminal(card, console, None)
+    return EXIT_CODES[card.verdict]
 
 
 def register(app: typer.Typer) -> None:

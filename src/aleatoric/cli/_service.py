@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from aleatoric.cache import CacheStore
 from aleatoric.cli._console import make_console
+from aleatoric.cli._errors import fail
 from aleatoric.config import ConfigError, DatasetConfig
 
 if TYPE_CHECKING:
@@ -211,15 +212,8 @@ def generate_remote(
                     overwrite=overwrite,
                     sign_key=sign_key,
                 )
-        except ConfigError as exc:
-            for path, msg in exc.errors:
-                err.print(f"  [bold]{path}[/]: {escape(msg)}")
-            raise _fail(2, "the service rejected the config; nothing was written") from None
-        except OutputExistsError as exc:
-            raise _fail(2, f"{exc} (--overwrite replaces it)") from None
-        except RemoteError as exc:
-            code = 2 if exc.status in (401, 403, 413, 422) else 1
-            raise _fail(code, f"{exc}; nothing was written") from None
+        except (ConfigError, OutputExistsError, RemoteError) as exc:
+            raise fail(exc, "; nothing was written") from None
         except (httpx.HTTPError, OSError, TimeoutError) as exc:
             raise _fail(1, f"{remote}: {exc}; nothing was written") from None
     if not quiet:

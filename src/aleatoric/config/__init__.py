@@ -1,20 +1,36 @@
 """Dataset configuration: the model, its file formats and the regime presets."""
 
 from aleatoric.config._durations import format_duration, parse_duration_ns
+from aleatoric.config._inputs import InputField, input_fields
 from aleatoric.config._load import ConfigError, format_errors, load_config, read_config_file
-from aleatoric.config._model import TABLES, DatasetConfig, TableName
+from aleatoric.config._model import FLAT_FIELDS, TABLES, DatasetConfig, TableName
+from aleatoric.config._parts import (
+    OVERLAY_KINDS,
+    InstrumentRef,
+    OkxOptions,
+    Overlay,
+    VenueOptions,
+)
 from aleatoric.config._presets import AssetScale, Preset, get_preset, presets
 
 __all__ = [
+    "FLAT_FIELDS",
+    "OVERLAY_KINDS",
     "TABLES",
     "AssetScale",
     "ConfigError",
     "DatasetConfig",
+    "InputField",
+    "InstrumentRef",
+    "OkxOptions",
+    "Overlay",
     "Preset",
     "TableName",
+    "VenueOptions",
     "format_duration",
     "format_errors",
     "get_preset",
+    "input_fields",
     "load_config",
     "parse_duration_ns",
     "presets",

@@ -13,30 +13,65 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from aleatoric.config._inputs import input_fields
 from aleatoric.config._model import DatasetConfig
+from aleatoric.errors import ConfigError
 
-__all__ = ["ConfigError", "format_errors", "load_config", "read_config_file"]
+__all__ = ["ConfigError", "format_errors", "input_fields", "load_config", "read_config_file"]
+
+#: Paths of the structured form, and the flat field a flat input gives them as.
+_FLAT_PATHS = {
+    "instruments.0.venue": "venue",
+    "instruments.0.symbol": "symbol",
+    "venue_options.okx.checksum": "okx_checksum",
+    "venue_options.okx": "okx_checksum",
+}
 
 
-class ConfigError(ValueError):
-    """A config that cannot be used; ``errors`` holds ``(field path, message)`` pairs."""
+def _allowed_at(loc: tuple[int | str, ...]) -> list[str]:
+    # The field names accepted where an unknown one was found: the top level, or a part.
+    if not loc:
+        return list(input_fields())
+    model: Any = DatasetConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = getattr(model, "model_fields", {}).get(part)
+        if info is None:
+            return []
+        model = info.annotation
+        args = [a for a in getattr(model, "__args__", ()) if hasattr(a, "model_fields")]
+        model = args[0] if args else model
+    return list(getattr(model, "model_fields", {}))
 
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        self.errors = errors
-        super().__init__("\n".join(f"{path}: {msg}" for path, msg in errors))
+
+def _names_a_field(msg: str) -> bool:
+    # Cross-field checks raise "path: message"; the path is a field or a dotted field path.
+    head = msg.split(": ", 1)[0] if ": " in msg else ""
+    return bool(head) and all(part.isidentifier() for part in head.split("."))
 
 
-def format_errors(exc: ValidationError) -> list[tuple[str, str]]:
-    """Return ``(field path, message)`` for every error in a pydantic ValidationError."""
+def format_errors(
+    exc: ValidationError, given: dict[str, Any] | None = None
+) -> list[tuple[str, str]]:
+    """Return ``(field path, message)`` for every error in a pydantic ValidationError.
+
+    With ``given`` (the input that failed) in the flat form, errors are named by the flat
+    fields the user wrote (``symbol`` rather than ``instruments.0.symbol``).
+    """
+    flat = set(given or ()) & set(_FLAT_PATHS.values())
+    if flat & {"venue", "symbol"}:
+        flat |= {"venue", "symbol"}  # one given flat, the other defaulted
     out: list[tuple[str, str]] = []
     for err in exc.errors():
         path = ".".join(str(p) for p in err["loc"]) or "config"
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            allowed = ", ".join(DatasetConfig.model_fields)
-            msg = f"unknown field; allowed: {allowed}"
-        elif msg.startswith(("preset: ", "okx_checksum: ")):
+            msg = f"unknown field; allowed: {', '.join(_allowed_at(err['loc'][:-1]))}"
+        elif not err["loc"] and _names_a_field(msg):
             path, msg = msg.split(": ", 1)
+        if _FLAT_PATHS.get(path) in flat:
+            path = _FLAT_PATHS[path]
         out.append((path, msg))
     return out
 
@@ -90,4 +125,4 @@ def load_config(path: str | Path | None = None, /, **overrides: Any) -> DatasetC
     try:
         return DatasetConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_errors(exc)) from None
+        raise ConfigError(format_errors(exc, data)) from None

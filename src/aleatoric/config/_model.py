@@ -1,4 +1,10 @@
-"""The dataset config: what to simulate. Frozen, validated once, hashed for identity."""
+"""The dataset config: what to simulate. Frozen, validated once, hashed for identity.
+
+The config lists its instruments (``instruments``), overlays and per-venue options. The flat
+form of earlier versions (``venue``, ``symbol``, ``okx_checksum``) is still accepted, and a
+config it can express is written back in it by :meth:`DatasetConfig.canonical`, so the
+manifests and cache keys of single-instrument datasets keep their bytes.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +22,14 @@ from pydantic import (
     model_validator,
 )
 
-from aleatoric.config._durations import format_duration, parse_duration_ns
+from aleatoric.config._durations import format_duration
+from aleatoric.config._parts import Duration, InstrumentRef, Overlay, VenueOptions
 from aleatoric.config._presets import presets
 from aleatoric.config._range import check_end, check_start
-from aleatoric.instruments import get_instrument, symbols_for, venues
+from aleatoric.errors import ConfigError
+from aleatoric.instruments import get_instrument
 
-__all__ = ["TABLES", "DatasetConfig", "Duration", "TableName"]
+__all__ = ["FLAT_FIELDS", "TABLES", "DatasetConfig", "Duration", "TableName"]
 
 NS_PER_MINUTE = 60_000_000_000
 
@@ -36,12 +44,15 @@ TABLES: tuple[TableName, ...] = (
     "funding",
 )
 
-#: A duration in integer nanoseconds; accepts "1h", "100ms", "PT1H" or seconds.
-Duration = Annotated[
-    int,
-    BeforeValidator(parse_duration_ns),
-    PlainSerializer(format_duration, return_type=str),
-]
+#: The flat form's fields, with their descriptions: one instrument and the OKX option at the
+#: top level. Accepted on input (files, flags, HTTP, MCP) and written by ``canonical()``.
+FLAT_FIELDS: dict[str, str] = {
+    "venue": "Venue name (flat form of instruments = [{venue, symbol}]).",
+    "symbol": "The venue's own symbol (flat form of instruments = [{venue, symbol}]).",
+    "okx_checksum": "OKX native output: real CRC32 checksums (the pre-2026-06 format) "
+    "instead of 0 (flat form of venue_options.okx.checksum).",
+}
+_DEFAULT_INSTRUMENT = {"venue": "binance", "symbol": "BTCUSDT"}
 
 
 def _parse_start(value: object) -> object:
@@ -72,8 +83,10 @@ class DatasetConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    venue: str = Field("binance", description="Venue name.")
-    symbol: str = Field("BTCUSDT", description="The venue's own symbol.")
+    instruments: tuple[InstrumentRef, ...] = Field(
+        (InstrumentRef.model_validate(_DEFAULT_INSTRUMENT),),
+        description="Instruments to simulate, each keyed separately: [{venue, symbol}, ...].",
+    )
     start: Annotated[
         datetime, BeforeValidator(_parse_start), PlainSerializer(_format_start, return_type=str)
     ] = Field(datetime(2026, 1, 1, tzinfo=UTC), description="First instant (UTC, whole minute).")
@@ -93,26 +106,40 @@ class DatasetConfig(BaseModel):
     latency: Duration = Field(
         5_000_000, description="Receive latency added to exchange time (ts_recv - ts_event)."
     )
-    okx_checksum: bool = Field(
-        False,
-        description="OKX native output: real CRC32 checksums (the pre-2026-06 format) "
-        "instead of 0.",
+    overlays: tuple[Overlay, ...] = Field(
+        (), description="Changes applied over windows of the dataset (scenarios, latency)."
+    )
+    venue_options: VenueOptions = Field(
+        default_factory=VenueOptions,
+        description="Native wire-format options per venue (they never change canonical rows).",
     )
 
-    @field_validator("venue")
+    @model_validator(mode="before")
     @classmethod
-    def _known_venue(cls, value: str) -> str:
-        if value not in venues():
-            raise ValueError(f"unknown venue {value!r}; allowed: {', '.join(venues())}")
-        return value
+    def _flat_form(cls, data: Any) -> Any:
+        # venue/symbol/okx_checksum at the top level: the form every earlier config used.
+        if not isinstance(data, dict) or not FLAT_FIELDS.keys() & data.keys():
+            return data
+        data = dict(data)
+        if "instruments" in data and {"venue", "symbol"} & data.keys():
+            raise ValueError("venue: give venue and symbol, or instruments, not both")
+        if {"venue", "symbol"} & data.keys():
+            venue = data.pop("venue", _DEFAULT_INSTRUMENT["venue"])
+            symbol = data.pop("symbol", _DEFAULT_INSTRUMENT["symbol"])
+            data["instruments"] = [{"venue": venue, "symbol": symbol}]
+        if "okx_checksum" in data:
+            if "venue_options" in data:
+                raise ValueError(
+                    "okx_checksum: give okx_checksum or venue_options.okx.checksum, not both"
+                )
+            data["venue_options"] = {"okx": {"checksum": data.pop("okx_checksum")}}
+        return data
 
-    @field_validator("symbol")
+    @field_validator("instruments")
     @classmethod
-    def _known_symbol(cls, value: str, info: ValidationInfo) -> str:
-        venue = info.data.get("venue")
-        if venue is not None and value not in symbols_for(venue):
-            allowed = ", ".join(symbols_for(venue))
-            raise ValueError(f"unknown symbol {value!r} for venue {venue!r}; allowed: {allowed}")
+    def _some_instrument(cls, value: tuple[InstrumentRef, ...]) -> tuple[InstrumentRef, ...]:
+        if not value:
+            raise ValueError("at least one instrument, as [{venue, symbol}, ...]")
         return value
 
     @field_validator("preset")
@@ -170,14 +197,71 @@ class DatasetConfig(BaseModel):
         return tuple(t for t in TABLES if t in value)
 
     @model_validator(mode="after")
-    def _preset_covers_asset(self) -> DatasetConfig:
-        if self.okx_checksum and self.venue != "okx":
-            raise ValueError(f"okx_checksum: applies to venue okx only, venue is {self.venue!r}")
-        base = get_instrument(self.venue, self.symbol).base
+    def _cross_checks(self) -> DatasetConfig:
+        names = [str(i) for i in self.instruments]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"instruments: each instrument once, listed twice: {', '.join(twice)}")
+        used = {i.venue for i in self.instruments}
+        for venue in self.venue_options.changed():
+            if venue not in used:
+                raise ValueError(
+                    f"venue_options.{venue}: applies to venue {venue} only, the config's "
+                    f"venues are {', '.join(sorted(used))}"
+                )
         preset = presets()[self.preset]
-        if base not in preset.assets:
-            raise ValueError(f"preset: {self.preset!r} has no parameters for {base}")
+        for inst in self.instruments:
+            base = get_instrument(inst.venue, inst.symbol).base
+            if base not in preset.assets:
+                raise ValueError(f"preset: {self.preset!r} has no parameters for {base}")
         return self
+
+    # --- one instrument ----------------------------------------------------------------
+
+    def _single(self) -> InstrumentRef:
+        if len(self.instruments) != 1:
+            raise ConfigError([(
+                "instruments",
+                f"the config holds {len(self.instruments)} instruments; use "
+                "config.instruments or config.for_instrument(...) for one of them",
+            )])  # fmt: skip
+        return self.instruments[0]
+
+    @property
+    def venue(self) -> str:
+        """Return the venue of a single-instrument config (ConfigError for several)."""
+        return self._single().venue
+
+    @property
+    def symbol(self) -> str:
+        """Return the symbol of a single-instrument config (ConfigError for several)."""
+        return self._single().symbol
+
+    @property
+    def okx_checksum(self) -> bool:
+        """Return the OKX checksum option (``venue_options.okx.checksum``)."""
+        return self.venue_options.okx.checksum
+
+    def for_instrument(self, instrument: InstrumentRef | str) -> DatasetConfig:
+        """Return the single-instrument config of one of this config's instruments.
+
+        It is what the reactor simulates and the sinks write for that instrument; it keeps
+        only that venue's options, so it is the config a flat form would have given.
+        """
+        ref = InstrumentRef.model_validate(instrument)
+        if ref not in self.instruments:
+            listed = ", ".join(str(i) for i in self.instruments)
+            raise ConfigError([("instruments", f"{ref} is not in the config; it has {listed}")])
+        if self.instruments == (ref,):
+            return self
+        return self.model_copy(
+            update={"instruments": (ref,), "venue_options": self.venue_options.only(ref.venue)}
+        )
+
+    @property
+    def flat(self) -> bool:
+        """Return whether the flat form expresses this config (one instrument, no overlays)."""
+        return len(self.instruments) == 1 and not self.overlays
 
     @property
     def start_ns(self) -> int:
@@ -190,5 +274,17 @@ class DatasetConfig(BaseModel):
         return self.start_ns + self.duration
 
     def canonical(self) -> dict[str, Any]:
-        """Return the config as plain JSON-ready data with every default filled in."""
-        return self.model_dump(mode="json")
+        """Return the config as plain JSON-ready data with every default filled in.
+
+        A config the flat form can express comes back in it (``venue``, ``symbol``,
+        ``okx_checksum``), exactly as before instruments were a list; any other in the
+        structured form. Either validates back to an equal config.
+        """
+        data = self.model_dump(mode="json")
+        if self.flat:
+            inst = data.pop("instruments")[0]
+            options = data.pop("venue_options")
+            del data["overlays"]
+            data = {"venue": inst["venue"], "symbol": inst["symbol"], **data}
+            data["okx_checksum"] = options["okx"]["checksum"]
+        return data

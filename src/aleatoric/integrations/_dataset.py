@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from aleatoric._manifest_file import ManifestError, read_manifest
+from aleatoric.errors import AleatoricError
 from aleatoric.instruments import Instrument, get_instrument
 from aleatoric.sinks.schema import schema_for
 
@@ -30,7 +31,7 @@ _PART = re.compile(
 )
 
 
-class ExportError(ValueError):
+class ExportError(AleatoricError, ValueError):
     """The dataset or the options cannot be exported (the message says why and what is allowed)."""
 
 

@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from aleatoric.errors import AleatoricError
+
 __all__ = [
     "LeanFormatError",
     "LeanSeries",
@@ -49,7 +51,7 @@ _MARGIN = re.compile(
 )
 
 
-class LeanFormatError(ValueError):
+class LeanFormatError(AleatoricError, ValueError):
     """A file breaks one of Lean's rules; the message names the file, line and rule."""
 
 

@@ -8,8 +8,13 @@ Every rule holds for every venue, parameterized by the dataset's instrument::
     assert report.passed, report.to_text()
 """
 
-from aleatoric.integrity._check import check_dataset, rule_names, select_rules
-from aleatoric.integrity._context import CheckContext, Dataset, open_dataset
+from aleatoric.integrity._check import (
+    check_dataset,
+    check_instruments,
+    rule_names,
+    select_rules,
+)
+from aleatoric.integrity._context import CheckContext, CheckTarget, open_targets
 from aleatoric.integrity._model import CheckReport, Example, IntegrityInputError, RuleResult
 from aleatoric.integrity._native import FRAME_RULES, check_capture
 from aleatoric.integrity._registry import RULES, Rule, rule
@@ -19,14 +24,15 @@ __all__ = [
     "RULES",
     "CheckContext",
     "CheckReport",
-    "Dataset",
+    "CheckTarget",
     "Example",
     "IntegrityInputError",
     "Rule",
     "RuleResult",
     "check_capture",
     "check_dataset",
-    "open_dataset",
+    "check_instruments",
+    "open_targets",
     "rule",
     "rule_names",
     "select_rules",

@@ -1,13 +1,13 @@
-"""Open a canonical dataset and serve its tables to the rules, each read once, lazily.
+"""Open one instrument of a canonical dataset and serve its tables to the rules, lazily.
 
 A dataset is a directory ``DIR/<table>/venue=<v>/symbol=<s>/date=<d>/part-NNNNN.parquet``
-plus ``DIR/manifest.json``. The instrument comes from the manifest's config; without a
-manifest, from the ``venue=`` and ``symbol=`` partition names.
+plus ``DIR/manifest.json``, read through :func:`aleatoric.dataset.read_manifest`. The rules
+check one instrument at a time (``seq`` runs per instrument). Without a manifest, the
+instrument comes from the ``venue=`` and ``symbol=`` partition names.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -16,31 +16,40 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from aleatoric.config import TABLES
+from aleatoric.config import TABLES, InstrumentRef
+from aleatoric.dataset import MANIFEST_NAME, Manifest, partition, read_manifest
+from aleatoric.errors import DatasetError, IntegrityInputError
 from aleatoric.instruments import Instrument, get_instrument
-from aleatoric.integrity._model import IntegrityInputError
 
-__all__ = ["CheckContext", "Dataset", "open_dataset", "plan_columns"]
+__all__ = ["CheckContext", "CheckTarget", "open_targets", "plan_columns"]
 
 T = TypeVar("T")
 
-MANIFEST = "manifest.json"
-
 
 @dataclass(frozen=True)
-class Dataset:
-    """Where a dataset lives, which instrument it holds and which tables it has."""
+class CheckTarget:
+    """One instrument of a dataset: where its files live and which tables it has."""
 
     root: Path
     venue: str
     symbol: str
     instrument: Instrument
     tables: tuple[str, ...]
-    manifest: Mapping[str, Any] | None
+    manifest: Manifest | None
+    #: Rows the manifest counts for this instrument over every table (0 when unknown).
+    manifest_rows: int = 0
+    #: Whether the dataset holds other instruments (then only this one's partitions are read).
+    shared: bool = False
+
+    def base(self, table: str) -> Path:
+        """Return the directory of this instrument's files of ``table``."""
+        if self.shared:
+            return self.root / partition(table, self.venue, self.symbol)
+        return self.root / table
 
     def glob(self, table: str) -> str:
         """Return the glob of a table's Parquet files."""
-        return str(self.root / table / "**" / "*.parquet")
+        return str(self.base(table) / "**" / "*.parquet")
 
 
 def _partition_values(root: Path, tables: Iterable[str], key: str, depth: int) -> set[str]:
@@ -51,44 +60,55 @@ def _partition_values(root: Path, tables: Iterable[str], key: str, depth: int) -
     return values
 
 
-def _read_manifest(root: Path) -> Mapping[str, Any] | None:
-    path = root / MANIFEST
-    if not path.is_file():
+def _read_manifest(root: Path) -> Manifest | None:
+    if not (root / MANIFEST_NAME).is_file():
         return None
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IntegrityInputError(f"{path} is not readable JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise IntegrityInputError(f"{path} does not hold a JSON object")
-    return document
+        return read_manifest(root)[0]
+    except DatasetError as exc:
+        raise IntegrityInputError(f"{root}: {exc}") from None
 
 
-def _instrument_names(
-    root: Path, manifest: Mapping[str, Any] | None, tables: tuple[str, ...]
-) -> tuple[str, str]:
+def _instruments(
+    root: Path, manifest: Manifest | None, tables: tuple[str, ...]
+) -> list[InstrumentRef]:
     if manifest is not None:
-        config = manifest.get("config")
-        if not isinstance(config, dict) or not {"venue", "symbol"} <= config.keys():
-            raise IntegrityInputError(f"{root / MANIFEST} has no config with venue and symbol")
-        return str(config["venue"]), str(config["symbol"])
+        try:
+            return list(manifest.instrument_refs)
+        except DatasetError as exc:
+            raise IntegrityInputError(f"{root}: {exc}") from None
     venues = _partition_values(root, tables, "venue", 1)
     symbols = _partition_values(root, tables, "symbol", 2)
     if len(venues) != 1 or len(symbols) != 1:
         raise IntegrityInputError(
-            f"{root} has no {MANIFEST} and its partitions do not name exactly one venue and "
-            f"symbol (found venue={sorted(venues)}, symbol={sorted(symbols)})"
+            f"{root} has no {MANIFEST_NAME} and its partitions do not name exactly one venue "
+            f"and symbol (found venue={sorted(venues)}, symbol={sorted(symbols)})"
         )
-    return venues.pop(), symbols.pop()
+    try:
+        return [InstrumentRef(venue=venues.pop(), symbol=symbols.pop())]
+    except ValueError as exc:
+        raise IntegrityInputError(f"{root}: {exc}") from None
 
 
-def open_dataset(path: str | Path) -> Dataset:
-    """Find a dataset's tables and instrument.
+def _rows_of(manifest: Manifest | None, ref: InstrumentRef, shared: bool) -> int:
+    if manifest is None:
+        return 0
+    if not shared:
+        return manifest.rows
+    prefixes = tuple(partition(t, ref.venue, ref.symbol) + "/" for t in TABLES)
+    return sum(f.rows or 0 for f in manifest.file_entries if f.path.startswith(prefixes))
+
+
+def open_targets(path: str | Path, instrument: str | None = None) -> list[CheckTarget]:
+    """Return the instruments of a dataset to check: every one, or the one named.
+
+    ``instrument`` is ``venue:symbol`` or a symbol.
 
     Raises
     ------
     IntegrityInputError
-        If the directory is missing, holds no canonical table, or names no known instrument.
+        If the directory is missing, holds no canonical table, names no known instrument,
+        or has no instrument called ``instrument``.
     """
     root = Path(path)
     if not root.is_dir():
@@ -96,20 +116,35 @@ def open_dataset(path: str | Path) -> Dataset:
     tables = tuple(t for t in TABLES if any((root / t).rglob("*.parquet")))
     manifest = _read_manifest(root)
     if not tables:
-        what = "has a manifest but" if manifest is not None else f"has no {MANIFEST} and"
+        what = "has a manifest but" if manifest is not None else f"has no {MANIFEST_NAME} and"
         raise IntegrityInputError(
             f"{root} {what} no canonical table (expected one of {', '.join(TABLES)} "
             "holding Parquet files)"
         )
-    venue, symbol = _instrument_names(root, manifest, tables)
-    try:
-        instrument = get_instrument(venue, symbol)
-    except KeyError as exc:
-        raise IntegrityInputError(f"{root}: {exc.args[0]}") from None
-    return Dataset(root, venue, symbol, instrument, tables, manifest)
+    refs = _instruments(root, manifest, tables)
+    shared = len(refs) > 1
+    if instrument is not None:
+        chosen = [r for r in refs if instrument in (str(r), r.symbol)]
+        if not chosen:
+            listed = ", ".join(str(r) for r in refs)
+            raise IntegrityInputError(f"instrument: {root} has no {instrument!r}; it has {listed}")
+        refs = chosen[:1]
+    out = []
+    for ref in refs:
+        inst = get_instrument(ref.venue, ref.symbol)
+        present = tables
+        if shared:
+            present = tuple(
+                t
+                for t in tables
+                if any((root / partition(t, ref.venue, ref.symbol)).rglob("*.parquet"))
+            )
+        out.append(CheckTarget(root, ref.venue, ref.symbol, inst, present, manifest,
+                               _rows_of(manifest, ref, shared), shared))  # fmt: skip
+    return out
 
 
-def _unreadable(dataset: Dataset, table: str, exc: Exception) -> IntegrityInputError:
+def _unreadable(dataset: CheckTarget, table: str, exc: Exception) -> IntegrityInputError:
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return IntegrityInputError(f"cannot read table {table} of {dataset.root}: {first}")
 
@@ -122,7 +157,7 @@ class CheckContext:
     rules share derived results (book replays) through :meth:`memo`.
     """
 
-    dataset: Dataset
+    dataset: CheckTarget
     columns: Mapping[str, tuple[str, ...]]
     max_examples: int = 5
     _frames: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
@@ -167,7 +202,7 @@ class CheckContext:
 
 
 def plan_columns(
-    dataset: Dataset, needs: Iterable[Mapping[str, tuple[str, ...]]]
+    dataset: CheckTarget, needs: Iterable[Mapping[str, tuple[str, ...]]]
 ) -> dict[str, tuple[str, ...]]:
     """Return, per present table, the columns the rules need (glob patterns resolved).
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from aleatoric.errors import IntegrityInputError
+
 __all__ = ["CheckReport", "Example", "IntegrityInputError", "RuleResult"]
 
 #: One offending row: at least ``table``, ``seq``, ``ts_event`` and ``message``.
 Example = dict[str, Any]
-
-
-class IntegrityInputError(ValueError):
-    """The input cannot be checked: a missing directory, no tables, or an unknown rule name."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from aleatoric.integrity._check import check_dataset
+from aleatoric.errors import AleatoricError
+from aleatoric.integrity._check import check_dataset, check_instruments
 from aleatoric.integrity._model import CheckReport, IntegrityInputError
 
 __all__ = [
@@ -28,7 +29,7 @@ __all__ = [
 OPTION = "--aleatoric-check"
 
 
-class DatasetCheckFailed(Exception):
+class DatasetCheckFailed(AleatoricError):
     """The dataset broke integrity rules, or could not be checked."""
 
 
@@ -52,16 +53,17 @@ class DatasetCheckItem(pytest.Item):
     def __init__(self, *, path: Path, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.path = path
-        self.report: CheckReport | None = None
+        self.reports: list[CheckReport] = []
 
     def runtest(self) -> None:
-        """Check the dataset; raise with the report when a rule fails."""
+        """Check every instrument of the dataset; raise with the reports when a rule fails."""
         try:
-            self.report = check_dataset(self.path)
+            self.reports = check_instruments(self.path)
         except IntegrityInputError as exc:
             raise DatasetCheckFailed(f"unusable dataset: {exc}") from None
-        if not self.report.passed:
-            raise DatasetCheckFailed(self.report.to_text())
+        failed = [r for r in self.reports if not r.passed]
+        if failed:
+            raise DatasetCheckFailed("\n\n".join(r.to_text() for r in failed))
 
     def repr_failure(
         self,

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aleatoric._job_backend import JobBackend, JobInfo, JobRequest
 from aleatoric.jobs._celery import create_celery
 from aleatoric.jobs._records import Job, State
 from aleatoric.jobs._settings import JobSettings
 from aleatoric.jobs._store import JobStore
 from aleatoric.jobs._submit import JobQueue, submit_job
-from aleatoric.mcp._jobs import JobInfo, JobRequest
+from aleatoric.mcp._jobs import make_job_backend
+from aleatoric.mcp._settings import McpSettings
 from aleatoric.reactor import segment_count
 
 __all__ = ["CeleryJobBackend", "mcp_job_backend"]
@@ -94,6 +96,14 @@ class CeleryJobBackend:
         )
 
 
-def mcp_job_backend(_settings: object = None) -> CeleryJobBackend:
-    """Return the Celery job backend configured from ``ALEATORIC_*`` variables."""
-    return CeleryJobBackend()
+def mcp_job_backend(settings: McpSettings | None = None) -> JobBackend:
+    """Return the MCP server's job backend: Celery with a broker configured, else local.
+
+    With ``settings.broker_url`` (``ALEATORIC_BROKER_URL``) set, jobs go to the Celery
+    workers, configured from ``ALEATORIC_*`` variables; otherwise they run in the server's
+    process. The CLI and the HTTP service call this and inject the result.
+    """
+    settings = settings if settings is not None else McpSettings.from_env()
+    if settings.broker_url:
+        return CeleryJobBackend()
+    return make_job_backend(settings)

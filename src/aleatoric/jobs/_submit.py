@@ -11,6 +11,7 @@ from celery import Celery
 
 from aleatoric._generate import OutputFormat
 from aleatoric.config import DatasetConfig
+from aleatoric.errors import QueueUnavailableError
 from aleatoric.jobs._plan import plan_chunks
 from aleatoric.jobs._records import Job
 from aleatoric.jobs._settings import JobSettings
@@ -18,10 +19,6 @@ from aleatoric.jobs._store import JobStore
 from aleatoric.jobs._tasks import CHUNK_TASK, FINALIZE_TASK
 
 __all__ = ["JobQueue", "QueueUnavailableError", "submit_job"]
-
-
-class QueueUnavailableError(RuntimeError):
-    """The broker did not accept a task; the job was recorded as failed."""
 
 
 class JobQueue:

@@ -22,12 +22,12 @@ from celery import Celery, Task
 from aleatoric._generate import OutputExistsError, compute_segments, generate
 from aleatoric.cache import CacheStore
 from aleatoric.config import DatasetConfig
+from aleatoric.dataset import MANIFEST_NAME, read_manifest
 from aleatoric.jobs._lease import Heartbeat
 from aleatoric.jobs._plan import normalize_formats
 from aleatoric.jobs._records import State
 from aleatoric.jobs._settings import JobSettings
 from aleatoric.jobs._store import JobStore, process_owner
-from aleatoric.sinks import MANIFEST_NAME
 
 __all__ = [
     "CHUNK_TASK",
@@ -168,7 +168,7 @@ def _finalize(rt: Runtime, job_id: str, attempt: int, retry: Retry) -> dict[str,
                 # A duplicate finalizer published it meanwhile; anything else is an error.
                 if not (target / MANIFEST_NAME).is_file():
                     raise
-        manifest = json.loads((target / MANIFEST_NAME).read_text())
+        manifest, _ = read_manifest(target)
     except Exception as exc:
         if attempt >= s.max_attempts:
             rt.store.job_failed(job_id, f"writing the dataset failed: {_error(exc)}")
@@ -177,9 +177,9 @@ def _finalize(rt: Runtime, job_id: str, attempt: int, retry: Retry) -> dict[str,
         rt.store.finalize_retry(job_id, delay)
         retry(delay, exc)
     summary = {
-        "tables": manifest["tables"],
-        "files": len(manifest["files"]),
-        "bytes": sum(int(f["bytes"]) for f in manifest["files"]),
+        "tables": manifest.tables,
+        "files": len(manifest.file_entries),
+        "bytes": sum(f.bytes or 0 for f in manifest.file_entries),
     }
     rt.store.job_succeeded(job_id, json.dumps(summary, sort_keys=True))
     return {"job": job_id, "action": "succeeded"}

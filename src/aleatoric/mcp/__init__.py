@@ -11,16 +11,9 @@ Every dataset the server reads or writes lies inside its data directory (see
 :class:`McpSettings`). Large datasets go through a :class:`JobBackend`.
 """
 
+from aleatoric._job_backend import JobBackend, JobInfo, JobRequest, JobStatus, new_job_id
 from aleatoric.mcp._app import asgi_app, serve
-from aleatoric.mcp._jobs import (
-    JobBackend,
-    JobInfo,
-    JobRequest,
-    JobStatus,
-    LocalJobBackend,
-    make_job_backend,
-    new_job_id,
-)
+from aleatoric.mcp._jobs import LocalJobBackend, make_job_backend
 from aleatoric.mcp._paths import PathRefusedError, resolve_dataset, resolve_output
 from aleatoric.mcp._server import build_server
 from aleatoric.mcp._settings import McpSettings, default_data_dir

@@ -7,7 +7,8 @@ from typing import Any, Literal
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 
-from aleatoric.mcp._jobs import JobBackend, make_job_backend
+from aleatoric._job_backend import JobBackend
+from aleatoric.mcp._jobs import make_job_backend
 from aleatoric.mcp._server import build_server
 from aleatoric.mcp._settings import McpSettings
 
@@ -64,15 +65,17 @@ def serve(
     settings: McpSettings | None = None,
     host: str = "127.0.0.1",
     port: int = 8765,
+    jobs: JobBackend | None = None,
 ) -> None:
     """Run the MCP server until the client disconnects (stdio) or the process is stopped.
 
     Over HTTP the endpoint is ``http://{host}:{port}/mcp``. Queued local jobs are dropped
     when the server stops and the process waits for a running one; a job whose process is
-    killed leaves nothing at its dataset id.
+    killed leaves nothing at its dataset id. ``jobs`` is the job backend (the in-process one
+    when ``None``); it is closed when the server stops.
     """
     settings = settings if settings is not None else McpSettings.from_env()
-    jobs = make_job_backend(settings)
+    jobs = jobs if jobs is not None else make_job_backend(settings)
     server: Any = build_server(settings, jobs=jobs)
     try:
         if transport == "stdio":

@@ -1,15 +1,15 @@
-"""Background generation jobs: the :class:`JobBackend` protocol and a local executor.
+"""Background generation jobs in the MCP server's own process: :class:`LocalJobBackend`.
 
 A job writes one dataset into the data directory. The MCP tools ``submit_job`` and
-``get_job`` only talk to a :class:`JobBackend`; :class:`LocalJobBackend` runs jobs on a
-thread pool inside the server process and keeps each job's record as JSON in
-``<data dir>/.jobs/`` so ``get_job`` still answers after a restart. A distributed backend
-(a broker and workers) plugs in by implementing the same four methods.
+``get_job`` only talk to a :class:`~aleatoric._job_backend.JobBackend`;
+:class:`LocalJobBackend` runs jobs on a thread pool inside the server process and keeps each
+job's record as JSON in ``<data dir>/.jobs/`` so ``get_job`` still answers after a restart.
+The distributed backend (``aleatoric.jobs``) implements the same protocol; whoever starts the
+server (the CLI, the HTTP service) chooses one and passes it in.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
@@ -19,18 +19,13 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any
 
-from pydantic import BaseModel, Field
-
-from aleatoric._generate import generate
+from aleatoric._generate import generate, unit_count
+from aleatoric._job_backend import JobBackend, JobInfo, JobRequest, JobStatus, new_job_id, now
 from aleatoric.cache import CacheStore
-from aleatoric.config import DatasetConfig
 from aleatoric.mcp._settings import McpSettings
-from aleatoric.reactor import segment_count
 
 __all__ = [
     "JobBackend",
@@ -44,88 +39,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-JobStatus = Literal["queued", "running", "done", "failed"]
 #: Seconds between two writes of a running job's progress to its record file.
 _SAVE_INTERVAL_S = 1.0
-
-
-def new_job_id() -> str:
-    """Return a fresh job id (``job-`` and 12 hex digits)."""
-    return f"job-{uuid.uuid4().hex[:12]}"
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-class JobInfo(BaseModel):
-    """The state of one generation job, as ``get_job`` and ``jobs://{id}`` return it."""
-
-    job_id: str
-    status: JobStatus = Field(description="queued, running, done or failed.")
-    backend: str = Field(description="Which job backend runs it: 'local' or a broker's name.")
-    dataset_id: str = Field(description="Id of the dataset the job writes.")
-    manifest_uri: str = Field(description="Resource with the manifest once the job is done.")
-    config: dict[str, Any] = Field(description="The full dataset config.")
-    progress: float = Field(0.0, ge=0.0, le=1.0, description="Fraction done, 0 to 1.")
-    message: str = ""
-    submitted_at: str
-    started_at: str | None = None
-    finished_at: str | None = None
-    error: str | None = Field(None, description="Why the job failed.")
-    tables: dict[str, int] = Field(default_factory=dict, description="Rows per table when done.")
-    rows: int = 0
-    bytes: int = 0
-    cached: bool = Field(False, description="True if the cache served the dataset.")
-
-
-@dataclass(frozen=True)
-class JobRequest:
-    """What to generate and where: the input of :meth:`JobBackend.submit`.
-
-    Attributes
-    ----------
-    job_id
-        A fresh id from :func:`new_job_id`.
-    config
-        The validated dataset config.
-    dataset_id
-        The dataset's id in the data directory.
-    out
-        The dataset directory (already confined to the data directory).
-    overwrite
-        Replace an existing dataset at ``out``.
-    """
-
-    job_id: str
-    config: DatasetConfig
-    dataset_id: str
-    out: Path
-    overwrite: bool = False
-
-
-@runtime_checkable
-class JobBackend(Protocol):
-    """Where jobs run. Methods are called from worker threads and must be thread-safe."""
-
-    #: Short name reported in :attr:`JobInfo.backend`.
-    name: str
-
-    def submit(self, request: JobRequest) -> JobInfo:
-        """Queue a job and return its first state (``queued``); never wait for it."""
-        ...
-
-    def get(self, job_id: str) -> JobInfo | None:
-        """Return the job's current state, or ``None`` for an unknown id."""
-        ...
-
-    def jobs(self) -> list[JobInfo]:
-        """Return every job the backend knows, newest first."""
-        ...
-
-    def close(self) -> None:
-        """Stop accepting jobs and release resources (running jobs may be abandoned)."""
-        ...
 
 
 class LocalJobBackend:
@@ -173,7 +88,7 @@ class LocalJobBackend:
             manifest_uri=f"datasets://{request.dataset_id}/manifest",
             config=request.config.canonical(),
             message="waiting for a free worker",
-            submitted_at=_now(),
+            submitted_at=now(),
         )
         with self._lock:
             self._jobs[info.job_id] = info
@@ -216,9 +131,9 @@ class LocalJobBackend:
 
     def _run(self, request: JobRequest) -> None:
         job_id = request.job_id
-        self._update(job_id, status="running", started_at=_now(), message="generating")
+        self._update(job_id, status="running", started_at=now(), message="generating")
         progress = _progress_tracker(
-            segment_count(request.config), lambda p, m: self._progress(job_id, p, m)
+            unit_count(request.config), lambda p, m: self._progress(job_id, p, m)
         )
         try:
             result = generate(
@@ -227,11 +142,11 @@ class LocalJobBackend:
             )  # fmt: skip
         except Exception as exc:
             logger.info("job %s failed: %r", job_id, str(exc))
-            self._update(job_id, status="failed", finished_at=_now(), error=_describe(exc),
+            self._update(job_id, status="failed", finished_at=now(), error=_describe(exc),
                          message="failed; nothing was written")  # fmt: skip
             return
         self._update(
-            job_id, status="done", finished_at=_now(), progress=1.0,
+            job_id, status="done", finished_at=now(), progress=1.0,
             message="served from the cache" if result.cached else "written",
             tables=dict(result.tables), rows=result.rows, bytes=result.bytes,
             cached=result.cached,
@@ -270,7 +185,7 @@ class LocalJobBackend:
             return None
         if info.status in ("queued", "running") and not _alive(owner):
             info = info.model_copy(update={
-                "status": "failed", "finished_at": info.finished_at or _now(),
+                "status": "failed", "finished_at": info.finished_at or now(),
                 "error": "the server stopped before the job finished; submit it again",
             })  # fmt: skip
         return info
@@ -312,25 +227,13 @@ def _progress_tracker(
 
 
 def make_job_backend(settings: McpSettings) -> JobBackend:
-    """Return the job backend the settings ask for.
+    """Return the in-process job backend for ``settings``.
 
-    With ``broker_url`` set, the distributed job system is asked for its backend
-    (``aleatoric.jobs.mcp_job_backend(settings)``); while that does not exist, or without a
-    broker, jobs run on a :class:`LocalJobBackend`.
+    The distributed backend is chosen by whoever starts the server (``aleatoric mcp``, the
+    HTTP service: see :func:`aleatoric.jobs.mcp_job_backend`) and passed to
+    :func:`~aleatoric.mcp.build_server`; this module never imports the job system.
     """
     cache = CacheStore(settings.cache_dir) if settings.use_cache else None
-    if settings.broker_url:
-        try:
-            factory = getattr(importlib.import_module("aleatoric.jobs"), "mcp_job_backend", None)
-        except ImportError:
-            factory = None
-        if factory is not None:
-            backend: JobBackend = factory(settings)
-            return backend
-        logger.warning(
-            "ALEATORIC_BROKER_URL is set but the job system offers no MCP job backend "
-            "(or its extra is not installed); running jobs in this process"
-        )
     return LocalJobBackend(
         settings.data_dir, cache=cache, concurrency=settings.job_concurrency,
         workers=settings.job_workers,

@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from aleatoric.errors import AleatoricError
+
 __all__ = ["PathRefusedError", "check_name", "dataset_id_of", "resolve_dataset", "resolve_output"]
 
 #: One directory name: letters, digits, ``.``, ``_`` and ``-``, not starting with a dot.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
-class PathRefusedError(ValueError):
+class PathRefusedError(AleatoricError, ValueError):
     """A path argument that names something outside the data directory, or no valid name.
 
     The message starts with the argument's name (``"dataset: ..."``).

@@ -20,9 +20,11 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
+from aleatoric._generate import unit_count
+from aleatoric._job_backend import JobBackend, JobInfo
 from aleatoric._version import __version__
-from aleatoric.config import TableName
-from aleatoric.mcp._jobs import JobBackend, JobInfo, make_job_backend
+from aleatoric.mcp._config_params import with_config_params
+from aleatoric.mcp._jobs import make_job_backend
 from aleatoric.mcp._models import (
     ConfigValidation,
     IntegrityResult,
@@ -37,7 +39,6 @@ from aleatoric.mcp._prompts import calm_baseline, stress_test
 from aleatoric.mcp._service import InputError, Toolbox
 from aleatoric.mcp._settings import McpSettings
 from aleatoric.mcp._static import realism_doc, schema_doc
-from aleatoric.reactor import segment_count
 
 __all__ = ["build_server"]
 
@@ -52,24 +53,6 @@ Datasets live in the server's data directory and are named by dataset id."""
 Ctx = Context[Any, Any]
 Venue = Annotated[
     str, Field(description="Venue: binance, bybit, okx or hyperliquid (see describe_venue).")
-]
-Symbol = Annotated[
-    str, Field(description="The venue's own symbol, e.g. BTCUSDT, ETH-USDT-SWAP (OKX), BTC.")
-]
-PresetName = Annotated[str, Field(description="Regime preset: calm or volatile (get_presets).")]
-Duration = Annotated[
-    str, Field(description="Length in whole minutes, e.g. '5m', '1h', '1d' or 'PT30M'.")
-]
-Seed = Annotated[int, Field(description="Root seed, >= 0; same seed and config, same bytes.")]
-Start = Annotated[
-    str | None, Field(description="First instant, UTC, whole minute: 2026-01-01T00:00:00Z.")
-]
-Segment = Annotated[
-    str | None, Field(description="Segment length (unit of parallel work and caching).")
-]
-Warmup = Annotated[str | None, Field(description="Book warm-up per segment, 5m to 1h.")]
-Tables = Annotated[
-    list[TableName] | None, Field(description="Tables to write; default all of them.")
 ]
 Name = Annotated[
     str | None,
@@ -101,10 +84,6 @@ def _resource_text(build: Callable[..., object], *args: str) -> str:
     if isinstance(value, BaseModel):
         return value.model_dump_json(indent=2)
     return json.dumps(value, indent=2)
-
-
-def _config_fields(**fields: Any) -> dict[str, Any]:
-    return {k: v for k, v in fields.items() if v is not None}
 
 
 def build_server(
@@ -188,17 +167,10 @@ def _add_tools(server: MCPServer[Any], box: Toolbox) -> None:
         read_only_hint=False, destructive_hint=False, idempotent_hint=True,
         open_world_hint=False,
     ))  # fmt: skip
+    @with_config_params({"duration": "5m"})
     async def generate_sample(
         ctx: Ctx,
-        venue: Venue = "binance",
-        symbol: Symbol = "BTCUSDT",
-        preset: PresetName = "calm",
-        duration: Duration = "5m",
-        seed: Seed = 0,
-        start: Start = None,
-        segment: Segment = None,
-        warmup: Warmup = None,
-        tables: Tables = None,
+        fields: dict[str, Any],
         name: Name = None,
         overwrite: Overwrite = False,
         preview_rows: Annotated[
@@ -215,12 +187,9 @@ def _add_tools(server: MCPServer[Any], box: Toolbox) -> None:
         requests are refused: use submit_job for them. Reports progress per segment.
         """
         with _tool_errors():
-            config = box.config(_config_fields(
-                venue=venue, symbol=symbol, preset=preset, duration=duration, seed=seed,
-                start=start, segment=segment, warmup=warmup, tables=tables,
-            ))  # fmt: skip
+            config = box.config(fields)
             box.check_sample_size(config)
-            segments = segment_count(config)
+            segments = unit_count(config)
             await ctx.report_progress(0, segments, f"generating {segments} segment(s)")
 
             def work(sink: ProgressSink) -> SampleResult:
@@ -236,16 +205,9 @@ def _add_job_tools(server: MCPServer[Any], box: Toolbox) -> None:
         read_only_hint=False, destructive_hint=False, idempotent_hint=False,
         open_world_hint=False,
     ))  # fmt: skip
+    @with_config_params()
     async def submit_job(
-        venue: Venue = "binance",
-        symbol: Symbol = "BTCUSDT",
-        preset: PresetName = "calm",
-        duration: Duration = "1h",
-        seed: Seed = 0,
-        start: Start = None,
-        segment: Segment = None,
-        warmup: Warmup = None,
-        tables: Tables = None,
+        fields: dict[str, Any],
         name: Name = None,
         overwrite: Overwrite = False,
     ) -> JobInfo:
@@ -258,10 +220,7 @@ def _add_job_tools(server: MCPServer[Any], box: Toolbox) -> None:
         realism_report and datasets://{id}/manifest.
         """
         with _tool_errors():
-            config = box.config(_config_fields(
-                venue=venue, symbol=symbol, preset=preset, duration=duration, seed=seed,
-                start=start, segment=segment, warmup=warmup, tables=tables,
-            ))  # fmt: skip
+            config = box.config(fields)
             return await anyio.to_thread.run_sync(
                 lambda: box.submit_job(config, name=name, overwrite=overwrite)
             )

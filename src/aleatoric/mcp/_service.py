@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from aleatoric._generate import generate
+from aleatoric._generate import generate, unit_count
+from aleatoric._job_backend import JobBackend, JobInfo, JobRequest, new_job_id
 from aleatoric._version import __version__
 from aleatoric.cache import CacheStore
 from aleatoric.config import (
@@ -27,8 +28,9 @@ from aleatoric.config import (
     load_config,
     presets,
 )
+from aleatoric.dataset import MANIFEST_NAME, Manifest, read_manifest
+from aleatoric.errors import AleatoricError, DatasetError
 from aleatoric.instruments import get_instrument, instruments, symbols_for, venues
-from aleatoric.mcp._jobs import JobBackend, JobInfo, JobRequest, new_job_id
 from aleatoric.mcp._models import (
     ConfigValidation,
     FieldError,
@@ -53,7 +55,6 @@ from aleatoric.reactor import segment_count
 
 __all__ = ["InputError", "Toolbox", "estimate_rows"]
 
-MANIFEST = "manifest.json"
 #: Rows per limit-order arrival of the preset, per event table (calibrated on the shipped
 #: presets; an order-of-magnitude guard, not a promise).
 _ROWS_PER_ARRIVAL = {"mbo": 2.5, "book_delta": 1.9, "trades": 0.6}
@@ -64,7 +65,7 @@ _PREVIEW_LEVELS = 5
 Progress = Callable[[float, float | None, str], None]
 
 
-class InputError(ValueError):
+class InputError(AleatoricError, ValueError):
     """A request that cannot be carried out; the text is ``"field: message"`` lines.
 
     Raised for input that cannot be used, and for a generation that failed (which leaves
@@ -80,17 +81,18 @@ def estimate_rows(config: DatasetConfig) -> dict[str, int]:
     """Return a rough row count per table of ``config`` (order of magnitude)."""
     seconds = config.duration / 1e9
     rate = get_preset(config.preset).limit_rate_s
-    interval_ns = get_instrument(config.venue, config.symbol).funding_interval_ns
-    out: dict[str, int] = {}
-    for table in config.tables:
-        if table in _ROWS_PER_ARRIVAL:
-            out[table] = round(rate * _ROWS_PER_ARRIVAL[table] * seconds)
-        elif table == "book_snapshot":
-            out[table] = config.duration // config.snapshot_interval
-        elif table == "ticker":
-            out[table] = config.duration // config.ticker_interval
-        else:
-            out[table] = config.duration // interval_ns + 1
+    out: dict[str, int] = dict.fromkeys(config.tables, 0)
+    for ref in config.instruments:
+        interval_ns = get_instrument(ref.venue, ref.symbol).funding_interval_ns
+        for table in config.tables:
+            if table in _ROWS_PER_ARRIVAL:
+                out[table] += round(rate * _ROWS_PER_ARRIVAL[table] * seconds)
+            elif table == "book_snapshot":
+                out[table] += config.duration // config.snapshot_interval
+            elif table == "ticker":
+                out[table] += config.duration // config.ticker_interval
+            else:
+                out[table] += config.duration // interval_ns + 1
     return out
 
 
@@ -98,10 +100,11 @@ def _allowed(field: str, message: str, data: Mapping[str, Any]) -> list[str]:
     if "; allowed: " in message:
         return [v.strip() for v in message.rsplit("; allowed: ", 1)[1].split(",")]
     head = field.split(".", 1)[0]
-    if head == "venue":
+    tail = field.rsplit(".", 1)[-1]
+    if head == "venue" or (head == "instruments" and tail == "venue"):
         return list(venues())
     if head == "symbol":
-        venue = data.get("venue", DatasetConfig.model_fields["venue"].default)
+        venue = data.get("venue", "binance")
         return list(symbols_for(venue)) if venue in venues() else []
     if head == "preset":
         return list(presets())
@@ -114,26 +117,28 @@ def _sample_name(config: DatasetConfig) -> str:
     text = json.dumps(config.canonical(), sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(text.encode()).hexdigest()[:10]
     duration = format_duration(config.duration)
-    return f"{config.venue}-{config.symbol}-{config.preset}-{duration}-seed{config.seed}-{digest}"
+    first = config.instruments[0]
+    more = f"+{len(config.instruments) - 1}" if len(config.instruments) > 1 else ""
+    return (f"{first.venue}-{first.symbol}{more}-{config.preset}-{duration}-seed{config.seed}-"
+            f"{digest}")  # fmt: skip
 
 
-def _read_manifest(root: Path) -> dict[str, Any] | None:
+def _read_manifest(root: Path) -> Manifest | None:
     try:
-        document = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read_manifest(root)[0]
+    except DatasetError:
         return None
-    return document if isinstance(document, dict) else None
 
 
-def _same_dataset(root: Path, config: DatasetConfig) -> dict[str, Any] | None:
+def _same_dataset(root: Path, config: DatasetConfig) -> Manifest | None:
     # The manifest of the dataset at root if it was written from config by this engine.
     manifest = _read_manifest(root)
-    if manifest is None or manifest.get("engine", {}).get("version") != __version__:
+    if manifest is None or (manifest.engine or {}).get("version") != __version__:
         return None
     try:
-        if DatasetConfig.model_validate(manifest.get("config")) != config:
+        if manifest.dataset_config != config:
             return None
-    except ValueError:
+    except DatasetError:
         return None
     return manifest
 
@@ -275,7 +280,7 @@ class Toolbox:
         """Generate (or reuse) a small dataset; return its summary and first rows."""
         self.check_sample_size(config)
         out = self._target(config, name, overwrite)
-        n = segment_count(config)
+        n = unit_count(config)
         with self._claim(out):
             manifest = None if overwrite else _same_dataset(out, config)
             reused, cached = manifest is not None, False
@@ -289,16 +294,17 @@ class Toolbox:
                 except (OSError, RuntimeError) as exc:
                     raise InputError(f"generation failed: {exc}; nothing was written") from None
                 cached = result.cached
-                manifest = _read_manifest(out) or {}
+                manifest = _read_manifest(out)
+                if manifest is None:
+                    raise InputError(f"generation failed: {out} has no readable manifest")
             if progress is not None:
                 progress(n, n, "reused an identical dataset" if reused else "written")
         dataset_id = dataset_id_of(self.root, out)
-        files = manifest.get("files", [])
+        files = manifest.file_entries
         return SampleResult(
             dataset_id=dataset_id, path=str(out), manifest_uri=f"datasets://{dataset_id}/manifest",
             reused=reused, cached=cached, config=config.canonical(), segments=n,
-            rows=sum(int(v) for v in manifest.get("tables", {}).values()),
-            bytes=sum(int(f.get("bytes", 0)) for f in files),
+            rows=manifest.rows, bytes=sum(f.bytes or 0 for f in files),
             tables=summarize_tables(out, manifest),
             trades=preview_rows(out, "trades", rows),
             book_snapshots=preview_rows(out, "book_snapshot", rows, levels=_PREVIEW_LEVELS),
@@ -342,8 +348,8 @@ class Toolbox:
         root = self.dataset(dataset_id, field="id")
         manifest = _read_manifest(root)
         if manifest is None:
-            raise InputError(f"id: dataset {dataset_id!r} has no readable {MANIFEST}")
-        return manifest
+            raise InputError(f"id: dataset {dataset_id!r} has no readable {MANIFEST_NAME}")
+        return manifest.document()
 
     def check(
         self, path: str, *, rules: Sequence[str] | None = None, max_examples: int = 5

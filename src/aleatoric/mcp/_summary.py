@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from aleatoric.dataset import Manifest
 from aleatoric.mcp._models import TableSummary
 
 __all__ = ["preview_rows", "summarize_tables"]
@@ -83,12 +84,12 @@ def _stats(table: str, scan: Any) -> dict[str, float | int | None]:
     return stats
 
 
-def summarize_tables(root: Path, manifest: Mapping[str, Any]) -> list[TableSummary]:
-    """Return one summary per table listed in the dataset's manifest."""
-    files = manifest.get("files", [])
+def summarize_tables(root: Path, manifest: Manifest) -> list[TableSummary]:
+    """Return one summary per table listed in the dataset's manifest (all instruments)."""
+    files = manifest.file_entries
     out = []
-    for table, rows in manifest.get("tables", {}).items():
-        entries = [f for f in files if f.get("table") == table]
+    for table, rows in manifest.tables.items():
+        entries = [f for f in files if f.table == table]
         paths = _files(root, table)
         stats: dict[str, float | int | None] = {}
         if paths:
@@ -96,7 +97,7 @@ def summarize_tables(root: Path, manifest: Mapping[str, Any]) -> list[TableSumma
         first, last = stats.pop("_first", None), stats.pop("_last", None)
         summary = TableSummary(
             table=table, rows=int(rows), files=len(entries),
-            bytes=sum(int(f.get("bytes", 0)) for f in entries),
+            bytes=sum(f.bytes or 0 for f in entries),
             ts_first=_iso(None if first is None else int(first)),
             ts_last=_iso(None if last is None else int(last)), stats=stats,
         )  # fmt: skip

@@ -139,14 +139,17 @@ def _check_manifest(base: Path, statement: dict[str, Any], actual: dict[str, str
     if digest != actual[MANIFEST_NAME]:
         return [f"{MANIFEST_NAME}: sha256 mismatch"]
     problems: list[str] = []
-    for i, entry in enumerate(manifest["files"]):
-        path = entry["path"]
+    for i, entry in enumerate(manifest.file_entries):
+        path = entry.path
         where = f"{MANIFEST_NAME}: files[{i}] ({path})"
         if path not in actual:
             problems.append(f"{where}: file is not in the provenance statement")
-        elif entry["sha256"] != actual[path]:
+        elif entry.sha256 != actual[path]:
             problems.append(f"{where}: sha256 does not match the file")
-        elif "bytes" in entry and entry["bytes"] != base.joinpath(*path.split("/")).stat().st_size:
+        elif (
+            entry.bytes is not None
+            and entry.bytes != base.joinpath(*path.split("/")).stat().st_size
+        ):
             problems.append(f"{where}: bytes does not match the file size")
     external: Any = statement
     for key in ("predicate", "buildDefinition", "externalParameters"):
@@ -154,7 +157,7 @@ def _check_manifest(base: Path, statement: dict[str, Any], actual: dict[str, str
     if not isinstance(external, dict):
         external = {}
     for field in ("config", "seed"):
-        if external.get(field) != manifest[field]:
+        if external.get(field) != getattr(manifest, field):
             problems.append(
                 f"statement: predicate.buildDefinition.externalParameters.{field} "
                 f"does not match {MANIFEST_NAME}"

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import stat
 from pathlib import Path, PurePath
-from typing import Any
 
+from aleatoric import dataset
+from aleatoric.dataset import MANIFEST_NAME, Manifest
+from aleatoric.errors import DatasetError
 from aleatoric.provenance._errors import ProvenanceError
-from aleatoric.sinks import MANIFEST_NAME, file_sha256
+from aleatoric.sinks import file_sha256
 
 __all__ = ["MANIFEST_NAME", "PROVENANCE_NAME", "dataset_files", "read_manifest", "sha256_of"]
 
@@ -60,7 +60,7 @@ def sha256_of(root: Path, rel: str) -> str:
     return file_sha256(root.joinpath(*rel.split("/")))
 
 
-def read_manifest(root: Path) -> tuple[dict[str, Any], str]:
+def read_manifest(root: Path) -> tuple[Manifest, str]:
     """Return the parsed ``manifest.json`` of a dataset and the hex SHA-256 of its bytes.
 
     The digest and the document come from the same read, so they always agree.
@@ -70,26 +70,12 @@ def read_manifest(root: Path) -> tuple[dict[str, Any], str]:
     ProvenanceError
         If the manifest is missing, is not a JSON object, or lacks a field provenance uses.
     """
-    path = root / MANIFEST_NAME
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ProvenanceError(f"{MANIFEST_NAME}: not found in {root}") from None
-    except OSError as exc:
-        raise ProvenanceError(f"{MANIFEST_NAME}: cannot read ({exc.strerror})") from None
-    try:
-        manifest = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProvenanceError(f"{MANIFEST_NAME}: not valid JSON ({exc})") from None
-    if not isinstance(manifest, dict):
-        raise ProvenanceError(f"{MANIFEST_NAME}: not a JSON object")
-    missing = [k for k in ("config", "seed", "engine", "libraries", "files") if k not in manifest]
+        manifest, digest = dataset.read_manifest(root)
+    except DatasetError as exc:
+        raise ProvenanceError(str(exc)) from None
+    needed = ("config", "seed", "engine", "libraries", "files")
+    missing = [k for k in needed if getattr(manifest, k) is None]
     if missing:
         raise ProvenanceError(f"{MANIFEST_NAME}: missing field {k!r}" for k in missing)
-    files = manifest["files"]
-    if not isinstance(files, list) or not all(
-        isinstance(f, dict) and isinstance(f.get("path"), str) and isinstance(f.get("sha256"), str)
-        for f in files
-    ):
-        raise ProvenanceError(f"{MANIFEST_NAME}: files must be a list of {{path, sha256, ...}}")
-    return manifest, hashlib.sha256(raw).hexdigest()
+    return manifest, digest

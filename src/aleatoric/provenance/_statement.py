@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from aleatoric.dataset import Manifest
 from aleatoric.provenance._errors import ProvenanceError
 from aleatoric.provenance._files import MANIFEST_NAME, dataset_files, read_manifest, sha256_of
 
@@ -39,16 +40,20 @@ def canonical_json(document: Any) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def statement_for(manifest: Mapping[str, Any], digests: Mapping[str, str]) -> dict[str, Any]:
+def statement_for(
+    manifest: Manifest | Mapping[str, Any], digests: Mapping[str, str]
+) -> dict[str, Any]:
     """Return the statement for a manifest and the SHA-256 of each subject file.
 
     Parameters
     ----------
     manifest
-        The parsed ``manifest.json``.
+        The parsed ``manifest.json`` (or its JSON document).
     digests
         Hex SHA-256 per relative POSIX path, for every data file and ``manifest.json``.
     """
+    if isinstance(manifest, Manifest):
+        manifest = manifest.document()
     return {
         "_type": STATEMENT_TYPE,
         "subject": [
@@ -86,14 +91,14 @@ def build_statement(root: str | os.PathLike[str]) -> dict[str, Any]:
     present = set(dataset_files(base))
     listed: dict[str, str] = {}
     problems: list[str] = []
-    for entry in manifest["files"]:
-        path = entry["path"]
+    for entry in manifest.file_entries:
+        path = entry.path
         if path == MANIFEST_NAME:
             problems.append(f"{MANIFEST_NAME}: lists itself among its files")
             continue
         if path in listed:
             problems.append(f"{MANIFEST_NAME}: file {path} listed twice")
-        listed[path] = entry["sha256"]
+        listed[path] = entry.sha256
     digests: dict[str, str] = {}
     for path in sorted(listed):
         if path not in present:

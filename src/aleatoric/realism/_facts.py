@@ -401,15 +401,17 @@ def _with_duration(fact: Fact, duration: float) -> Fact:
     return replace(fact, min_duration_s=need, insufficient=short, reason=reason)
 
 
-def scorecard(path: str | Path) -> Scorecard:
-    """Return the realism scorecard of the dataset at ``path``.
+def scorecard(path: str | Path, instrument: str | None = None) -> Scorecard:
+    """Return the realism scorecard of (one instrument of) the dataset at ``path``.
+
+    ``instrument`` (``venue:symbol`` or the symbol) is needed when the dataset holds several.
 
     Raises
     ------
     DatasetError
         If the path is not a readable dataset with a ``book_snapshot`` table.
     """
-    obs = load_observations(path)
+    obs = load_observations(path, instrument)
     meta = obs.meta
     return Scorecard(
         path=str(meta.path),

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from aleatoric.config import parse_duration_ns
+from aleatoric.config import InstrumentRef, parse_duration_ns
+from aleatoric.dataset import MANIFEST_NAME, open_dataset
+from aleatoric.errors import DatasetError
 from aleatoric.instruments import Instrument, get_instrument
-from aleatoric.realism._model import DatasetError
 from aleatoric.realism._tick import TickObservations, load_tick, table_files
 
-__all__ = ["MANIFEST", "DatasetMeta", "Observations", "load_observations", "read_meta"]
+__all__ = ["DatasetMeta", "Observations", "load_observations", "read_meta"]
 
-MANIFEST = "manifest.json"
 NS_PER_MINUTE = 60_000_000_000
 
 F64 = npt.NDArray[np.float64]
@@ -38,6 +36,13 @@ class DatasetMeta:
     start_ns: int | None
     end_ns: int | None
     instrument: Instrument
+    #: Whether the dataset holds other instruments too (then only this one's files are read).
+    shared: bool = False
+
+    @property
+    def where(self) -> tuple[str, str] | None:
+        """Return (venue, symbol) to read from a dataset of several instruments, else None."""
+        return (self.venue, self.symbol) if self.shared else None
 
     @property
     def label(self) -> str:
@@ -113,8 +118,24 @@ def _hive_meta(root: Path) -> DatasetMeta | None:
     return None
 
 
-def read_meta(path: str | Path) -> DatasetMeta:
-    """Return the manifest facts of the dataset at ``path``.
+def _choose(path: Path, refs: tuple[InstrumentRef, ...], wanted: str | None) -> InstrumentRef:
+    if wanted is None:
+        if len(refs) == 1:
+            return refs[0]
+        listed = ", ".join(str(r) for r in refs)
+        raise DatasetError(f"{path} holds {len(refs)} instruments; name one of {listed}")
+    for ref in refs:
+        if wanted in (str(ref), ref.symbol):
+            return ref
+    listed = ", ".join(str(r) for r in refs)
+    raise DatasetError(f"instrument: {path} has no {wanted!r}; it has {listed}")
+
+
+def read_meta(path: str | Path, instrument: str | None = None) -> DatasetMeta:
+    """Return the manifest facts of (one instrument of) the dataset at ``path``.
+
+    ``instrument`` (``venue:symbol`` or the symbol) is needed only when the dataset holds
+    several.
 
     A directory without ``manifest.json`` but with hive-partitioned tables (a capture
     normalized by ``aleatoric normalize``) takes venue and symbol from the partition names; its
@@ -123,28 +144,23 @@ def read_meta(path: str | Path) -> DatasetMeta:
     Raises
     ------
     DatasetError
-        If the directory or its manifest is missing or unreadable, or names an unknown
-        instrument.
+        If the directory or its manifest is missing or unreadable, names an unknown
+        instrument, or holds several and ``instrument`` names none of them.
     """
     root = Path(path)
     if not root.is_dir():
         raise DatasetError(f"no dataset at {root}: not a directory")
-    manifest_path = root / MANIFEST
-    if not manifest_path.is_file():
+    if not (root / MANIFEST_NAME).is_file():
         found = _hive_meta(root)
         if found is None:
-            raise DatasetError(f"no dataset at {root}: {MANIFEST} is missing")
+            raise DatasetError(f"no dataset at {root}: {MANIFEST_NAME} is missing")
         return found
-    try:
-        manifest: Any = json.loads(manifest_path.read_text(encoding="utf-8"))
-        config = manifest["config"]
-        venue, symbol = str(config["venue"]), str(config["symbol"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DatasetError(f"unreadable {MANIFEST} in {root}: {exc}") from None
-    try:
-        instrument = get_instrument(venue, symbol)
-    except KeyError as exc:
-        raise DatasetError(str(exc.args[0])) from None
+    dataset = open_dataset(root)
+    manifest = dataset.manifest
+    ref = _choose(root, dataset.instruments, instrument)
+    venue, symbol = ref.venue, ref.symbol
+    config = manifest.config
+    shared = len(dataset.instruments) > 1
     start_ns = _parse_start(config.get("start"))
     end_ns: int | None = None
     if start_ns is not None and config.get("duration") is not None:
@@ -152,7 +168,7 @@ def read_meta(path: str | Path) -> DatasetMeta:
             end_ns = start_ns + parse_duration_ns(config["duration"])
         except (TypeError, ValueError):
             end_ns = None
-    seed = config.get("seed", manifest.get("seed"))
+    seed = config.get("seed", manifest.seed)
     return DatasetMeta(
         path=root,
         venue=venue,
@@ -161,12 +177,14 @@ def read_meta(path: str | Path) -> DatasetMeta:
         seed=int(seed) if isinstance(seed, int) else None,
         start_ns=start_ns,
         end_ns=end_ns,
-        instrument=instrument,
+        instrument=get_instrument(venue, symbol),
+        shared=shared,
     )
 
 
-def _read(root: Path, table: str, columns: list[str]) -> pl.DataFrame | None:
-    files = sorted((root / table).rglob("*.parquet")) if (root / table).is_dir() else []
+def _read(meta: DatasetMeta, table: str, columns: list[str]) -> pl.DataFrame | None:
+    root = meta.path
+    files = table_files(root, table, meta.where)
     if not files:
         return None
     try:
@@ -195,7 +213,7 @@ def _data_span(root: Path, meta: DatasetMeta) -> tuple[int, int] | None:
         return meta.start_ns, meta.end_ns
     lo, hi = None, None
     for table in ("book_delta", "book_snapshot", "trades"):
-        files = table_files(root, table)
+        files = table_files(root, table, meta.where)
         if not files:
             continue
         ts = pl.col("ts_event").cast(pl.Int64)
@@ -231,8 +249,12 @@ def _book_from_grid(tick: TickObservations) -> pl.DataFrame:
     ).filter(pl.col("bid_px_00").is_not_nan() & pl.col("ask_px_00").is_not_nan())  # fmt: skip
 
 
-def load_observations(path: str | Path, *, tick_level: bool = True) -> Observations:
-    """Return the series the scorecard needs from the dataset at ``path``.
+def load_observations(
+    path: str | Path, instrument: str | None = None, *, tick_level: bool = True
+) -> Observations:
+    """Return the series the scorecard needs from (one instrument of) the dataset at ``path``.
+
+    ``instrument`` (``venue:symbol`` or the symbol) is needed when the dataset holds several.
 
     Reads only the best book level (``book_snapshot``), trade times and sizes (``trades``),
     funding columns (``ticker``, ``funding``), and with ``tick_level`` the tick-level series
@@ -245,19 +267,19 @@ def load_observations(path: str | Path, *, tick_level: bool = True) -> Observati
     DatasetError
         If the dataset is missing or unreadable or has no usable book rows.
     """
-    meta = read_meta(path)
+    meta = read_meta(path, instrument)
     root = meta.path
     book = _read(
-        root,
+        meta,
         "book_snapshot",
         ["ts_event", "seq", "bid_px_00", "ask_px_00", "bid_sz_00", "ask_sz_00"],
     )
-    if book is None and not table_files(root, "book_delta"):
+    if book is None and not table_files(root, "book_delta", meta.where):
         raise DatasetError(f"dataset {root} has no book_snapshot or book_delta table")
     span = _data_span(root, meta)
     tick = None
     if span is not None and (tick_level or book is None):
-        tick = load_tick(root, span[0], span[1], float(meta.instrument.tick_size))
+        tick = load_tick(root, span[0], span[1], float(meta.instrument.tick_size), meta.where)
     if book is None and tick is not None:
         book = _book_from_grid(tick)
     if meta.start_ns is None and span is not None:
@@ -267,9 +289,9 @@ def load_observations(path: str | Path, *, tick_level: bool = True) -> Observati
     book = book.drop_nulls(["bid_px_00", "ask_px_00"])
     if book.height < 2:
         raise DatasetError(f"dataset {root} has fewer than two two-sided book snapshots")
-    trades = _read(root, "trades", ["ts_event", "seq", "size"])
-    ticker = _read(root, "ticker", ["ts_event", "seq", "funding_rate", "predicted_funding_rate"])
-    funding = _read(root, "funding", ["ts_event", "seq", "funding_rate"])
+    trades = _read(meta, "trades", ["ts_event", "seq", "size"])
+    ticker = _read(meta, "ticker", ["ts_event", "seq", "funding_rate", "predicted_funding_rate"])
+    funding = _read(meta, "funding", ["ts_event", "seq", "funding_rate"])
     return Observations(
         meta=meta,
         snapshot_ts=_i64(book, "ts_event"),

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from aleatoric.errors import DatasetError
+
 if TYPE_CHECKING:
     from aleatoric.realism._load import Observations
 
@@ -23,10 +25,6 @@ __all__ = [
 #: Whether the tick-level facts count in :attr:`Scorecard.passed` and the report's verdict.
 #: Off until the order-flow model meets their bands; their PASS/FAIL is shown either way.
 TICK_LEVEL_IN_VERDICT = False
-
-
-class DatasetError(ValueError):
-    """A path that cannot be scored: missing, not a dataset, or without a needed table."""
 
 
 def jsonable(value: Any) -> Any:

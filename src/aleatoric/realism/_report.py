@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from aleatoric.errors import MissingExtraError
 from aleatoric.realism._model import Comparison, Fact, Scorecard
 
 if TYPE_CHECKING:
@@ -52,10 +53,6 @@ section { border-top: 1px solid #ddd; margin-top: 1.5em; padding-top: 0.5em; }
 img { max-width: 100%; }
 pre { background: #f8f8f8; padding: 0.5em; overflow-x: auto; font-size: 0.8em; }
 """
-
-
-class MissingExtraError(ImportError):
-    """matplotlib is not installed; the HTML report needs the ``report`` extra."""
 
 
 def ensure_matplotlib() -> None:

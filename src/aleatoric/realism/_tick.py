@@ -19,6 +19,7 @@ import numpy.typing as npt
 import polars as pl
 import pyarrow.parquet as pq
 
+from aleatoric.dataset import partition
 from aleatoric.realism._book import (
     DEPTH_LEVELS,
     ST_CROSSED,
@@ -55,9 +56,12 @@ BATCH_ROWS = 1 << 20
 MAX_PRICE_TICKS = 40_000_000
 
 
-def table_files(root: Path, table: str) -> list[Path]:
-    """Return the Parquet files of ``table`` under ``root`` (empty when the table is absent)."""
-    folder = root / table
+def table_files(root: Path, table: str, instrument: tuple[str, str] | None = None) -> list[Path]:
+    """Return the Parquet files of ``table`` under ``root`` (empty when the table is absent).
+
+    With ``instrument`` (venue, symbol), only that instrument's partition of the table.
+    """
+    folder = root / (partition(table, *instrument) if instrument else table)
     return sorted(folder.rglob("*.parquet")) if folder.is_dir() else []
 
 
@@ -336,8 +340,8 @@ def _grid_ofi(g: F64, start_ns: int, grid_ns: int, seconds: int) -> F64:
     return np.asarray(out, dtype=np.float64)
 
 
-def _events(root: Path) -> Events:
-    files = table_files(root, "trades")
+def _events(root: Path, instrument: tuple[str, str] | None = None) -> Events:
+    files = table_files(root, "trades", instrument)
     if not files:
         return aggressor_events(np.empty(0, np.int64), np.empty(0, np.bool_), np.empty(0),
                                 np.empty(0))  # fmt: skip
@@ -356,20 +360,28 @@ def _events(root: Path) -> Events:
     )
 
 
-def load_tick(root: Path, start_ns: int, end_ns: int, tick: float) -> TickObservations | None:
+def load_tick(
+    root: Path,
+    start_ns: int,
+    end_ns: int,
+    tick: float,
+    instrument: tuple[str, str] | None = None,
+) -> TickObservations | None:
     """Return the tick-level series of the dataset at ``root``, or None without a book table.
+
+    ``instrument`` (venue, symbol) selects one instrument of a dataset that holds several.
 
     Raises
     ------
     DatasetError
         If a table cannot be read.
     """
-    events = _events(root)
-    deltas = table_files(root, "book_delta")
+    events = _events(root, instrument)
+    deltas = table_files(root, "book_delta", instrument)
     try:
         if deltas:
             return _from_deltas(deltas, start_ns, end_ns, tick, events)
-        snapshots = table_files(root, "book_snapshot")
+        snapshots = table_files(root, "book_snapshot", instrument)
         if snapshots:
             return _from_snapshots(snapshots, start_ns, end_ns, events)
     except DatasetError:

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from aleatoric._version import __version__
 from aleatoric.cache import CacheStore
-from aleatoric.jobs import JobQueue, JobSettings, JobStore, Reaper, create_celery
+from aleatoric.jobs import JobQueue, JobSettings, JobStore, Reaper, create_celery, mcp_job_backend
 from aleatoric.mcp import asgi_app
 from aleatoric.service._auth import require_api_key
 from aleatoric.service._context import ServiceContext
@@ -48,7 +48,10 @@ def create_app(settings: JobSettings | None = None, *, celery: Celery | None = N
 
     # The MCP server rides along at /mcp (streamable HTTP), behind the same API keys; its
     # session manager lives as long as the API.
-    mcp_app = asgi_app(allowed_hosts=list(settings.mcp_allowed_hosts))
+    # The job backend is chosen here and injected (the MCP server never imports the job
+    # system): Celery when a broker is configured, as it is for the service.
+    mcp_jobs = mcp_job_backend()
+    mcp_app = asgi_app(jobs=mcp_jobs, allowed_hosts=list(settings.mcp_allowed_hosts))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -62,6 +65,7 @@ def create_app(settings: JobSettings | None = None, *, celery: Celery | None = N
                 yield
         finally:
             await run_in_threadpool(reaper.stop)
+            mcp_jobs.close()
             context.store.dispose()
 
     app = FastAPI(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from aleatoric.config import DatasetConfig
+from aleatoric.config import DatasetConfig, input_fields
 
 __all__ = [
     "ChunkOut",
@@ -30,18 +30,19 @@ __all__ = [
 class _ConfigBody(BaseModel):
     """Dataset config fields, as in a config file; validated by the engine's own rules.
 
-    The fields are those of :class:`~aleatoric.config.DatasetConfig`, added when the module
-    loads, so a new config field is accepted (and documented in the OpenAPI schema) with no
-    change here. Their types are loose on purpose (durations as ``"1h"`` or seconds,
-    ``start`` as ISO 8601): each error is reported per field in the words of
-    ``aleatoric validate``.
+    The fields are the config's input fields (:func:`aleatoric.config.input_fields`: those of
+    :class:`~aleatoric.config.DatasetConfig` and the flat ``venue``/``symbol``/``okx_checksum``),
+    added when the module loads, so a new config field is accepted (and documented in the
+    OpenAPI schema) with no change here. Their types are loose on purpose (durations as
+    ``"1h"`` or seconds, ``start`` as ISO 8601): each error is reported per field in the
+    words of ``aleatoric validate``.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     def config_fields(self) -> dict[str, Any]:
         """Return the config fields that were given."""
-        given = self.model_dump(include=set(DatasetConfig.model_fields))
+        given = self.model_dump(include=set(input_fields()))
         return {k: v for k, v in given.items() if v is not None}
 
 
@@ -66,10 +67,10 @@ class _JobBody(_ConfigBody):
 
 
 def _with_config_fields(name: str, base: type[_ConfigBody]) -> type[_ConfigBody]:
-    defaults = DatasetConfig().canonical()
+    defaults = {**DatasetConfig().model_dump(mode="json"), **DatasetConfig().canonical()}
     fields: dict[str, Any] = {
-        key: (Any, Field(None, description=info.description, examples=[defaults[key]]))
-        for key, info in DatasetConfig.model_fields.items()
+        name: (Any, Field(None, description=f.description, examples=[defaults[name]]))
+        for name, f in input_fields().items()
     }
     model: type[_ConfigBody] = create_model(
         name, __base__=base, __doc__=base.__doc__, __module__=__name__, **fields
@@ -123,6 +124,7 @@ class SegmentKey(BaseModel):
     """A segment's cache key: download it from ``/v1/segments/{key}``."""
 
     index: int
+    instrument: str = Field(description="The segment's instrument, as venue:symbol.")
     key: str
 
 

@@ -1,27 +1,20 @@
-"""The dataset manifest: what produced the data and a digest of every file.
-
-The manifest holds no wall-clock time or host name, so it is as reproducible as the data.
-"""
+"""Build the manifest of a finished dataset (the model lives in :mod:`aleatoric.dataset`)."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import platform
 import sys
+from collections.abc import Sequence
 from importlib.metadata import version
-from pathlib import Path
-from typing import Any
 
 from aleatoric._version import __version__
 from aleatoric.config import DatasetConfig
+from aleatoric.dataset import MANIFEST_FORMAT, MANIFEST_NAME, Manifest, ManifestFile
 from aleatoric.instruments import get_instrument
 from aleatoric.sinks.parquet import FileEntry
 
-__all__ = ["MANIFEST_FORMAT", "MANIFEST_NAME", "build_manifest", "library_versions", "write_json"]
-
-MANIFEST_NAME = "manifest.json"
-MANIFEST_FORMAT = "aleatoric-dataset/1"
+__all__ = ["MANIFEST_FORMAT", "MANIFEST_NAME", "build_manifest", "library_versions"]
 
 
 def library_versions() -> dict[str, str]:
@@ -36,42 +29,36 @@ def library_versions() -> dict[str, str]:
 
 
 def build_manifest(
-    config: DatasetConfig, files: list[FileEntry], segments: list[dict[str, int]]
-) -> dict[str, Any]:
-    """Return the manifest document for a finished dataset."""
+    config: DatasetConfig, files: Sequence[FileEntry], segments: Sequence[dict[str, int | str]]
+) -> Manifest:
+    """Return the manifest of a finished dataset."""
     tables: dict[str, int] = dict.fromkeys(config.tables, 0)
     digests: dict[str, list[str]] = {}
     for f in files:
         tables[f.table] = tables.get(f.table, 0) + f.rows
         if f.content_sha256:
             digests.setdefault(f.table, []).append(f.content_sha256)
-    return {
-        "format": MANIFEST_FORMAT,
-        "engine": {"name": "aleatoric", "version": __version__},
-        "libraries": library_versions(),
-        "seed": config.seed,
-        "config": config.canonical(),
-        "instrument": get_instrument(config.venue, config.symbol).model_dump(mode="json"),
-        "tables": tables,
+    return Manifest(
+        format=MANIFEST_FORMAT,
+        engine={"name": "aleatoric", "version": __version__},
+        libraries=library_versions(),
+        seed=config.seed,
+        config=config.canonical(),
+        instruments=tuple(
+            get_instrument(i.venue, i.symbol).model_dump(mode="json") for i in config.instruments
+        ),
+        tables=tables,
         # Per table: SHA-256 over its files' content digests in path order.
-        "table_digests": {
+        table_digests={
             t: hashlib.sha256("".join(d).encode()).hexdigest() for t, d in sorted(digests.items())
         },
-        "segments": segments,
-        "files": [_file_entry(f) for f in files],
-    }
+        segments=tuple(dict(s) for s in segments),
+        files=tuple(_file_entry(f) for f in files),
+    )
 
 
-def _file_entry(f: FileEntry) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "path": f.path, "table": f.table, "sha256": f.sha256, "bytes": f.bytes, "rows": f.rows,
-    }  # fmt: skip
-    if f.content_sha256:
-        entry["content_sha256"] = f.content_sha256
-        entry["schema"] = f.schema
-    return entry
-
-
-def write_json(path: Path, document: dict[str, Any]) -> None:
-    """Write JSON with sorted keys and a trailing newline (stable bytes)."""
-    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+def _file_entry(f: FileEntry) -> ManifestFile:
+    return ManifestFile(
+        path=f.path, table=f.table, sha256=f.sha256, bytes=f.bytes, rows=f.rows,
+        content_sha256=f.content_sha256, schema=f.schema,
+    )  # fmt: skip

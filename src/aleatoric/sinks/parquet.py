@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from aleatoric._version import __version__
+from aleatoric.dataset import partition
 
 __all__ = [
     "FileEntry",
@@ -102,7 +103,7 @@ def write_segment_tables(
                     "aleatoric_version": __version__}  # fmt: skip
             part = part.replace_schema_metadata({k.encode(): v.encode() for k, v in meta.items()})
             rel = (
-                f"{name}/venue={venue}/symbol={symbol}/date={_date(int(ts[lo]))}/"
+                f"{partition(name, venue, symbol)}/date={_date(int(ts[lo]))}/"
                 f"part-{segment:05d}.parquet"
             )
             path = root / rel

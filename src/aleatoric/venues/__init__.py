@@ -93,11 +93,13 @@ def encode_dataset(root: Path, out: Path) -> list[tuple[Path, int]]:
     Returns each capture file with its number of lines (messages).
     """
     paths: list[tuple[Path, int]] = []
-    encoder: Encoder | None = None
+    encoders: dict[tuple[str, str], Encoder] = {}
     for day in iter_days(root):
         venue = day.config.venue
+        # One encoder per instrument: sequence ids run per instrument, as at the venue.
+        encoder = encoders.get((venue, day.config.symbol))
         if encoder is None:
-            encoder = encoder_for(venue, day.config)
+            encoder = encoders[venue, day.config.symbol] = encoder_for(venue, day.config)
         messages = encoder.encode(day)
         path = capture_path(out, venue, day.config.symbol, day.day)
         lines = write_capture(path, messages.capture_text())

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aleatoric.errors import DatasetError
+
 __all__ = [
     "NORMALIZED_MARKER",
     "CaptureError",
@@ -88,7 +90,7 @@ class ReadStats:
             self.examples.append(f"line {line_no}: {why}")
 
 
-class CaptureError(ValueError):
+class CaptureError(DatasetError):
     """A capture file that cannot be read at all (not gzip although named ``.gz``)."""
 
 

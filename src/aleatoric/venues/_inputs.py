@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ import numpy.typing as npt
 import polars as pl
 
 from aleatoric.config import DatasetConfig
+from aleatoric.dataset import open_dataset, partition
 from aleatoric.instruments import Instrument, get_instrument
 
 __all__ = ["DayInput", "iter_days", "load_day"]
@@ -35,27 +35,33 @@ class DayInput:
     funding: dict[str, npt.NDArray[np.generic]]  # ts, seq, rate, mark
 
 
-def _read(root: Path, table: str, day: str, columns: list[str]) -> pl.DataFrame:
-    files = sorted(root.glob(f"{table}/venue=*/symbol=*/date={day}/*.parquet"))
+def _read(
+    root: Path, config: DatasetConfig, table: str, day: str, columns: list[str]
+) -> pl.DataFrame:
+    where = partition(table, config.venue, config.symbol)
+    files = sorted(root.glob(f"{where}/date={day}/*.parquet"))
     if not files:
         return pl.DataFrame(schema={c: pl.Float64 for c in columns})
     return pl.concat([pl.read_parquet(f, columns=columns) for f in files]).sort("seq")
 
 
 def load_day(root: Path, config: DatasetConfig, day: str) -> DayInput:
-    """Return the canonical rows of ``day`` (``YYYY-MM-DD``) of the dataset at ``root``."""
+    """Return one day's (``YYYY-MM-DD``) canonical rows of the instrument of ``config``.
+
+    ``config`` is a single-instrument config (:meth:`DatasetConfig.for_instrument`).
+    """
     inst = get_instrument(config.venue, config.symbol)
     px, sz = inst.price_grid, inst.size_grid
 
     d = _read(
-        root, "book_delta", day,
+        root, config, "book_delta", day,
         ["ts_event", "seq", "side", "price", "size", "order_count", "is_snapshot"],
     )  # fmt: skip
-    t = _read(root, "trades", day, ["ts_event", "seq", "trade_id", "price", "size", "side"])
-    k = _read(root, "ticker", day, ["ts_event", "seq", "mark_price", "index_price", "last_price",
-                                    "funding_rate", "predicted_funding_rate", "next_funding_ts",
-                                    "open_interest"])  # fmt: skip
-    f = _read(root, "funding", day, ["ts_event", "seq", "funding_rate", "mark_price"])
+    t = _read(root, config, "trades", day, ["ts_event", "seq", "trade_id", "price", "size", "side"])
+    k = _read(root, config, "ticker", day, ["ts_event", "seq", "mark_price", "index_price",
+                                            "last_price", "funding_rate", "predicted_funding_rate",
+                                            "next_funding_ts", "open_interest"])  # fmt: skip
+    f = _read(root, config, "funding", day, ["ts_event", "seq", "funding_rate", "mark_price"])
 
     def ints(df: pl.DataFrame, col: str) -> I64:
         return df[col].to_numpy().astype(np.int64)
@@ -98,9 +104,11 @@ def load_day(root: Path, config: DatasetConfig, day: str) -> DayInput:
 
 
 def iter_days(root: Path) -> Iterator[DayInput]:
-    """Yield the days of the dataset at ``root`` in order (needs its manifest)."""
-    manifest = json.loads((root / "manifest.json").read_text())
-    config = DatasetConfig.model_validate(manifest["config"])
-    days = sorted({p.name.removeprefix("date=") for p in root.glob("*/venue=*/symbol=*/date=*")})
-    for day in days:
-        yield load_day(root, config, day)
+    """Yield the days of the dataset at ``root``, instrument by instrument, each in order."""
+    config = open_dataset(root).config
+    for ref in config.instruments:
+        where = partition("*", ref.venue, ref.symbol)
+        days = sorted({p.name.removeprefix("date=") for p in root.glob(f"{where}/date=*")})
+        one = config.for_instrument(ref)
+        for day in days:
+            yield load_day(root, one, day)

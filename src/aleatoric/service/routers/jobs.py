@@ -48,7 +48,12 @@ def _segment_keys(config_json: str, start: int, stop: int) -> tuple[SegmentKey, 
     # a millisecond each, so they are computed once per job, not on every poll.
     config = DatasetConfig.model_validate_json(config_json)
     store = CacheStore()
-    return tuple(SegmentKey(index=i, key=store.segment_key(config, i)) for i in range(start, stop))
+    return tuple(
+        SegmentKey(index=i, instrument=str(ref),
+                   key=store.segment_key(config.for_instrument(ref), i))
+        for ref in config.instruments
+        for i in range(start, stop)
+    )  # fmt: skip
 
 
 def _job_out(ctx: ServiceContext, job: Job) -> JobOut:

@@ -1,0 +1,150 @@
+"""The parts of a dataset config: instruments, overlays and per-venue options.
+
+Kept apart from :mod:`aleatoric.config._model` so that the config reads as a list of fields
+and each part carries its own validation.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from aleatoric.config._durations import format_duration, parse_duration_ns
+from aleatoric.instruments import symbols_for, venues
+
+__all__ = [
+    "OVERLAY_KINDS",
+    "Duration",
+    "InstrumentRef",
+    "OkxOptions",
+    "Overlay",
+    "VenueOptions",
+]
+
+#: A duration in integer nanoseconds; accepts "1h", "100ms", "PT1H" or seconds.
+Duration = Annotated[
+    int,
+    BeforeValidator(parse_duration_ns),
+    PlainSerializer(format_duration, return_type=str),
+]
+
+#: Overlay kinds the engine can apply, by name, with a one-line description. Empty until the
+#: first scenario or latency model lands: an overlay entry is then refused with the list of
+#: allowed kinds rather than accepted and silently ignored.
+OVERLAY_KINDS: dict[str, str] = {}
+
+
+class InstrumentRef(BaseModel):
+    """One instrument of a dataset: a venue and the venue's own symbol.
+
+    Also accepts the text ``"venue:symbol"`` (as the CLI's ``--instrument`` does).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    venue: str = Field(description="Venue name.")
+    symbol: str = Field(description="The venue's own symbol.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            venue, sep, symbol = value.partition(":")
+            if not sep or not venue or not symbol:
+                raise ValueError(f"an instrument as venue:symbol (binance:BTCUSDT), was {value!r}")
+            return {"venue": venue, "symbol": symbol}
+        return value
+
+    @field_validator("venue")
+    @classmethod
+    def _known_venue(cls, value: str) -> str:
+        if value not in venues():
+            raise ValueError(f"unknown venue {value!r}; allowed: {', '.join(venues())}")
+        return value
+
+    @field_validator("symbol")
+    @classmethod
+    def _known_symbol(cls, value: str, info: ValidationInfo) -> str:
+        venue = info.data.get("venue")
+        if venue is not None and value not in symbols_for(venue):
+            allowed = ", ".join(symbols_for(venue))
+            raise ValueError(f"unknown symbol {value!r} for venue {venue!r}; allowed: {allowed}")
+        return value
+
+    def __str__(self) -> str:
+        return f"{self.venue}:{self.symbol}"
+
+
+class Overlay(BaseModel):
+    """A change applied over a window of the dataset (a stress scenario, a latency model).
+
+    The entry is typed now so that configs, schemas and manifests have its place; the kinds
+    arrive with the features that apply them (see :data:`OVERLAY_KINDS`).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str = Field(description="What the overlay does; one of the registered kinds.")
+    start: Duration = Field(0, description="Offset of the window from the dataset start.")
+    duration: Duration | None = Field(
+        None, description="Length of the window; the rest of the dataset when omitted."
+    )
+    params: dict[str, float] = Field(
+        default_factory=dict, description="Parameters of the kind, by name."
+    )
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in OVERLAY_KINDS:
+            allowed = ", ".join(sorted(OVERLAY_KINDS)) or "none yet"
+            raise ValueError(f"unknown overlay kind {value!r}; allowed: {allowed}")
+        return value
+
+    @field_validator("start", "duration")
+    @classmethod
+    def _whole_minutes(cls, value: int | None) -> int | None:
+        if value is not None and (value < 0 or value % 60_000_000_000):
+            raise ValueError(f"must be a whole number of minutes >= 0, was {value} ns")
+        return value
+
+
+class OkxOptions(BaseModel):
+    """Options of OKX native output."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    checksum: bool = Field(
+        False,
+        description="Real CRC32 checksums in books messages (the pre-2026-06 format) instead of 0.",
+    )
+
+
+class VenueOptions(BaseModel):
+    """Wire-format options per venue; they change native captures, never canonical tables."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    okx: OkxOptions = Field(default_factory=OkxOptions, description="OKX native output.")
+
+    def changed(self) -> list[str]:
+        """Return the venues whose options differ from the defaults."""
+        default = VenueOptions()
+        return [name for name in type(self).model_fields
+                if getattr(self, name) != getattr(default, name)]  # fmt: skip
+
+    def only(self, venue: str) -> VenueOptions:
+        """Return these options with every venue but ``venue`` reset to its defaults."""
+        if venue in type(self).model_fields:
+            return VenueOptions.model_validate({venue: getattr(self, venue)})
+        return VenueOptions()
