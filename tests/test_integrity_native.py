@@ -12,7 +12,7 @@ import pytest
 
 import aleatoric
 from aleatoric.integrity import IntegrityInputError, check_capture
-from aleatoric.integrity._native import okx_crc32
+from aleatoric.venues.okx import okx_crc32
 
 
 @pytest.fixture(scope="module")

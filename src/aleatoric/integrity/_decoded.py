@@ -14,23 +14,22 @@ import json
 from pathlib import Path
 from typing import Any
 
+from aleatoric.integrity._registry import RULES
+from aleatoric.venues import REGISTRY
 from aleatoric.venues._capture import NORMALIZED_MARKER
 
 __all__ = ["NOT_FOR_VENUE", "capture_rules", "decoded_capture"]
 
-NOT_FOR_VENUE: dict[str, set[str]] = {
-    "binance": {"delete_of_absent_level", "trade_inside_touch"},
-    "bybit": {"trade_inside_touch"},
-    "okx": {"trade_inside_touch", "trade_id_gap_free"},
-    "hyperliquid": {"trade_inside_touch", "trade_id_gap_free"},
-}
+#: Canonical rules a venue's feed cannot be held to, as each venue registers them.
+NOT_FOR_VENUE: dict[str, set[str]] = {n: set(s.not_checked) for n, s in REGISTRY.items()}
 
 
 def capture_rules(venue: str) -> list[str]:
     """Return the canonical rule names that apply to a decoded capture of ``venue``."""
-    from aleatoric.integrity._check import rule_names
-
-    return [n for n in rule_names() if n not in NOT_FOR_VENUE.get(venue, set())]
+    # Every registered rule (the rule modules register on import, before any check runs).
+    spec = REGISTRY.get(venue)
+    skipped = spec.not_checked if spec is not None else frozenset()
+    return [n for n in RULES if n not in skipped]
 
 
 def decoded_capture(root: Path) -> dict[str, Any] | None:

@@ -45,9 +45,13 @@ from aleatoric.instruments import Grid
 from aleatoric.venues._book import L2Replay
 from aleatoric.venues._format import Formatter
 from aleatoric.venues._inputs import DayInput
-from aleatoric.venues._stream import DecodedRows, Messages, depth_windows
+from aleatoric.venues._registry import register_venue
+from aleatoric.venues._stream import Messages, depth_windows
+from aleatoric.venues.hyperliquid._ids import tid_of
+from aleatoric.venues.hyperliquid.decode import decode_message
+from aleatoric.venues.hyperliquid.frames import HyperliquidSnapshotSpacing
 
-__all__ = ["VENUE", "Encoder", "decode_message", "tid_of", "trade_id_of"]
+__all__ = ["VENUE", "Encoder"]
 
 VENUE = "hyperliquid"
 I64 = npt.NDArray[np.int64]
@@ -69,78 +73,6 @@ CHUNK = 4096
 USER_POOL = 4096
 
 _PRIO_BOOK, _PRIO_TRADES, _PRIO_CTX = 0, 1, 2
-
-# tid: a bijection of the 50-bit integers (real tids are below 2**50). The canonical trade id
-# takes the low 40 bits and a 10-bit salt of the coin the next 10, so coins with different
-# salts (BTC and ETH do differ) never share a tid.
-_TID_BITS = 50
-_TID_MASK = (1 << _TID_BITS) - 1
-_ID_BITS = 40
-_MUL_A = 0x2545F4914F6CD & _TID_MASK | 1
-_MUL_B = 0x3C6EF372FE94F & _TID_MASK | 1
-_INV_A = pow(_MUL_A, -1, 1 << _TID_BITS)
-_INV_B = pow(_MUL_B, -1, 1 << _TID_BITS)
-_SHIFT = 25  # 2 * 25 >= 50: x ^ (x >> 25) is its own inverse
-
-
-def _coin_salt(coin: str) -> int:
-    return int.from_bytes(hashlib.sha256(coin.encode()).digest()[:2], "big") & 0x3FF
-
-
-def tid_of(trade_id: npt.ArrayLike, coin: str) -> U64:
-    """Return the wire ``tid`` of canonical trade ids of ``coin``.
-
-    Parameters
-    ----------
-    trade_id
-        Canonical trade ids (below 2**40).
-    coin
-        The coin (``"BTC"``); its salt keeps tids of different coins apart.
-
-    Returns
-    -------
-    numpy.ndarray
-        The tids, below 2**50, scattered like the venue's.
-
-    Raises
-    ------
-    ValueError
-        If a trade id does not fit in 40 bits.
-    """
-    ids = np.array(trade_id, dtype=np.uint64, ndmin=1)
-    if ids.size and int(ids.max()) >> _ID_BITS:
-        raise ValueError("trade ids must be below 2**40 to map to Hyperliquid tids")
-    x = ids | np.uint64(_coin_salt(coin) << _ID_BITS)
-    mask, shift = np.uint64(_TID_MASK), np.uint64(_SHIFT)
-    x = (x * np.uint64(_MUL_A)) & mask
-    x ^= x >> shift
-    x = (x * np.uint64(_MUL_B)) & mask
-    x ^= x >> shift
-    return x
-
-
-def trade_id_of(tid: npt.ArrayLike, coin: str) -> U64:
-    """Return the canonical trade ids that :func:`tid_of` mapped to ``tid``.
-
-    Parameters
-    ----------
-    tid
-        Wire tids produced by :func:`tid_of` for ``coin``.
-    coin
-        The coin the tids belong to.
-
-    Returns
-    -------
-    numpy.ndarray
-        The canonical trade ids.
-    """
-    x = np.array(tid, dtype=np.uint64, ndmin=1) & np.uint64(_TID_MASK)
-    mask, shift = np.uint64(_TID_MASK), np.uint64(_SHIFT)
-    x ^= x >> shift
-    x = (x * np.uint64(_INV_B)) & mask
-    x ^= x >> shift
-    x = (x * np.uint64(_INV_A)) & mask
-    return x & np.uint64((1 << _ID_BITS) - 1)
 
 
 def _mix64(x: U64) -> U64:
@@ -181,6 +113,15 @@ class _Views:
     impact_ask: I64
 
 
+@register_venue(
+    "hyperliquid",
+    decode=decode_message,
+    frame_rules=(HyperliquidSnapshotSpacing,),
+    # The book is published as snapshots every 0.5 s: a trade can print at a level the next
+    # snapshot no longer shows.
+    # Trade ids: tids are a keyed permutation, not consecutive.
+    not_checked=("trade_inside_touch", "trade_id_gap_free"),
+)
 @dataclass
 class Encoder:
     """Encode canonical days into Hyperliquid messages; book and volume state carry over days."""
@@ -520,128 +461,3 @@ def _impact(px: I64, sz: I64, n: I64, target: int) -> I64:
         avg_all = cum_ntl[rows, k] / cum_sz[rows, k]
     avg = np.where(full, avg_full, avg_all)
     return np.where(n > 0, np.rint(np.nan_to_num(avg)), -1).astype(np.int64)
-
-
-# -- decoder ----------------------------------------------------------------------------
-
-
-#: One side of a decoded ``l2Book``: ``{price: (size, order count)}``.
-Levels = dict[float, tuple[float, int]]
-
-
-@dataclass
-class _DecodeState:
-    """The previous ``l2Book`` view per coin: ``{price: (size, count)}`` per side."""
-
-    books: dict[str, tuple[Levels, Levels]] = field(default_factory=dict)
-
-
-def _state(rows: DecodedRows) -> _DecodeState:
-    # Decoder state of one normalization (the previous snapshot), kept on its rows.
-    state = rows.state.get("hyperliquid")
-    if not isinstance(state, _DecodeState):
-        state = rows.state["hyperliquid"] = _DecodeState()
-    return state
-
-
-def _levels(raw: Any) -> Levels:
-    return {float(lv["px"]): (float(lv["sz"]), int(lv["n"])) for lv in raw}
-
-
-def _diff(
-    side: str, prev: Levels, cur: Levels,
-    levels: list[tuple[str, float, float]], counts: list[int | None],
-) -> None:  # fmt: skip
-    for p in prev:
-        if p not in cur:
-            levels.append((side, p, 0.0))
-            counts.append(0)
-    for p, (q, n) in cur.items():
-        if prev.get(p) != (q, n):
-            levels.append((side, p, q))
-            counts.append(n)
-
-
-def _book(data: dict[str, Any], local_ns: int, rows: DecodedRows) -> None:
-    coin = str(data["coin"])
-    ts = int(data["time"]) * NS_PER_MS
-    raw = data["levels"]
-    bids, asks = _levels(raw[0]), _levels(raw[1])
-    books = _state(rows).books
-    prev = books.get(coin)
-    levels: list[tuple[str, float, float]] = []
-    counts: list[int | None] = []
-    if prev is None:
-        for p, (q, n) in bids.items():
-            levels.append(("bid", p, q))
-            counts.append(n)
-        for p, (q, n) in asks.items():
-            levels.append(("ask", p, q))
-            counts.append(n)
-    else:
-        _diff("bid", prev[0], bids, levels, counts)
-        _diff("ask", prev[1], asks, levels, counts)
-    books[coin] = (bids, asks)
-    rows.add_levels(ts, local_ns, levels, snapshot=prev is None, count=counts)
-
-
-_SIDES = {"A": "sell", "B": "buy"}
-
-
-def _num(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def decode_message(local_ns: int, text: str, line_no: int, rows: DecodedRows) -> None:
-    """Decode one Hyperliquid message into canonical rows.
-
-    Parameters
-    ----------
-    local_ns
-        Receive time of the line, ns.
-    text
-        The raw JSON message.
-    line_no
-        Line number in the capture, for error reports.
-    rows
-        Where decoded rows go; also keeps the previous ``l2Book`` view per coin.
-
-    Notes
-    -----
-    ``l2Book`` snapshots become level changes against the previous snapshot (size 0 for a
-    level that left the top 20), the first one flagged ``is_snapshot``. ``trades`` keep the
-    venue ``tid`` as ``trade_id``. ``activeAssetCtx`` carries no time: its ticker row is
-    stamped 1 ns before receipt, with the next hourly settlement as ``next_funding_ts``.
-    ``bbo`` is derived from the book and skipped; other channels count as unknown.
-    """
-    msg = rows.parse_object(text, line_no)
-    if msg is None:
-        return
-    channel = msg.get("channel")
-    try:
-        data: Any = msg["data"] if channel in ("l2Book", "trades", "activeAssetCtx") else None
-        if channel == "l2Book":
-            _book(data, local_ns, rows)
-        elif channel == "trades":
-            for fill in data:
-                rows.add("trades", {
-                    "ts_event": int(fill["time"]) * NS_PER_MS, "ts_recv": local_ns,
-                    "trade_id": int(fill["tid"]), "price": float(fill["px"]),
-                    "size": float(fill["sz"]), "side": _SIDES[fill["side"]],
-                })  # fmt: skip
-        elif channel == "activeAssetCtx":
-            ctx = data["ctx"]
-            ts = local_ns - 1
-            rows.add("ticker", {
-                "ts_event": ts, "ts_recv": local_ns,
-                "mark_price": _num(ctx["markPx"]), "index_price": _num(ctx["oraclePx"]),
-                "predicted_funding_rate": _num(ctx["funding"]),
-                "next_funding_ts": (ts // NS_PER_HOUR + 1) * NS_PER_HOUR,
-                "open_interest": _num(ctx["openInterest"]),
-            })  # fmt: skip
-        elif channel == "bbo":
-            return  # derived from the book: the canonical book comes from l2Book
-        else:
-            rows.reject("unknown", line_no, f"channel {channel!r}")
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-        rows.reject("malformed", line_no, f"{type(exc).__name__}: {exc}")

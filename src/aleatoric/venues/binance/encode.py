@@ -28,9 +28,12 @@ import numpy as np
 from aleatoric.venues._book import L2Replay
 from aleatoric.venues._format import Formatter, fixed
 from aleatoric.venues._inputs import DayInput
-from aleatoric.venues._stream import DecodedRows, Messages, depth_windows, last_per_level
+from aleatoric.venues._registry import register_venue
+from aleatoric.venues._stream import Messages, depth_windows, last_per_level
+from aleatoric.venues.binance.decode import decode_message
+from aleatoric.venues.binance.frames import BinanceDepthContinuity, BinanceSnapshotBridge
 
-__all__ = ["VENUE", "Encoder", "decode_message"]
+__all__ = ["VENUE", "Encoder"]
 
 VENUE = "binance"
 WINDOW_NS = 100_000_000
@@ -38,6 +41,14 @@ NS_PER_MS = 1_000_000
 REST_DEPTH = 1000
 
 
+@register_venue(
+    "binance",
+    decode=decode_message,
+    frame_rules=(BinanceDepthContinuity, BinanceSnapshotBridge),
+    # Depth is published per 100 ms window: a trade can print at a level the window's final
+    # state no longer shows; diffs may delete levels a local book does not hold.
+    not_checked=("delete_of_absent_level", "trade_inside_touch"),
+)
 @dataclass
 class Encoder:
     """Encode canonical days into Binance messages; state carries ids across days."""
@@ -216,44 +227,3 @@ class Encoder:
                 f'"T":{int(k["next_ts"][i]) // NS_PER_MS}}}}}'
             )
         out.add(np.asarray(k["ts"]) + latency, texts, priority=4)
-
-
-def decode_message(local_ns: int, text: str, line_no: int, rows: DecodedRows) -> None:
-    """Decode one Binance line (combined-stream, raw or REST snapshot) into canonical rows."""
-    msg = rows.parse_object(text, line_no)
-    if msg is None:
-        return
-    data = msg.get("data", msg)
-    try:
-        if "lastUpdateId" in data and "bids" in data:
-            ts = int(data.get("T", data.get("E", 0))) * NS_PER_MS
-            levels = [("bid", float(p), float(q)) for p, q in data["bids"]]
-            levels += [("ask", float(p), float(q)) for p, q in data["asks"]]
-            rows.add_levels(ts, local_ns, levels, snapshot=True)
-            return
-        event = data.get("e")
-        if event == "depthUpdate":
-            levels = [("bid", float(p), float(q)) for p, q in data["b"]]
-            levels += [("ask", float(p), float(q)) for p, q in data["a"]]
-            rows.add_levels(int(data["T"]) * NS_PER_MS, local_ns, levels, snapshot=False)
-        elif event == "trade":
-            if data.get("X", "MARKET") != "MARKET":
-                return
-            rows.add("trades", {
-                "ts_event": int(data["T"]) * NS_PER_MS, "ts_recv": local_ns,
-                "trade_id": int(data["t"]), "price": float(data["p"]), "size": float(data["q"]),
-                "side": "sell" if data["m"] else "buy",
-            })  # fmt: skip
-        elif event == "markPriceUpdate":
-            rows.add("ticker", {
-                "ts_event": int(data["E"]) * NS_PER_MS, "ts_recv": local_ns,
-                "mark_price": float(data["p"]), "index_price": float(data["i"]),
-                "predicted_funding_rate": float(data["r"]),
-                "next_funding_ts": int(data["T"]) * NS_PER_MS,
-            })  # fmt: skip
-        elif event in ("aggTrade", "bookTicker"):
-            return  # derived streams: the canonical tables come from trade and depthUpdate
-        else:
-            rows.reject("unknown", line_no, f"event {event!r}")
-    except (KeyError, TypeError, ValueError) as exc:
-        rows.reject("malformed", line_no, f"{type(exc).__name__}: {exc}")

@@ -23,7 +23,6 @@ A real frame for reference::
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,13 +32,16 @@ import numpy as np
 import numpy.typing as npt
 
 from aleatoric.instruments import Grid
-from aleatoric.venues._book import ViewChanges
 from aleatoric.venues._format import Formatter
 from aleatoric.venues._inputs import DayInput
-from aleatoric.venues._stream import DecodedRows, Messages, depth_windows
-from aleatoric.venues.okx import RangeReplay
+from aleatoric.venues._registry import register_venue
+from aleatoric.venues._replay import RangeReplay, by_window
+from aleatoric.venues._stream import Messages, depth_windows
+from aleatoric.venues.bybit._ids import trade_uuids
+from aleatoric.venues.bybit.decode import decode_message
+from aleatoric.venues.bybit.frames import BybitUpdateIds
 
-__all__ = ["VENUE", "Encoder", "decode_message", "trade_id_from_uuid", "trade_uuids"]
+__all__ = ["VENUE", "Encoder"]
 
 VENUE = "bybit"
 DEPTH = 50
@@ -53,75 +55,6 @@ TICK_NAMES = ("PlusTick", "ZeroPlusTick", "MinusTick", "ZeroMinusTick")
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
-
-# --- Trade ids -------------------------------------------------------------------------------
-#
-# Bybit trade ids are version-5 UUIDs. Ours carry the canonical trade id through a keyed 60-bit
-# Feistel permutation (so consecutive ids look unrelated) in the UUID's first 60 free bits and a
-# 62-bit keyed tag of that cipher text in the rest: a decoder recovers the trade id exactly and
-# tells our UUIDs from the venue's (a random UUID passes the tag with probability 2**-62).
-
-_M64 = (1 << 64) - 1
-_M30 = (1 << 30) - 1
-_M60 = (1 << 60) - 1
-_KEY = hashlib.blake2b(b"aleatoric/bybit/trade-id/v1", digest_size=40).digest()
-_ROUND_KEYS = tuple(int.from_bytes(_KEY[8 * i : 8 * i + 8], "big") for i in range(4))
-_TAG_KEY = int.from_bytes(_KEY[32:40], "big")
-
-
-def _mix(x: int) -> int:
-    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
-    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
-    return x ^ (x >> 31)
-
-
-def _mix_np(x: U64) -> U64:
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return np.asarray(x ^ (x >> np.uint64(31)), dtype=np.uint64)
-
-
-def trade_uuids(trade_ids: I64) -> list[str]:
-    """Return the UUID string Bybit messages carry for each canonical trade id."""
-    n = np.asarray(trade_ids, dtype=np.int64)
-    if n.size and (n.min() < 0 or n.max() > _M60):
-        raise ValueError("trade ids must lie in [0, 2**60)")
-    m30 = np.uint64(_M30)
-    left = n.astype(np.uint64) >> np.uint64(30)
-    right = n.astype(np.uint64) & m30
-    for key in _ROUND_KEYS:
-        left, right = right, left ^ (_mix_np(right ^ np.uint64(key)) & m30)
-    c = (left << np.uint64(30)) | right
-    hi = ((c >> np.uint64(12)) << np.uint64(16)) | np.uint64(0x5000) | (c & np.uint64(0xFFF))
-    lo = (np.uint64(2) << np.uint64(62)) | (_mix_np(c ^ np.uint64(_TAG_KEY)) >> np.uint64(2))
-    digits = np.stack([hi, lo], axis=1).astype(">u8").tobytes().hex()
-    return [
-        f"{digits[o : o + 8]}-{digits[o + 8 : o + 12]}-{digits[o + 12 : o + 16]}-"
-        f"{digits[o + 16 : o + 20]}-{digits[o + 20 : o + 32]}"
-        for o in range(0, len(digits), 32)
-    ]
-
-
-def trade_id_from_uuid(text: str) -> int | None:
-    """Return the canonical trade id inside one of our UUIDs, or None for any other id."""
-    digits = text.replace("-", "")
-    if len(digits) != 32:
-        return None
-    try:
-        value = int(digits, 16)
-    except ValueError:
-        return None
-    hi, lo = value >> 64, value & _M64
-    if (hi >> 12) & 0xF != 5 or lo >> 62 != 2:
-        return None
-    c = ((hi >> 16) << 12) | (hi & 0xFFF)
-    if _mix(c ^ _TAG_KEY) >> 2 != lo & ((1 << 62) - 1):
-        return None
-    left, right = c >> 30, c & _M30
-    for key in reversed(_ROUND_KEYS):
-        left, right = right ^ (_mix(left ^ key) & _M30), left
-    return (left << 30) | right
-
 
 # --- Rolling 24 h statistics -----------------------------------------------------------------
 
@@ -184,6 +117,14 @@ class _Book:
     top: I64  # [n, 4]: bid price, bid size, ask price, ask size (-1 when a side is empty)
 
 
+@register_venue(
+    "bybit",
+    decode=decode_message,
+    frame_rules=(BybitUpdateIds,),
+    # Depth is published per 20 ms window: a trade can print at a level the window's final
+    # state no longer shows.
+    not_checked=("trade_inside_touch",),
+)
 @dataclass
 class Encoder:
     """Encode canonical days into Bybit messages; state carries ids and books across days."""
@@ -247,7 +188,7 @@ class Encoder:
         texts = [self._snapshot(head, topic, sym, int(push_ms[0]), int(seq[0]),
                                 int(cts[0]), px, qty)]  # fmt: skip
         local = [int(end_ns[0]) + latency]
-        wins, lo, mid, hi = _by_window(tail)
+        wins, lo, mid, hi = by_window(tail)
         levels = [
             f'["{px[p]}","{qty0[q]}"]'
             for p, q in zip(tail.price.tolist(), tail.size.tolist(), strict=True)
@@ -501,104 +442,3 @@ class Encoder:
             "high": high, "low": low, "volume": cv[hi_] - cv[lo_], "turnover": ct[hi_] - ct[lo_],
             "prev24": prev24, "prev1": prev1, "pct": pct,
         }  # fmt: skip
-
-
-def _by_window(ch: ViewChanges) -> tuple[I64, list[int], list[int], list[int]]:
-    """Return the windows with changes and, per window, where its bids, asks and end start."""
-    w = ch.window  # sorted
-    wins = w[np.flatnonzero(np.diff(w, prepend=-1))] if w.size else w
-    lo = np.searchsorted(w, wins)
-    mid = np.searchsorted(w * 2 + ch.side, wins * 2 + 1)
-    hi = np.searchsorted(w, wins, side="right")
-    return wins, lo.tolist(), mid.tolist(), hi.tolist()
-
-
-# --- Decoder ---------------------------------------------------------------------------------
-
-#: Ticker fields that map to canonical columns.
-_TICKER_COLUMNS = {
-    "markPrice": "mark_price",
-    "indexPrice": "index_price",
-    "lastPrice": "last_price",
-    "fundingRate": "predicted_funding_rate",
-    "nextFundingTime": "next_funding_ts",
-    "openInterest": "open_interest",
-}
-#: Topics that carry nothing for the canonical tables.
-_SKIPPED = ("priceLimit", "orderbook.rpi")
-
-
-def _session(rows: DecodedRows) -> dict[str, Any]:
-    # Decoder state of one normalization, kept on its rows.
-    state: dict[str, Any] = rows.state.setdefault("bybit", {})
-    return state
-
-
-def _ticker(msg: dict[str, Any], local_ns: int, rows: DecodedRows) -> None:
-    data = msg["data"]
-    if not isinstance(data, dict):
-        raise TypeError("tickers data is not an object")
-    state = _session(rows)
-    if msg.get("type") == "snapshot":
-        state["ticker"] = {}
-    merged: dict[str, Any] = state.setdefault("ticker", {})
-    merged.update(data)
-    if not any(key in data for key in _TICKER_COLUMNS):
-        return  # a book-top or statistics change only
-
-    def num(key: str) -> float | None:
-        value = merged.get(key)
-        return float(value) if value not in (None, "") else None
-
-    next_ts = merged.get("nextFundingTime")
-    next_ns = int(next_ts) * NS_PER_MS if next_ts not in (None, "") else None
-    rows.add("ticker", {
-        "ts_event": int(msg["ts"]) * NS_PER_MS, "ts_recv": local_ns,
-        "mark_price": num("markPrice"), "index_price": num("indexPrice"),
-        "last_price": num("lastPrice"), "funding_rate": None,
-        "predicted_funding_rate": num("fundingRate"),
-        "next_funding_ts": next_ns,
-        "open_interest": num("openInterest"),
-    })  # fmt: skip
-
-
-def decode_message(local_ns: int, text: str, line_no: int, rows: DecodedRows) -> None:
-    """Decode one Bybit line (orderbook, publicTrade, tickers) into canonical rows."""
-    msg = rows.parse_object(text, line_no)
-    if msg is None:
-        return
-    topic = msg.get("topic")
-    try:
-        if topic is None:
-            if "op" in msg or "success" in msg:
-                return  # subscription acknowledgements and pongs
-            rows.reject("unknown", line_no, "no topic")
-            return
-        if not isinstance(topic, str):
-            raise TypeError("topic is not a string")
-        kind = topic.split(".", 1)[0]
-        if kind == "orderbook" and not topic.startswith(_SKIPPED):
-            data = msg["data"]
-            kind_ = msg["type"]
-            if kind_ not in ("snapshot", "delta"):
-                raise ValueError(f"orderbook type {kind_!r}")
-            ts = int(msg["cts"] if "cts" in msg else msg["ts"]) * NS_PER_MS
-            levels = [("bid", float(p), float(q)) for p, q in data["b"]]
-            levels += [("ask", float(p), float(q)) for p, q in data["a"]]
-            rows.add_levels(ts, local_ns, levels, snapshot=kind_ == "snapshot")
-        elif kind == "publicTrade":
-            for trade in msg["data"]:
-                rows.add("trades", {
-                    "ts_event": int(trade["T"]) * NS_PER_MS, "ts_recv": local_ns,
-                    "trade_id": trade_id_from_uuid(str(trade.get("i", ""))),
-                    "price": float(trade["p"]), "size": float(trade["v"]),
-                    "side": {"Buy": "buy", "Sell": "sell"}[trade["S"]],
-                })  # fmt: skip
-        elif kind == "tickers":
-            _ticker(msg, local_ns, rows)
-        elif topic.startswith(_SKIPPED):
-            return
-        else:
-            rows.reject("unknown", line_no, f"topic {topic!r}")
-    except (KeyError, TypeError, ValueError) as exc:
-        rows.reject("malformed", line_no, f"{type(exc).__name__}: {exc}")

@@ -27,20 +27,21 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from functools import cache
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from aleatoric.instruments import Grid, get_instrument
-from aleatoric.venues._book import L2Replay, ViewChanges
+from aleatoric.config import OkxOptions
+from aleatoric.instruments import Grid
 from aleatoric.venues._format import Formatter
 from aleatoric.venues._inputs import DayInput
-from aleatoric.venues._stream import DecodedRows, Messages, depth_windows
+from aleatoric.venues._registry import register_venue
+from aleatoric.venues._replay import RangeReplay, by_window
+from aleatoric.venues._stream import Messages, depth_windows
+from aleatoric.venues.okx.decode import decode_message
+from aleatoric.venues.okx.frames import OkxChecksum, OkxSeqChain, OkxTradeIds
 
-__all__ = ["VENUE", "Encoder", "checksum", "decode_message"]
+__all__ = ["VENUE", "Encoder", "checksum"]
 
 VENUE = "okx"
 DEPTH = 400
@@ -72,99 +73,21 @@ def checksum(bids: Sequence[tuple[str, str]], asks: Sequence[tuple[str, str]]) -
     return value - (1 << 32) if value >= 1 << 31 else value
 
 
-class RangeReplay(L2Replay):
-    """An :class:`L2Replay` that replays over the occupied price range only, in chunks.
-
-    The shared kernel scans the book from the touch outwards until it has ``depth`` levels; a
-    side with fewer levels than that (an OKX book of 250 levels against a 400-level view) makes
-    every scan walk the whole 2**21-level array. Here each call hands the kernel a slice of the
-    level arrays that covers the book and the call's rows, so a scan stops at the book's end.
-    """
-
-    def __init__(self, first_price: int, depth: int) -> None:
-        super().__init__(first_price, depth)
-        self.extent = (-1, -1)  # lowest and highest occupied level (-1: empty book)
-
-    def run(
-        self,
-        side: I64,
-        price: I64,
-        size: I64,
-        count: I64,
-        bounds: I64,
-        snapshot_windows: I64 | None = None,
-        snapshot_depth: int = 0,
-    ) -> ViewChanges:
-        """Apply rows window by window, as :meth:`L2Replay.run`, on the occupied range."""
-        rows = int(bounds[-1]) if bounds.size else 0
-        levels = self.lv_sz.shape[1]
-        lo, hi = self.extent
-        if rows:
-            lo_row = int(price[:rows].min()) - self.base
-            hi_row = int(price[:rows].max()) - self.base
-            lo = lo_row if lo < 0 else min(lo, lo_row)
-            hi = max(hi, hi_row)
-        lo, hi = max(lo - 1, 0), min(hi + 2, levels)
-        full_sz, full_ct, base, best = self.lv_sz, self.lv_ct, self.base, self.best
-        self.lv_sz, self.lv_ct, self.base = full_sz[:, lo:hi], full_ct[:, lo:hi], base + lo
-        self.best = np.where(best >= 0, best - lo, -1)
-        try:
-            out = super().run(side, price, size, count, bounds, snapshot_windows, snapshot_depth)
-            occupied = np.flatnonzero((self.lv_sz[0] > 0) | (self.lv_sz[1] > 0))
-        finally:
-            inner = self.best
-            self.lv_sz, self.lv_ct, self.base = full_sz, full_ct, base
-            self.best = np.where(inner >= 0, inner + lo, -1)
-        if occupied.size:
-            self.extent = (lo + int(occupied[0]), lo + int(occupied[-1]))
-        else:
-            self.extent = (-1, -1)
-        return out
-
-    def run_windows(
-        self, cols: tuple[I64, I64, I64, I64], ends: I64, start: int, stop: int,
-        snapshot_depth: int = 0, chunk: int = 600,
-    ) -> tuple[ViewChanges, tuple[I64, I64, I64, I64] | None]:  # fmt: skip
-        """Replay windows ``start:stop`` of a day (``ends[w]`` = end row of window ``w``).
-
-        Returns the view changes with day window indices and, with ``snapshot_depth``, the
-        top-``snapshot_depth`` view after every one of those windows (prices, sizes, counts
-        ``[n, 2, depth]`` and level counts ``[n, 2]``).
-        """
-        parts: list[ViewChanges] = []
-        for a in range(start, stop, chunk):
-            b = min(a + chunk, stop)
-            r0 = int(ends[a - 1]) if a else 0
-            r1 = int(ends[b - 1])
-            ch = self.run(
-                cols[0][r0:r1], cols[1][r0:r1], cols[2][r0:r1], cols[3][r0:r1], ends[a:b] - r0,
-                snapshot_windows=np.arange(b - a, dtype=np.int64) if snapshot_depth else None,
-                snapshot_depth=snapshot_depth,
-            )  # fmt: skip
-            parts.append(ViewChanges(ch.window + a, ch.side, ch.price, ch.size, ch.count,
-                                     ch.snapshots))  # fmt: skip
-
-        def cat(name: str) -> I64:
-            return np.concatenate([getattr(p, name) for p in parts] + [np.zeros(0, np.int64)])
-
-        none = np.zeros((0, 2, max(snapshot_depth, 1)), dtype=np.int64)
-        snaps = (none, none, none, np.zeros((0, 2), dtype=np.int64))
-        merged = ViewChanges(
-            cat("window"), cat("side"), cat("price"), cat("size"), cat("count"), snaps
-        )
-        if not snapshot_depth:
-            return merged, None
-        views = tuple(
-            np.concatenate([p.snapshots[i] for p in parts] + [snaps[i]]) for i in range(4)
-        )
-        return merged, (views[0], views[1], views[2], views[3])
-
-
 def _rate(value: float) -> str:
     """Return a rate with 16 decimals, as the funding-rate channel prints it."""
     return f"{value + 0.0:.16f}"
 
 
+@register_venue(
+    "okx",
+    decode=decode_message,
+    frame_rules=(OkxSeqChain, OkxChecksum, OkxTradeIds),
+    # Depth is published per 100 ms window: a trade can print at a level the window's final
+    # state no longer shows.
+    # Trade ids: one message per taker order and price carries the last id only.
+    not_checked=("trade_inside_touch", "trade_id_gap_free"),
+    options=OkxOptions,
+)
 @dataclass
 class Encoder:
     """Encode canonical days into OKX messages; state carries books and pushes across days.
@@ -237,7 +160,7 @@ class Encoder:
             for p, q, c in zip(changes.price.tolist(), changes.size.tolist(),
                                changes.count.tolist(), strict=True)
         ]  # fmt: skip
-        wins, lo, mid, hi = _by_window(changes)
+        wins, lo, mid, hi = by_window(changes)
         for j, w in enumerate(wins.tolist()):
             push = int(end_ns[w])
             # Keepalives: an empty update after every 60 s without a change.
@@ -373,132 +296,3 @@ class Encoder:
             )
             local.append(ts + day.config.latency)
         out.add(local, texts, priority=3)
-
-
-def _by_window(ch: ViewChanges) -> tuple[I64, list[int], list[int], list[int]]:
-    """Return the windows with changes and, per window, where its bids, asks and end start."""
-    w = ch.window  # sorted
-    wins = w[np.flatnonzero(np.diff(w, prepend=-1))] if w.size else w
-    lo = np.searchsorted(w, wins)
-    mid = np.searchsorted(w * 2 + ch.side, wins * 2 + 1)
-    hi = np.searchsorted(w, wins, side="right")
-    return wins, lo.tolist(), mid.tolist(), hi.tolist()
-
-
-# --- Decoder ---------------------------------------------------------------------------------
-
-_BOOKS = ("books", "books5", "bbo-tbt", "books-l2-tbt", "books50-l2-tbt", "books-elp")
-
-
-def _session(rows: DecodedRows) -> dict[str, Any]:
-    # Decoder state of one normalization, kept on its rows.
-    state: dict[str, Any] = rows.state.setdefault("okx", {})
-    return state
-
-
-@cache
-def _contract_value(inst_id: str) -> Decimal | None:
-    """Return base asset per size unit of ``inst_id``: its contract value, 1 on spot."""
-    try:
-        return get_instrument(VENUE, inst_id).contract_value
-    except KeyError:
-        pass
-    return Decimal(1) if len(inst_id.split("-")) == 2 else None
-
-
-def _base(size: str, cv: Decimal) -> float:
-    """Return a size in contracts (or base on spot) as base asset, exactly rounded."""
-    return float(size) if cv == 1 else float(Decimal(size) * cv)
-
-
-def _opt_float(value: Any) -> float | None:
-    return float(value) if value not in (None, "") else None
-
-
-def decode_message(local_ns: int, text: str, line_no: int, rows: DecodedRows) -> None:
-    """Decode one OKX line (books, trades, funding-rate, mark-price) into canonical rows."""
-    msg = rows.parse_object(text, line_no)
-    if msg is None:
-        return
-    try:
-        if "event" in msg:
-            if msg["event"] == "error":
-                rows.reject("unknown", line_no, f"error event {msg.get('msg', '')!r}")
-            return  # subscription acknowledgements
-        arg = msg.get("arg")
-        if not isinstance(arg, dict) or "channel" not in arg:
-            rows.reject("unknown", line_no, "no channel")
-            return
-        channel = arg["channel"]
-        inst_id = str(arg.get("instId", ""))
-        data = msg["data"]
-        if not isinstance(data, list):
-            raise TypeError("data is not a list")
-        if channel in _BOOKS or channel in ("trades", "trades-all"):
-            cv = _contract_value(inst_id)
-            if cv is None:
-                rows.reject("unknown", line_no, f"no contract value for instId {inst_id!r}")
-                return
-            if channel in _BOOKS:
-                # Channels without an action (books5, bbo-tbt) send full views every time.
-                snapshot = msg.get("action", "snapshot") == "snapshot"
-                for entry in data:
-                    levels = [("bid", float(p[0]), _base(p[1], cv)) for p in entry["bids"]]
-                    levels += [("ask", float(p[0]), _base(p[1], cv)) for p in entry["asks"]]
-                    counts: list[int | None] = [
-                        int(p[3]) if len(p) > 3 else None for p in entry["bids"] + entry["asks"]
-                    ]
-                    rows.add_levels(int(entry["ts"]) * NS_PER_MS, local_ns, levels, snapshot,
-                                    count=counts)  # fmt: skip
-            else:
-                for entry in data:
-                    tid = str(entry.get("tradeId", ""))
-                    rows.add("trades", {
-                        "ts_event": int(entry["ts"]) * NS_PER_MS, "ts_recv": local_ns,
-                        "trade_id": int(tid) if tid.isdigit() else None,
-                        "price": float(entry["px"]), "size": _base(entry["sz"], cv),
-                        "side": {"buy": "buy", "sell": "sell"}[entry["side"]],
-                    })  # fmt: skip
-        elif channel == "funding-rate":
-            _funding(data, local_ns, rows)
-        elif channel == "mark-price":
-            for entry in data:
-                rows.add("ticker", _ticker_row(entry, local_ns, mark_price=float(entry["markPx"])))
-        elif channel == "index-tickers":
-            for entry in data:
-                rows.add("ticker", _ticker_row(entry, local_ns, index_price=float(entry["idxPx"])))
-        else:
-            rows.reject("unknown", line_no, f"channel {channel!r}")
-    except (KeyError, TypeError, ValueError, IndexError, InvalidOperation) as exc:
-        rows.reject("malformed", line_no, f"{type(exc).__name__}: {exc}")
-
-
-def _ticker_row(entry: dict[str, Any], local_ns: int, **values: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "ts_event": int(entry["ts"]) * NS_PER_MS, "ts_recv": local_ns, "mark_price": None,
-        "index_price": None, "last_price": None, "funding_rate": None,
-        "predicted_funding_rate": None, "next_funding_ts": None, "open_interest": None,
-    }  # fmt: skip
-    row.update(values)
-    return row
-
-
-def _funding(data: list[Any], local_ns: int, rows: DecodedRows) -> None:
-    seen: set[int] = _session(rows).setdefault("settlements", set())
-    for entry in data:
-        settled = _opt_float(entry.get("settFundingRate"))
-        next_ts = entry.get("fundingTime")
-        rows.add("ticker", _ticker_row(
-            entry, local_ns, funding_rate=settled,
-            predicted_funding_rate=_opt_float(entry.get("fundingRate")),
-            next_funding_ts=int(next_ts) * NS_PER_MS if next_ts not in (None, "") else None,
-        ))  # fmt: skip
-        prev = entry.get("prevFundingTime")
-        if settled is None or prev in (None, "") or entry.get("settState") == "processing":
-            continue
-        at = int(prev) * NS_PER_MS
-        if at not in seen:
-            seen.add(at)
-            rows.add("funding", {
-                "ts_event": at, "ts_recv": local_ns, "funding_rate": settled, "mark_price": None,
-            })  # fmt: skip
