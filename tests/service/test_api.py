@@ -174,7 +174,8 @@ def test_a_segment_range_job(client: TestClient, queue_settings: JobSettings) ->
     config = load_config(**SMALL_JOB)
     store = CacheStore(queue_settings.cache_dir)
     assert job["segment_keys"] == [
-        {"index": i, "key": store.segment_key(config, i)} for i in (1, 2)
+        {"index": i, "instrument": "binance:BTCUSDT", "key": store.segment_key(config, i)}
+        for i in (1, 2)
     ]
 
 
