@@ -37,9 +37,13 @@ def _exception_classes() -> list[type[BaseException]]:
         module = importlib.import_module(".".join(p for p in parts if p != "__init__"))
         for name in names:
             cls = getattr(module, name)
-            if isinstance(cls, type) and issubclass(cls, Exception):
-                if not issubclass(cls, Warning):  # warnings are not errors
-                    found.append(cls)
+            # Warnings are exceptions but not errors.
+            if (
+                isinstance(cls, type)
+                and issubclass(cls, Exception)
+                and not issubclass(cls, Warning)
+            ):
+                found.append(cls)
     return found
 
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from aleatoric._manifest_file import ManifestError, read_manifest
 from aleatoric.config import TABLES, DatasetConfig
+from aleatoric.errors import AleatoricError
 from aleatoric.instruments import get_instrument
 from aleatoric.reactor import segment_count
 from aleatoric.reactor import simulate_segment as _simulate_rows
@@ -47,7 +48,7 @@ Frame = Any  # a polars or pandas DataFrame, or a pyarrow Table, by ``backend``
 TimeLike = datetime | date | str | int
 
 
-class LoadError(ValueError):
+class LoadError(AleatoricError, ValueError):
     """A table cannot be loaded as asked (unknown table or backend, no dataset, bad range)."""
 
 
