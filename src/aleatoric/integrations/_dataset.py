@@ -18,8 +18,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from aleatoric._manifest_file import ManifestError, read_manifest
-from aleatoric.errors import AleatoricError
+from aleatoric.dataset import open_dataset
+from aleatoric.errors import AleatoricError, DatasetError
 from aleatoric.instruments import Instrument, get_instrument
 from aleatoric.sinks.schema import schema_for
 
@@ -121,13 +121,10 @@ class SourceDataset:
 def open_source(path: str | Path) -> SourceDataset:
     """Open the dataset at ``path`` (a directory with ``manifest.json``)."""
     root = Path(path)
-    manifest_path = root / "manifest.json"
-    if not manifest_path.is_file():
-        raise ExportError(f"not a dataset: {root} has no manifest.json, was {str(root)!r}")
     try:
-        manifest = read_manifest(root)
-    except ManifestError as exc:
-        raise ExportError(str(exc)) from None
+        manifest = open_dataset(root).manifest.document()
+    except DatasetError as exc:
+        raise ExportError(f"not a dataset (a directory with manifest.json): {exc}") from None
     if not str(manifest.get("format", "")).startswith("aleatoric-dataset/"):
         raise ExportError(
             f"manifest format must be aleatoric-dataset/1, was {manifest.get('format')!r}"
