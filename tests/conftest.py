@@ -10,17 +10,18 @@ import pytest
 
 import aleatoric
 from aleatoric.config import DatasetConfig
+from aleatoric.sinks.schema import AS_NS
 
 #: Three 5-minute segments: enough to cross two segment boundaries quickly.
 SMALL = {"duration": "15m", "segment": "5m", "warmup": "5m", "seed": 11}
 
 
 def read_table(root: Path, table: str) -> pl.DataFrame:
-    """Read one canonical table of a dataset, sorted by seq."""
+    """Read one canonical table of a dataset, sorted by seq, timestamps as int64 ns."""
     files = sorted((root / table).rglob("*.parquet"))
     if not files:
         return pl.DataFrame()
-    return pl.concat([pl.read_parquet(f) for f in files]).sort("seq")
+    return pl.concat([pl.read_parquet(f) for f in files]).sort("seq").with_columns(AS_NS)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -24,7 +24,7 @@ def _frame(root: Path, table: str, columns: list[str]) -> pd.DataFrame:
     files = sorted((root / table).rglob("*.parquet"))
     df = pd.concat([pd.read_parquet(f, columns=["seq", *columns]) for f in files])
     df = df.sort_values("seq")
-    df.index = pd.to_datetime(df["ts_event"], unit="ns")
+    df.index = pd.to_datetime(df["ts_event"].astype("int64"), unit="ns")
     return df
 
 

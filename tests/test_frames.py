@@ -9,12 +9,15 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 import aleatoric
 from aleatoric.config import DatasetConfig
 from aleatoric.instruments import get_instrument
 from aleatoric.reactor import segment_bounds
+from aleatoric.sinks.schema import schema_for
 from tests.conftest import read_table
 
 UTC_NS = pl.Datetime("ns", "UTC")
@@ -135,3 +138,30 @@ def test_tutorial_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for i, block in enumerate(blocks):
         exec(compile(block, f"tutorial.md block {i + 1}", "exec"), namespace)
     assert (tmp_path / "data" / "btc" / "manifest.json").is_file()
+
+
+def test_files_store_timestamps_and_read_with_typed_partitions(small_dataset: Path) -> None:
+    ts = pa.timestamp("ns", tz="UTC")
+    for table in ("mbo", "book_delta", "book_snapshot", "trades", "ticker"):
+        schema = pq.read_schema(next((small_dataset / table).rglob("*.parquet")))
+        assert schema.field("ts_event").type == ts and schema.field("ts_recv").type == ts
+        assert schema == schema_for(table).with_metadata(schema.metadata), table
+    assert (
+        pq.read_schema(next((small_dataset / "ticker").rglob("*.parquet")))
+        .field("next_funding_ts")
+        .type
+        == ts
+    )
+    # The recipes of docs/schema.md: polars infers the partition types, pyarrow is told them.
+    lazy = pl.scan_parquet(small_dataset / "trades" / "**" / "*.parquet", hive_partitioning=True)
+    assert lazy.collect_schema()["date"] == pl.Date
+    parts = ds.partitioning(
+        pa.schema([("venue", pa.string()), ("symbol", pa.string()), ("date", pa.date32())]),
+        flavor="hive",
+    )
+    dataset = ds.dataset(small_dataset / "trades", partitioning=parts)
+    assert dataset.schema.field("date").type == pa.date32()
+    frame = pd.read_parquet(
+        small_dataset / "trades", partitioning=parts, columns=["ts_event", "date"]
+    )
+    assert str(frame["ts_event"].dtype) == "datetime64[ns, UTC]"

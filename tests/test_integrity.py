@@ -30,6 +30,7 @@ from aleatoric.integrity import (
     rule_names,
 )
 from aleatoric.integrity._rules_grid import bad_prices
+from aleatoric.sinks.schema import AS_NS
 
 INSTRUMENT = get_instrument("binance", "BTCUSDT")
 TICK = float(INSTRUMENT.tick_size)
@@ -63,7 +64,8 @@ def _file(root: Path, table: str, index: int = 0) -> Path:
 
 
 def _read(root: Path, table: str) -> pl.DataFrame:
-    return pl.read_parquet(_file(root, table), hive_partitioning=False)
+    # As int64 ns, so tests can shift times; rules read both int64 and timestamp columns.
+    return pl.read_parquet(_file(root, table), hive_partitioning=False).with_columns(AS_NS)
 
 
 def _write(root: Path, table: str, df: pl.DataFrame) -> None:

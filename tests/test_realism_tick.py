@@ -28,6 +28,7 @@ from aleatoric.realism._tick_facts import (
     touch_size_fact,
     zero_returns_fact,
 )
+from aleatoric.sinks.schema import AS_NS
 from aleatoric.venues.normalize import normalize
 
 F64 = npt.NDArray[np.float64]
@@ -277,7 +278,7 @@ def test_replayed_grid_matches_the_snapshots(engine_and_capture: tuple[Path, Pat
     tick = card.observations.tick if card.observations is not None else None
     assert tick is not None and tick.source == "book_delta"
     snap = pl.read_parquet(engine_and_capture[0] / "book_snapshot" / "**" / "*.parquet")
-    snap = snap.sort("seq")
+    snap = snap.sort("seq").with_columns(AS_NS)
     # the snapshot taken at the end of each 100 ms interval shows the replayed grid's book
     k = ((snap["ts_event"].to_numpy() - tick.start_ns) // GRID_NS) - 1
     ok = (k >= 0) & (k < tick.bid.size)

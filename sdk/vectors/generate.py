@@ -38,6 +38,7 @@ from aleatoric.provenance import ProvenanceError
 from aleatoric.provenance._dataset import read_envelope, sign_dataset_with, verify_dataset_with
 from aleatoric.provenance._dsse import verify_envelope
 from aleatoric.provenance._statement import build_statement, canonical_json
+from aleatoric.sinks.schema import ns_table
 
 HERE = Path(__file__).resolve().parent
 TABLES = ("mbo", "book_delta", "book_snapshot", "trades", "ticker", "funding")
@@ -309,7 +310,9 @@ def _manifest_check(root: Path, manifest: dict[str, Any]) -> dict[str, Any]:
 
 def _figures(root: Path) -> dict[str, Any]:
     manifest = json.loads((root / "manifest.json").read_text())
-    tables = {t: tb for t in TABLES if (tb := _read_table(root, manifest, t)) is not None}
+    stored = {t: tb for t in TABLES if (tb := _read_table(root, manifest, t)) is not None}
+    # Figures compare values: timestamps as their int64 ns (the schemas show the stored types).
+    tables = {t: ns_table(tb) for t, tb in stored.items()}
     instruments = sorted(
         {
             (
@@ -336,7 +339,7 @@ def _figures(root: Path) -> dict[str, Any]:
             for f in manifest["files"]
         ],
         "schemas": {
-            t: [[f.name, str(f.type), f.nullable] for f in tb.schema] for t, tb in tables.items()
+            t: [[f.name, str(f.type), f.nullable] for f in tb.schema] for t, tb in stored.items()
         },
         "rows": {t: _chosen_rows(tb) for t, tb in tables.items()},
         "top_of_book": _replay(tables, lot),

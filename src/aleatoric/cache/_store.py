@@ -37,12 +37,13 @@ from filelock import FileLock
 
 from aleatoric._version import __version__
 from aleatoric.cache._copy import copy_tree
-from aleatoric.config import DatasetConfig
+from aleatoric.config import TABLES, DatasetConfig
 from aleatoric.dataset import MANIFEST_NAME, read_manifest
 from aleatoric.errors import DatasetError
 from aleatoric.reactor import SegmentResult, segment_bounds
 from aleatoric.sinks.manifest import library_versions
-from aleatoric.sinks.parquet import file_sha256
+from aleatoric.sinks.parquet import file_sha256, schema_fingerprint
+from aleatoric.sinks.schema import schema_for
 
 __all__ = [
     "NOT_IN_SEGMENT",
@@ -88,8 +89,12 @@ def _digest(document: dict[str, Any]) -> str:
 
 
 def _identity() -> dict[str, Any]:
+    # The column types are part of what a cached dataset is: an entry written with another
+    # schema (int64 timestamps before they were typed) is not reused.
     libs = library_versions()
-    return {"engine": __version__, "libraries": {k: libs[k] for k in sorted(libs)}}
+    schemas = "".join(schema_fingerprint(schema_for(t)) for t in TABLES)
+    return {"engine": __version__, "libraries": {k: libs[k] for k in sorted(libs)},
+            "schema": hashlib.sha256(schemas.encode()).hexdigest()[:16]}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from aleatoric.dataset import open_dataset
 from aleatoric.errors import AleatoricError, DatasetError
 from aleatoric.instruments import Instrument, get_instrument
-from aleatoric.sinks.schema import schema_for
+from aleatoric.sinks.schema import ns_table, schema_for
 
 __all__ = ["ExportError", "SourceDataset", "open_source"]
 
@@ -104,14 +104,14 @@ class SourceDataset:
                     (p for p in mine if p.table == table and p.segment == segment),
                     key=lambda p: p.date,
                 )
-                parts = [pq.read_table(self.root / p.path, columns=cols) for p in files]
+                parts = [ns_table(pq.read_table(self.root / p.path, columns=cols)) for p in files]
                 if parts:
                     out[table] = pa.concat_tables(parts).replace_schema_metadata(None)
                 else:
                     schema = schema_for(table, depth=self.snapshot_depth)  # type: ignore[arg-type]
                     if cols is not None:
                         schema = pa.schema([schema.field(c) for c in cols])
-                    out[table] = schema.empty_table()
+                    out[table] = ns_table(schema.empty_table())
             yield segment, out
 
     def _of(self, inst: Instrument) -> list[_Part]:

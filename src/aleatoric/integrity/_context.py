@@ -20,6 +20,7 @@ from aleatoric.config import TABLES, InstrumentRef
 from aleatoric.dataset import MANIFEST_NAME, Manifest, partition, read_manifest
 from aleatoric.errors import DatasetError, IntegrityInputError
 from aleatoric.instruments import Instrument, get_instrument
+from aleatoric.sinks.schema import AS_NS
 
 __all__ = ["CheckContext", "CheckTarget", "open_targets", "plan_columns"]
 
@@ -181,7 +182,7 @@ class CheckContext:
         if table not in self._frames:
             scan = pl.scan_parquet(self.dataset.glob(table), hive_partitioning=False)
             try:
-                df = scan.select(self.columns[table]).collect()
+                df = scan.select(self.columns[table]).with_columns(AS_NS).collect()
             except (pl.exceptions.PolarsError, OSError) as exc:
                 raise _unreadable(self.dataset, table, exc) from None
             if not df["seq"].is_sorted():

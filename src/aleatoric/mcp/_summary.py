@@ -11,6 +11,7 @@ import polars as pl
 
 from aleatoric.dataset import Manifest
 from aleatoric.mcp._models import TableSummary
+from aleatoric.sinks.schema import AS_NS
 
 __all__ = ["preview_rows", "summarize_tables"]
 
@@ -93,7 +94,9 @@ def summarize_tables(root: Path, manifest: Manifest) -> list[TableSummary]:
         paths = _files(root, table)
         stats: dict[str, float | int | None] = {}
         if paths:
-            stats = _stats(table, pl.scan_parquet(paths, hive_partitioning=False))
+            stats = _stats(
+                table, pl.scan_parquet(paths, hive_partitioning=False).with_columns(AS_NS)
+            )
         first, last = stats.pop("_first", None), stats.pop("_last", None)
         summary = TableSummary(
             table=table, rows=int(rows), files=len(entries),
@@ -115,7 +118,7 @@ def preview_rows(
     paths = _files(root, table)
     if n <= 0 or not paths:
         return []
-    scan = pl.scan_parquet(paths, hive_partitioning=False)
+    scan = pl.scan_parquet(paths, hive_partitioning=False).with_columns(AS_NS)
     names: Sequence[str] = scan.collect_schema().names()
     if levels is not None:
         wanted = {f"{side}_{kind}_{i:02d}" for side in ("bid", "ask") for kind in ("px", "sz")

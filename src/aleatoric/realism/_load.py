@@ -15,6 +15,7 @@ from aleatoric.dataset import MANIFEST_NAME, open_dataset
 from aleatoric.errors import DatasetError
 from aleatoric.instruments import Instrument, get_instrument
 from aleatoric.realism._tick import TickObservations, load_tick, table_files
+from aleatoric.sinks.schema import AS_NS
 
 __all__ = ["DatasetMeta", "Observations", "load_observations", "read_meta"]
 
@@ -188,7 +189,9 @@ def _read(meta: DatasetMeta, table: str, columns: list[str]) -> pl.DataFrame | N
     if not files:
         return None
     try:
-        frame = pl.scan_parquet([str(f) for f in files]).select(columns).collect()
+        frame = (
+            pl.scan_parquet([str(f) for f in files]).select(columns).with_columns(AS_NS).collect()
+        )
     except Exception as exc:  # polars raises several unrelated types for bad files
         raise DatasetError(f"cannot read table {table!r} in {root}: {exc}") from None
     order = ["seq"] if "seq" in columns else ["ts_event"]

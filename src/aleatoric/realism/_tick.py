@@ -30,6 +30,7 @@ from aleatoric.realism._book import (
     replay,
 )
 from aleatoric.realism._model import DatasetError
+from aleatoric.sinks.schema import AS_NS
 
 __all__ = [
     "GRID_NS",
@@ -286,7 +287,9 @@ def _from_snapshots(files: list[Path], start_ns: int, end_ns: int, events: Event
     names = set(pl.read_parquet_schema(files[0]))
     columns = ["ts_event", "seq", "bid_px_00", "ask_px_00", "bid_sz_00", "ask_sz_00"]
     depth = [_depth_expr("bid", names), _depth_expr("ask", names)]
-    frame = pl.scan_parquet(files).select(*columns, *depth).sort("seq").collect()
+    frame = (
+        pl.scan_parquet(files).select(*columns, *depth).with_columns(AS_NS).sort("seq").collect()
+    )
     ts = frame["ts_event"].cast(pl.Int64).to_numpy()
     bid = frame["bid_px_00"].cast(pl.Float64).to_numpy()
     ask = frame["ask_px_00"].cast(pl.Float64).to_numpy()
@@ -348,7 +351,7 @@ def _events(root: Path, instrument: tuple[str, str] | None = None) -> Events:
     try:
         frame = (
             pl.scan_parquet(files).select("ts_event", "seq", "price", "size", "side")
-            .sort("seq").collect()
+            .with_columns(AS_NS).sort("seq").collect()
         )  # fmt: skip
     except Exception as exc:  # polars raises several unrelated types for bad files
         raise DatasetError(f"cannot read table 'trades' in {root}: {exc}") from None

@@ -92,7 +92,7 @@ def write_segment_tables(
     for name, table in tables.items():
         if table.num_rows == 0:
             continue
-        ts = table.column("ts_event").to_numpy()
+        ts = table.column("ts_event").cast(pa.int64()).to_numpy()
         days = ts // NS_PER_DAY
         bounds = np.flatnonzero(np.diff(days)) + 1
         starts = np.concatenate([[0], bounds])

@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pyarrow as pa
 
 from aleatoric.config import TableName
 
-__all__ = ["COMMON_FIELDS", "schema_for", "snapshot_columns"]
+__all__ = [
+    "AS_NS",
+    "COMMON_FIELDS",
+    "TIMESTAMP",
+    "TIMESTAMP_COLUMNS",
+    "ns_table",
+    "schema_for",
+    "snapshot_columns",
+]
+
+#: Instants are ns since the Unix epoch stored as int64, typed as UTC timestamps so that
+#: every reader shows datetimes without a conversion.
+TIMESTAMP = pa.timestamp("ns", tz="UTC")
+#: The timestamp columns of the canonical tables.
+TIMESTAMP_COLUMNS = ("ts_event", "ts_recv", "next_funding_ts")
+#: A polars expression turning every datetime column back into its int64 ns: for code that
+#: computes on nanoseconds and reads datasets written before the timestamp type (int64).
+AS_NS = pl.col(pl.Datetime).cast(pl.Int64)
+
+
+def ns_table(table: pa.Table) -> pa.Table:
+    """Return ``table`` with its timestamp columns as int64 ns (the same values)."""
+    schema = table.schema
+    for i, field in enumerate(schema):
+        if pa.types.is_timestamp(field.type):
+            schema = schema.set(i, field.with_type(pa.int64()))
+    return table if schema.equals(table.schema) else table.cast(schema)
+
 
 #: Every table starts with these columns.
 COMMON_FIELDS = [
-    pa.field("ts_event", pa.int64(), nullable=False),  # exchange time, ns since epoch (UTC)
-    pa.field("ts_recv", pa.int64(), nullable=False),  # local receive time, ns, > ts_event
+    pa.field("ts_event", TIMESTAMP, nullable=False),  # exchange time, ns since epoch (UTC)
+    pa.field("ts_recv", TIMESTAMP, nullable=False),  # local receive time, ns, > ts_event
     pa.field("seq", pa.uint64(), nullable=False),  # gap-free per venue and symbol
 ]
 
@@ -44,7 +72,7 @@ _PAYLOAD: dict[str, list[pa.Field]] = {
         pa.field("last_price", pa.float64(), nullable=False),
         pa.field("funding_rate", pa.float64(), nullable=False),
         pa.field("predicted_funding_rate", pa.float64(), nullable=False),
-        pa.field("next_funding_ts", pa.int64(), nullable=False),
+        pa.field("next_funding_ts", TIMESTAMP, nullable=False),
         pa.field("open_interest", pa.float64(), nullable=False),
     ],
     "funding": [

@@ -13,6 +13,7 @@ import polars as pl
 from aleatoric.config import DatasetConfig
 from aleatoric.dataset import open_dataset, partition
 from aleatoric.instruments import Instrument, get_instrument
+from aleatoric.sinks.schema import AS_NS
 
 __all__ = ["DayInput", "iter_days", "load_day"]
 
@@ -42,7 +43,8 @@ def _read(
     files = sorted(root.glob(f"{where}/date={day}/*.parquet"))
     if not files:
         return pl.DataFrame(schema={c: pl.Float64 for c in columns})
-    return pl.concat([pl.read_parquet(f, columns=columns) for f in files]).sort("seq")
+    frames = [pl.read_parquet(f, columns=columns).with_columns(AS_NS) for f in files]
+    return pl.concat(frames).sort("seq")
 
 
 def load_day(root: Path, config: DatasetConfig, day: str) -> DayInput:

@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from aleatoric.sinks.schema import TIMESTAMP
 from aleatoric.venues._capture import NORMALIZED_MARKER, ReadStats, read_capture
 from aleatoric.venues._stream import DecodedRows
 
@@ -31,8 +32,8 @@ NS_PER_DAY = 86_400_000_000_000
 EPOCH = date(1970, 1, 1)
 
 _COMMON = [
-    pa.field("ts_event", pa.int64(), nullable=False),
-    pa.field("ts_recv", pa.int64(), nullable=False),
+    pa.field("ts_event", TIMESTAMP, nullable=False),
+    pa.field("ts_recv", TIMESTAMP, nullable=False),
     pa.field("seq", pa.uint64(), nullable=False),
 ]
 #: Canonical columns; those a venue may not carry are nullable.
@@ -65,7 +66,7 @@ NORMALIZED_SCHEMAS: dict[str, pa.Schema] = {
             pa.field("last_price", pa.float64()),
             pa.field("funding_rate", pa.float64()),
             pa.field("predicted_funding_rate", pa.float64()),
-            pa.field("next_funding_ts", pa.int64()),
+            pa.field("next_funding_ts", TIMESTAMP),
             pa.field("open_interest", pa.float64()),
         ]
     ),
