@@ -69,7 +69,12 @@ def _read(root: Path, table: str) -> pl.DataFrame:
 
 
 def _write(root: Path, table: str, df: pl.DataFrame) -> None:
-    df.write_parquet(_file(root, table))
+    # Back with the file's own column types (timestamps stay timestamps).
+    path = _file(root, table)
+    types = pl.read_parquet_schema(path)
+    df.with_columns(pl.col(c).cast(t) for c, t in types.items() if c in df.columns).write_parquet(
+        path
+    )
 
 
 def _set(df: pl.DataFrame, seq: int, **values: object) -> pl.DataFrame:
