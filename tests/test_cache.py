@@ -101,6 +101,7 @@ def test_corrupt_dataset_entry_is_regenerated(
     assert _digests(tmp_path / "b") == _digests(reference)
 
 
+@pytest.mark.slow
 def test_concurrent_writers_agree(config: DatasetConfig, reference: Path, tmp_path: Path) -> None:
     code = (
         "import sys, aleatoric\n"
@@ -149,6 +150,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=600, env=env)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_reproduce_passes_then_names_the_tampered_file(reference: Path, tmp_path: Path) -> None:
     import shutil
 
@@ -171,6 +173,7 @@ def test_reproduce_passes_then_names_the_tampered_file(reference: Path, tmp_path
     assert res.returncode == 2
 
 
+@pytest.mark.slow
 def test_cli_cache_commands(tmp_path: Path) -> None:
     cache = str(tmp_path / "cache")
     res = _cli("generate", "--out", str(tmp_path / "a"), "--duration", "5m", "--segment", "5m",

@@ -34,6 +34,7 @@ def test_generate_writes_dataset_and_summary(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("flags", "field", "hint"),
     [
@@ -65,6 +66,7 @@ def test_bad_type_is_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_existing_output_refused_then_overwritten(tmp_path: Path) -> None:
     out = tmp_path / "ds"
     out.mkdir()
@@ -79,6 +81,7 @@ def test_existing_output_refused_then_overwritten(tmp_path: Path) -> None:
     assert not (out / "keep.txt").exists() and (out / "manifest.json").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".toml", ".yaml", ".json"])
 def test_validate_good_config_files(tmp_path: Path, suffix: str) -> None:
     body = {

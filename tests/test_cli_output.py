@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BIN = [sys.executable, "-m", "aleatoric.cli"]
 
 
@@ -34,6 +36,7 @@ def test_piped_tables_and_help_are_not_truncated() -> None:
         assert flag in res.stdout, flag
 
 
+@pytest.mark.slow
 def test_listing_commands_print_json_and_csv(tmp_path: Path) -> None:
     data = json.loads(piped("instruments", "--format", "json").stdout)
     okx = next(i for i in data if i["venue"] == "okx" and i["symbol"] == "BTC-USDT-SWAP")
@@ -61,6 +64,7 @@ def test_install_hint_is_printed_verbatim(tmp_path: Path) -> None:
     assert "pip install 'aleatoric[report]'" in res.stderr, res.stderr
 
 
+@pytest.mark.slow
 def test_one_overall_progress_bar(tmp_path: Path) -> None:
     flags = ["--duration", "20m", "--segment", "10m", "--warmup", "5m", "--tables", "trades"]
     res = piped("generate", *flags, "--out", str(tmp_path / "ds"), "--no-cache",

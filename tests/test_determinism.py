@@ -55,6 +55,7 @@ def test_other_seed_differs(
     assert all(a[k] != b[k] for k in parquet)
 
 
+@pytest.mark.slow
 def test_worker_count_invariance(
     small_config: DatasetConfig, small_dataset: Path, tmp_path: Path
 ) -> None:

@@ -47,6 +47,7 @@ def run_page(page: Path, where: Path) -> None:
         assert res.returncode == 0, f"{page.name}: block failed\n{code}\n{res.stdout}\n{res.stderr}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["lean", "hftbacktest", "backtrader", "nautilus"])
 def test_engine_page_example_runs(engine: str, tmp_path: Path) -> None:
     page = DOCS / f"{engine}.md"

@@ -197,6 +197,7 @@ def test_export_bytes_are_deterministic(lean: Path, small_dataset: Path, tmp_pat
     assert (again.path / "export.json").read_bytes() == (lean / "export.json").read_bytes()
 
 
+@pytest.mark.slow
 def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path, small_dataset: Path) -> None:
     res = _cli("export", str(small_dataset), "--to", "zipline", "--out", str(tmp_path / "z"))
     assert res.returncode == 2 and "backtrader, lean, hftbacktest, nautilus" in res.stderr
@@ -213,6 +214,7 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path, small_dataset: Pat
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".z")]
 
 
+@pytest.mark.slow
 def test_generate_export_in_one_step(tmp_path: Path) -> None:
     out = tmp_path / "btc"
     res = _cli("generate", "--out", str(out), "--duration", "1m", "--segment", "1m",

@@ -70,6 +70,7 @@ def _decimals(values: Any) -> list[Decimal]:
     return [Decimal(repr(v)) for v in values.to_list()]
 
 
+@pytest.mark.slow
 def test_catalog_holds_the_dataset(catalog: Path, small_dataset: Path) -> None:
     cat = ParquetDataCatalog(str(catalog))
     (inst,) = cat.instruments()

@@ -428,6 +428,7 @@ def corrupted(clean: Path, tmp_path: Path) -> tuple[Path, int]:
     return root, trade_outside(root)
 
 
+@pytest.mark.slow
 def test_cli_exit_codes(clean: Path, corrupted: tuple[Path, int], tmp_path: Path) -> None:
     ok = _run([sys.executable, "-c", APP, "check", str(clean)])
     assert ok.returncode == 0, ok.stderr
@@ -455,6 +456,7 @@ def test_cli_exit_codes(clean: Path, corrupted: tuple[Path, int], tmp_path: Path
     assert single.returncode == 0, single.stderr
 
 
+@pytest.mark.slow
 def test_pytest_plugin(clean: Path, corrupted: tuple[Path, int], tmp_path: Path) -> None:
     work = tmp_path / "suite"
     work.mkdir()

@@ -121,6 +121,7 @@ def _wait_for(predicate: Any, timeout: float = 60) -> None:
 LONG = ["--duration", "30m", "--segment", "5m", "--warmup", "5m", "--tables", "trades,ticker"]
 
 
+@pytest.mark.slow
 def test_a_second_run_to_the_same_out_fails_with_exit_2(tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = _cli("generate", *LONG, "--seed", "1", "--out", str(out), "--no-cache", "--quiet")

@@ -505,6 +505,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_cli_keygen_sign_verify(copy_of: Path, tmp_path: Path, alg: Algorithm) -> None:
     key = tmp_path / "k.key"
     res = run("keygen", str(key), "--algorithm", alg)
@@ -532,6 +533,7 @@ def test_cli_keygen_sign_verify(copy_of: Path, tmp_path: Path, alg: Algorithm) -
     assert "Traceback" not in res.stderr and "verified" not in res.stdout
 
 
+@pytest.mark.slow
 def test_cli_unusable_input_exits_2(
     signed: Path, tmp_path: Path, keys: dict[str, tuple[Path, Path]], alg: Algorithm
 ) -> None:

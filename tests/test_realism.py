@@ -440,6 +440,7 @@ def test_json_round_trip(rich_dataset: Path) -> None:
     assert all(f["status"] in ("PASS", "FAIL", "N/A") for f in data["facts"])
 
 
+@pytest.mark.slow
 def test_html_has_one_embedded_png_per_fact(rich_dataset: Path, tmp_path: Path) -> None:
     card = scorecard(rich_dataset)
     out = render_html(card, tmp_path / "sub" / "report.html")
@@ -453,6 +454,7 @@ def test_html_has_one_embedded_png_per_fact(rich_dataset: Path, tmp_path: Path) 
     assert [p.name for p in out.parent.iterdir()] == ["report.html"]  # no temp file left
 
 
+@pytest.mark.slow
 def test_html_compare_mode_adds_side_by_side_figures(
     rich_dataset: Path, iid_dataset: Path, tmp_path: Path
 ) -> None:
@@ -543,6 +545,7 @@ def test_cli_exit_1_on_a_failing_band_with_json(tmp_path: Path) -> None:
     assert status["spread_one_tick"] == "FAIL" and status["spread_mean"] == "PASS"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["missing", "no_manifest", "no_book"])
 def test_cli_exit_2_on_unusable_input(tmp_path: Path, case: str) -> None:
     ds = tmp_path / "ds"
@@ -558,6 +561,7 @@ def test_cli_exit_2_on_unusable_input(tmp_path: Path, case: str) -> None:
     assert not (tmp_path / "r.html").exists()
 
 
+@pytest.mark.slow
 def test_cli_html_and_against_as_a_subcommand(
     rich_dataset: Path, iid_dataset: Path, tmp_path: Path
 ) -> None:

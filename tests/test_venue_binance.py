@@ -169,6 +169,7 @@ def test_hftbacktest_rebuilds_the_same_book(dataset: Path, capture: Path) -> Non
     assert as_levels(out["asks"]) == as_levels(ours["asks"])
 
 
+@pytest.mark.slow
 def test_native_bytes_are_deterministic(capture: Path, tmp_path: Path) -> None:
     config = aleatoric.load_config(duration="10m", segment="5m", warmup="5m", seed=21)
     aleatoric.generate(config, tmp_path / "again", workers=2, formats=("native",))

@@ -303,6 +303,7 @@ def test_hftbacktest_rebuilds_the_same_book(dataset: Path, captures: list[Path])
     assert as_levels(out["asks"]) == as_levels(ours["asks"])
 
 
+@pytest.mark.slow
 def test_native_bytes_are_deterministic(captures: list[Path], tmp_path: Path) -> None:
     config = aleatoric.load_config(**CONFIG)
     aleatoric.generate(config, tmp_path / "again", workers=2, formats=("native",))

@@ -373,6 +373,7 @@ def test_hftbacktest_rebuilds_the_same_book(dataset: Path) -> None:
     assert as_levels(out["asks"]) == as_levels(ours["asks"])
 
 
+@pytest.mark.slow
 def test_native_bytes_are_deterministic(dataset: Path, tmp_path: Path) -> None:
     config = aleatoric.load_config(
         venue="hyperliquid", symbol=dataset.name, duration="10m", segment="5m", warmup="5m",

@@ -383,6 +383,7 @@ def test_ccxt_rejects_a_broken_sequence(captures: list[Path]) -> None:
     assert book is None
 
 
+@pytest.mark.slow
 def test_native_bytes_are_deterministic(captures: list[Path], tmp_path: Path) -> None:
     config = aleatoric.load_config(**CONFIG)
     aleatoric.generate(config, tmp_path / "again", workers=2, formats=("native",))
