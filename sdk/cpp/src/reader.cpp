@@ -33,6 +33,18 @@ const T* values(const arrow::RecordBatch& batch, const std::string& name, arrow:
 const std::int64_t* i64(const arrow::RecordBatch& b, const std::string& n) {
   return values<std::int64_t, arrow::Int64Array>(b, n, arrow::Type::INT64);
 }
+// Time columns: timestamp[ns] (any time zone, as written since timestamps became typed) or
+// plain int64 nanoseconds (datasets written before); both store int64 nanoseconds.
+const std::int64_t* ts(const arrow::RecordBatch& b, const std::string& n) {
+  auto array = b.GetColumnByName(n);
+  if (array && array->type_id() == arrow::Type::TIMESTAMP) {
+    const auto& type = static_cast<const arrow::TimestampType&>(*array->type());
+    if (type.unit() != arrow::TimeUnit::NANO)
+      throw Error("column " + n + ": type " + array->type()->ToString() + ", expected timestamp[ns] or int64");
+    return static_cast<const arrow::TimestampArray&>(*array).raw_values();
+  }
+  return i64(b, n);
+}
 const std::uint64_t* u64(const arrow::RecordBatch& b, const std::string& n) {
   return values<std::uint64_t, arrow::UInt64Array>(b, n, arrow::Type::UINT64);
 }
@@ -69,7 +81,7 @@ struct Header {
   const std::int64_t* ts_event;
   const std::int64_t* ts_recv;
   const std::uint64_t* seq;
-  explicit Header(const arrow::RecordBatch& b) : ts_event(i64(b, "ts_event")), ts_recv(i64(b, "ts_recv")), seq(u64(b, "seq")) {}
+  explicit Header(const arrow::RecordBatch& b) : ts_event(ts(b, "ts_event")), ts_recv(ts(b, "ts_recv")), seq(u64(b, "seq")) {}
   template <class R>
   void fill(R& r, std::int64_t i) const {
     r.ts_event = ts_event[i];
@@ -167,7 +179,7 @@ void append_records(const arrow::RecordBatch& b, std::vector<Ticker>& out) {
   auto last = f64(b, "last_price");
   auto rate = f64(b, "funding_rate");
   auto predicted = f64(b, "predicted_funding_rate");
-  auto next = i64(b, "next_funding_ts");
+  auto next = ts(b, "next_funding_ts");
   auto oi = f64(b, "open_interest");
   auto n = b.num_rows();
   Ticker* rows = grow(out, n);

@@ -5,9 +5,11 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::ArrowPrimitiveType;
-use arrow_array::types::{Float64Type, Int32Type, Int64Type, UInt32Type, UInt64Type, UInt8Type};
+use arrow_array::types::{
+    Float64Type, Int32Type, Int64Type, TimestampNanosecondType, UInt32Type, UInt64Type, UInt8Type,
+};
 use arrow_array::{Array, BooleanArray, PrimitiveArray, RecordBatch};
-use arrow_schema::DataType;
+use arrow_schema::{DataType, TimeUnit};
 
 use crate::error::{Error, Result};
 use crate::manifest::Table;
@@ -258,6 +260,19 @@ fn values<'a, T: ArrowPrimitiveType>(
     Ok(prim::<T>(batch, table, name)?.values().as_ref())
 }
 
+/// A time column as int64 nanoseconds: `timestamp[ns]` with any time zone (as datasets are
+/// written now) or plain int64 (as they were written before); both store the same values.
+fn times<'a>(batch: &'a RecordBatch, table: Table, name: &str) -> Result<&'a [i64]> {
+    let col = column(batch, table, name)?;
+    match col.data_type() {
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => Ok(col
+            .as_primitive::<TimestampNanosecondType>()
+            .values()
+            .as_ref()),
+        _ => values::<Int64Type>(batch, table, name),
+    }
+}
+
 /// A string column, as plain strings or as a dictionary of its values.
 fn strings<'a>(batch: &'a RecordBatch, table: Table, name: &str) -> Result<&'a dyn Array> {
     let col = column(batch, table, name)?;
@@ -343,8 +358,8 @@ struct Common<'a> {
 
 fn common(batch: &RecordBatch, table: Table) -> Result<Common<'_>> {
     Ok(Common {
-        ts_event: values::<Int64Type>(batch, table, "ts_event")?,
-        ts_recv: values::<Int64Type>(batch, table, "ts_recv")?,
+        ts_event: times(batch, table, "ts_event")?,
+        ts_recv: times(batch, table, "ts_recv")?,
         seq: values::<UInt64Type>(batch, table, "seq")?,
     })
 }
@@ -485,7 +500,7 @@ impl Record for Ticker {
             f("predicted_funding_rate")?,
             f("open_interest")?,
         );
-        let next = values::<Int64Type>(batch, t, "next_funding_ts")?;
+        let next = times(batch, t, "next_funding_ts")?;
         out.extend((0..batch.num_rows()).map(|i| Ticker {
             ts_event: c.ts_event[i],
             ts_recv: c.ts_recv[i],

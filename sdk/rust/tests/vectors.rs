@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use aleatoric::arrow_schema::DataType;
+use aleatoric::arrow_schema::{DataType, TimeUnit};
 use aleatoric::{
     Action, Aggressor, BookDelta, BookSnapshot, Dataset, Error, Event, Funding, L2Book, L3Book,
     Mbo, PublicKey, Record, Side, Table, Ticker, Trade,
@@ -101,6 +101,9 @@ fn pyarrow_type(t: &DataType) -> String {
         DataType::Float64 => "double".into(),
         DataType::Utf8 => "string".into(),
         DataType::Boolean => "bool".into(),
+        DataType::Timestamp(TimeUnit::Nanosecond, Some(tz)) => {
+            format!("timestamp[ns, tz={tz}]")
+        }
         other => format!("{other}"),
     }
 }
