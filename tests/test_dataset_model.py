@@ -43,6 +43,18 @@ def test_written_manifest_reads_back_to_the_same_bytes(small_dataset: Path) -> N
         ("[]", "not a JSON object"),
         ('{"tables": {}}', "config"),
         ('{"config": {}, "files": [{"path": 1}]}', "files.0"),
+        (
+            '{"config": {}, "files": [{"path": "../x", "sha256": "%s"}]}' % ("0" * 64),
+            "files.0.path: must be a relative path inside the dataset, was '../x'",
+        ),
+        (
+            '{"config": {}, "files": [{"path": "/etc/x", "sha256": "%s"}]}' % ("0" * 64),
+            "files.0.path: must be a relative path inside the dataset",
+        ),
+        (
+            '{"config": {}, "files": [{"path": "a", "sha256": "ABC"}]}',
+            "files.0.sha256: must be 64 lowercase hex digits, was 'ABC'",
+        ),
     ],
 )
 def test_unusable_datasets_raise(tmp_path: Path, write: str | None, words: str) -> None:
@@ -64,9 +76,10 @@ def test_unknown_instrument_is_a_dataset_error(tmp_path: Path) -> None:
 
 _hex = st.text("0123456789abcdef", min_size=64, max_size=64)
 _name = st.text("abcdefghijklmnopqrstuvwxyz_=/.0123456789-", min_size=1, max_size=40)
+_path = _name.filter(lambda p: not p.startswith("/") and ".." not in p.split("/"))
 _files = st.lists(
     st.fixed_dictionaries(
-        {"path": _name, "table": _name, "sha256": _hex, "bytes": st.integers(0, 2**40),
+        {"path": _path, "table": _name, "sha256": _hex, "bytes": st.integers(0, 2**40),
          "rows": st.integers(0, 2**40)},
         optional={"content_sha256": _hex, "schema": st.text("0123456789abcdef", max_size=16)},
     ),

@@ -17,9 +17,9 @@ from typing import Any, Literal, cast
 import polars as pl
 import pyarrow as pa
 
-from aleatoric._manifest_file import ManifestError, read_manifest
 from aleatoric.config import TABLES, DatasetConfig
-from aleatoric.errors import AleatoricError
+from aleatoric.dataset import Manifest, read_manifest
+from aleatoric.errors import AleatoricError, DatasetError
 from aleatoric.instruments import get_instrument
 from aleatoric.reactor import segment_count
 from aleatoric.reactor import simulate_segment as _simulate_rows
@@ -91,8 +91,8 @@ def _as_datetimes(lf: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def _empty(manifest: dict[str, Any], table: str) -> pl.LazyFrame:
-    depth = int(manifest.get("config", {}).get("snapshot_depth", 25))
+def _empty(manifest: Manifest, table: str) -> pl.LazyFrame:
+    depth = int(manifest.config.get("snapshot_depth", 25))
     frame = cast(pl.DataFrame, pl.from_arrow(schema_for(table, depth=depth).empty_table()))  # type: ignore[arg-type]
     return frame.lazy().with_columns(
         pl.lit(None, dtype=dtype).alias(name) for name, dtype in _PARTITIONS.items()
@@ -119,10 +119,10 @@ def scan(
     _check_table(table)
     root = Path(path)
     try:
-        manifest = read_manifest(root)
-    except ManifestError as exc:
-        raise LoadError(str(exc)) from None
-    written = tuple(manifest.get("config", {}).get("tables", TABLES))
+        manifest, _ = read_manifest(root)
+    except DatasetError as exc:
+        raise LoadError(f"{root}: not an aleatoric dataset ({exc})") from None
+    written = tuple(manifest.config.get("tables", TABLES))
     if table not in written:
         raise LoadError(
             f"the dataset at {root} has no {table!r} table; it has {', '.join(written)}"

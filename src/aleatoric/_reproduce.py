@@ -9,13 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from aleatoric._generate import OutputFormat, generate
-from aleatoric._manifest_file import ManifestError, read_manifest
-from aleatoric.config import DatasetConfig
+from aleatoric.dataset import MANIFEST_NAME, ManifestFile, read_manifest
+from aleatoric.errors import DatasetError
 from aleatoric.sinks import FileEntry
-from aleatoric.sinks.manifest import MANIFEST_NAME, library_versions
+from aleatoric.sinks.manifest import library_versions
 from aleatoric.sinks.parquet import file_sha256
 
 __all__ = ["ReproduceReport", "reproduce"]
@@ -74,18 +72,20 @@ def reproduce(dataset: str | os.PathLike[str], *, workers: int = 1) -> Reproduce
 
     Raises
     ------
-    ManifestError
-        If the dataset has no manifest, or it is unreadable or wrongly shaped (a ValueError).
+    DatasetError
+        If the dataset has no manifest, or it is unreadable or wrongly shaped (a ValueError),
+        or it lists no files, or a file without its table or row count.
     """
     root = Path(dataset)
-    manifest = read_manifest(root)
-    try:
-        config = DatasetConfig.model_validate(manifest["config"])
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ManifestError(f"manifest.json: config.{where}: {first['msg']}") from None
-    tables = {f["table"] for f in manifest["files"]}
+    manifest, _ = read_manifest(root)
+    config = manifest.dataset_config
+    if manifest.files is None:
+        raise DatasetError(f"{MANIFEST_NAME}: files: missing; nothing to reproduce")
+    for i, entry in enumerate(manifest.files):
+        if not entry.table or entry.rows is None:
+            field = "table" if not entry.table else "rows"
+            raise DatasetError(f"{MANIFEST_NAME}: files.{i}.{field}: missing")
+    tables = {f.table for f in manifest.files}
     formats: list[OutputFormat] = []
     if tables - {"native"}:
         formats.append("parquet")
@@ -93,22 +93,21 @@ def reproduce(dataset: str | os.PathLike[str], *, workers: int = 1) -> Reproduce
         formats.append("native")
     report = ReproduceReport()
     now = library_versions()
-    libraries = manifest.get("libraries", {})
-    for lib, version in libraries.items() if isinstance(libraries, dict) else ():
+    for lib, version in (manifest.libraries or {}).items():
         if now.get(lib) != version:
             report.library_differences[lib] = (str(version), now.get(lib, "?"))
-    listed = {f["path"] for f in manifest["files"]}
+    listed = {f.path for f in manifest.files}
     on_disk = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() or p.is_symlink()}
     report.extra = sorted(on_disk - listed - _UNLISTED)
     scratch = Path(tempfile.mkdtemp(prefix="aleatoric-reproduce-"))
     try:
         result = generate(config, scratch / "ds", workers=workers, formats=formats or ["parquet"])
         fresh = {f.path: f for f in result.files}
-        for entry in manifest["files"]:
+        for entry in manifest.files:
             report.files += 1
-            _compare(root, entry, fresh.pop(entry["path"], None), report)
+            _compare(root, entry, fresh.pop(entry.path, None), report)
         report.extra = sorted(set(report.extra) | set(fresh))
-        if not report.rows_changed and manifest["tables"] != result.tables:
+        if not report.rows_changed and manifest.tables != result.tables:
             report.rows_changed.append(MANIFEST_NAME + " (tables)")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -116,19 +115,19 @@ def reproduce(dataset: str | os.PathLike[str], *, workers: int = 1) -> Reproduce
 
 
 def _compare(
-    root: Path, entry: dict[str, Any], new: FileEntry | None, report: ReproduceReport
+    root: Path, entry: ManifestFile, new: FileEntry | None, report: ReproduceReport
 ) -> None:
-    path = entry["path"]
+    path = entry.path
     disk = root / path
     if not disk.is_file():
         report.missing.append(path)
-    elif file_sha256(disk) != entry["sha256"]:
+    elif file_sha256(disk) != entry.sha256:
         report.changed_on_disk.append(path)
-    elif new is None or new.sha256 != entry["sha256"]:
+    elif new is None or new.sha256 != entry.sha256:
         report.mismatched.append(path)
-        if new is not None and entry.get("content_sha256") == new.content_sha256:
+        if new is not None and entry.content_sha256 == new.content_sha256:
             report.content_only.append(path)
-    elif new.rows != entry["rows"]:
+    elif new.rows != entry.rows:
         report.rows_changed.append(path)
     else:
         report.matched += 1

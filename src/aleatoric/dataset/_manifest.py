@@ -11,10 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
+import re
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from aleatoric.config import DatasetConfig, InstrumentRef, format_errors
 from aleatoric.errors import DatasetError
@@ -32,6 +40,8 @@ __all__ = [
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "aleatoric-dataset/1"
 
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
 
 class ManifestFile(BaseModel):
     """One file of a dataset: path relative to the root, table, digests, size and rows."""
@@ -45,6 +55,24 @@ class ManifestFile(BaseModel):
     rows: int | None = None
     content_sha256: str = ""
     schema_: str = Field("", alias="schema")
+
+    @field_validator("path")
+    @classmethod
+    def _inside(cls, value: str) -> str:
+        # Readers join this to the dataset root: a path that escapes it must never be opened.
+        rel = PurePosixPath(value)
+        if not value or rel.is_absolute() or ".." in rel.parts:
+            raise ValueError(f"must be a relative path inside the dataset, was {value!r}")
+        return value
+
+    @field_validator("sha256", "content_sha256")
+    @classmethod
+    def _hex_digest(cls, value: str, info: Any) -> str:
+        if info.field_name == "content_sha256" and not value:
+            return value
+        if not _SHA256.match(value):
+            raise ValueError(f"must be 64 lowercase hex digits, was {value!r}")
+        return value
 
     def document(self) -> dict[str, Any]:
         """Return the entry as written: row digest and schema only when there is one."""
@@ -196,5 +224,6 @@ def read_manifest(root: Path) -> tuple[Manifest, str]:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "document"
-        raise DatasetError(f"{MANIFEST_NAME}: {where}: {err['msg']}") from None
+        message = str(err["msg"]).removeprefix("Value error, ")
+        raise DatasetError(f"{MANIFEST_NAME}: {where}: {message}") from None
     return manifest, hashlib.sha256(raw).hexdigest()

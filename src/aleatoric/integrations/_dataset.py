@@ -13,12 +13,11 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from aleatoric.dataset import open_dataset
+from aleatoric.dataset import Manifest, open_dataset
 from aleatoric.errors import AleatoricError, DatasetError
 from aleatoric.instruments import Instrument, get_instrument
 from aleatoric.sinks.schema import ns_table, schema_for
@@ -50,31 +49,30 @@ class SourceDataset:
     """A dataset on disk: its manifest, its files and the instruments it holds."""
 
     root: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
     parts: tuple[_Part, ...]
 
     @property
     def tables(self) -> tuple[str, ...]:
         """Return the tables the dataset was generated with (some may have no rows)."""
-        return tuple(self.manifest.get("config", {}).get("tables", ()))
+        return tuple(self.manifest.config.get("tables", ()))
 
     @property
     def snapshot_depth(self) -> int:
         """Return the number of levels per side of ``book_snapshot``."""
-        return int(self.manifest.get("config", {}).get("snapshot_depth", 25))
+        return int(self.manifest.config.get("snapshot_depth", 25))
 
     @property
     def digest(self) -> str:
         """Return a digest of the source: the SHA-256 over its files' digests, in path order."""
-        files = sorted(self.manifest.get("files", []), key=lambda f: f["path"])
-        return hashlib.sha256("".join(f["sha256"] for f in files).encode()).hexdigest()
+        files = sorted(self.manifest.file_entries, key=lambda f: f.path)
+        return hashlib.sha256("".join(f.sha256 for f in files).encode()).hexdigest()
 
     def instruments(self) -> list[Instrument]:
         """Return the instruments with rows in the dataset, sorted by venue and symbol."""
         pairs = sorted({(p.venue, p.symbol) for p in self.parts})
-        if not pairs and "instrument" in self.manifest:
-            inst = self.manifest["instrument"]
-            pairs = [(inst["venue"], inst["symbol"])]
+        if not pairs:
+            pairs = [(i.venue, i.symbol) for i in self.manifest.instrument_refs]
         return [get_instrument(v, s) for v, s in pairs]
 
     def require(self, tables: Sequence[str], engine: str) -> None:
@@ -122,20 +120,18 @@ def open_source(path: str | Path) -> SourceDataset:
     """Open the dataset at ``path`` (a directory with ``manifest.json``)."""
     root = Path(path)
     try:
-        manifest = open_dataset(root).manifest.document()
+        manifest = open_dataset(root).manifest
     except DatasetError as exc:
         raise ExportError(f"not a dataset (a directory with manifest.json): {exc}") from None
-    if not str(manifest.get("format", "")).startswith("aleatoric-dataset/"):
-        raise ExportError(
-            f"manifest format must be aleatoric-dataset/1, was {manifest.get('format')!r}"
-        )
+    if not str(manifest.format or "").startswith("aleatoric-dataset/"):
+        raise ExportError(f"manifest format must be aleatoric-dataset/1, was {manifest.format!r}")
     parts: list[_Part] = []
-    for entry in manifest.get("files", []):
-        match = _PART.match(entry["path"])
+    for entry in manifest.file_entries:
+        match = _PART.match(entry.path)
         if match is None:
             continue
         parts.append(
-            _Part(entry["path"], match["table"], match["venue"], match["symbol"], match["date"],
+            _Part(entry.path, match["table"], match["venue"], match["symbol"], match["date"],
                   int(match["segment"]))
         )  # fmt: skip
     missing = [p.path for p in parts if not (root / p.path).is_file()]

@@ -158,8 +158,8 @@ def export(
             "options": {"bar": bar} if engine in ("backtrader", "nautilus") else {},
             "source": {
                 "digest": source.digest,
-                "seed": source.manifest.get("seed"),
-                "config": source.manifest.get("config"),
+                "seed": source.manifest.seed,
+                "config": source.manifest.config,
             },
             **extra,
             "files": files,
