@@ -27,6 +27,10 @@ class Stream(IntEnum):
     SKELETON = 1  #: per day: volatility, returns, jumps, basis, open interest
     BRIDGE = 2  #: per minute: the latent price between minute endpoints
     FLOW = 3  #: per minute: order arrivals, sizes, lifetimes, requotes
+    LATENCY = 4  #: per minute: receive delays of canonical rows (latency overlays)
+    LATENCY_NATIVE = 5  #: per minute: receive delays and losses of native capture messages
+    ORDER_ENTRY = 6  #: per minute: order entry delays (order-latency files)
+    ORDER_RESPONSE = 7  #: per minute: order response delays (order-latency files)
 
 
 def instrument_key(venue: str, symbol: str) -> int:

@@ -209,12 +209,38 @@ class DatasetConfig(BaseModel):
                     f"venue_options.{venue}: applies to venue {venue} only, the config's "
                     f"venues are {', '.join(sorted(used))}"
                 )
+        self._check_overlay_windows()
         preset = presets()[self.preset]
         for inst in self.instruments:
             base = get_instrument(inst.venue, inst.symbol).base
             if base not in preset.assets:
                 raise ValueError(f"preset: {self.preset!r} has no parameters for {base}")
         return self
+
+    def _check_overlay_windows(self) -> None:
+        # Windows start inside the dataset; latency windows never overlap (one model a time).
+        taken: list[tuple[int, int, int]] = []
+        for i, overlay in enumerate(self.overlays):
+            if overlay.start >= self.duration:
+                raise ValueError(
+                    f"overlays.{i}.start: must lie inside the dataset (duration "
+                    f"{format_duration(self.duration)}), was {format_duration(overlay.start)}"
+                )
+            if overlay.kind != "latency":
+                continue
+            lo, hi = self.overlay_window(overlay)
+            for j, a, b in taken:
+                if lo < b and a < hi:
+                    raise ValueError(
+                        f"overlays.{i}: its latency window overlaps the one of overlays.{j}"
+                    )
+            taken.append((i, lo, hi))
+
+    def overlay_window(self, overlay: Overlay) -> tuple[int, int]:
+        """Return an overlay's window ``[start, end)`` in nanoseconds since the epoch."""
+        lo = self.start_ns + overlay.start
+        hi = self.end_ns if overlay.duration is None else min(self.end_ns, lo + overlay.duration)
+        return lo, hi
 
     # --- one instrument ----------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -21,6 +22,7 @@ from pydantic import (
 
 from aleatoric.config._durations import format_duration, parse_duration_ns
 from aleatoric.instruments import symbols_for, venues
+from aleatoric.latency._model import LatencyModel, latency_model, profile_names
 
 __all__ = [
     "OVERLAY_KINDS",
@@ -38,10 +40,14 @@ Duration = Annotated[
     PlainSerializer(format_duration, return_type=str),
 ]
 
-#: Overlay kinds the engine can apply, by name, with a one-line description. Empty until the
-#: first scenario or latency model lands: an overlay entry is then refused with the list of
-#: allowed kinds rather than accepted and silently ignored.
-OVERLAY_KINDS: dict[str, str] = {}
+#: Overlay kinds the engine can apply, by name, with a one-line description. An entry of
+#: any other kind is refused with this list rather than accepted and silently ignored.
+OVERLAY_KINDS: dict[str, str] = {
+    "latency": "receive times drawn from a latency model (profile, params) instead of the "
+    "constant latency; losses in native captures (docs/latency.md)",
+}
+#: Overlay kinds that take a named ``profile``, with the allowed names.
+_PROFILED_KINDS: dict[str, tuple[str, ...]] = {"latency": profile_names()}
 
 
 class InstrumentRef(BaseModel):
@@ -95,6 +101,9 @@ class Overlay(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: str = Field(description="What the overlay does; one of the registered kinds.")
+    profile: str | None = Field(
+        None, description="Named parameter set of the kind (latency: colocated, retail, ...)."
+    )
     start: Duration = Field(0, description="Offset of the window from the dataset start.")
     duration: Duration | None = Field(
         None, description="Length of the window; the rest of the dataset when omitted."
@@ -117,6 +126,40 @@ class Overlay(BaseModel):
         if value is not None and (value < 0 or value % 60_000_000_000):
             raise ValueError(f"must be a whole number of minutes >= 0, was {value} ns")
         return value
+
+    @model_validator(mode="after")
+    def _profile_and_params(self) -> Overlay:
+        names = _PROFILED_KINDS.get(self.kind)
+        if names is None:
+            if self.profile is not None:
+                raise ValueError(f"profile: kind {self.kind!r} takes no profile")
+            return self
+        if self.profile is None or self.profile not in names:
+            given = "missing" if self.profile is None else repr(self.profile)
+            raise ValueError(f"profile: {given}; allowed: {', '.join(names)}")
+        if self.duration == 0:
+            raise ValueError("duration: must be positive, was 0")
+        try:
+            self.latency_model()
+        except ValueError as exc:
+            raise ValueError(f"params: {_first_line(exc)}") from None
+        return self
+
+    def latency_model(self) -> LatencyModel:
+        """Return the latency model of a ``latency`` overlay (profile with params applied)."""
+        if self.kind != "latency" or self.profile is None:
+            raise ValueError(f"overlay kind {self.kind!r} has no latency model")
+        return latency_model(self.profile, self.params)
+
+
+def _first_line(exc: ValueError) -> str:
+    # A pydantic ValidationError lists "<field>\n  <message> [type=...]": keep field and message.
+    text = str(exc)
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        return f"{field}: {err['msg']}, was {err.get('input')!r}"
+    return text
 
 
 class OkxOptions(BaseModel):

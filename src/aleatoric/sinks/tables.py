@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from aleatoric.config import DatasetConfig, TableName
 from aleatoric.instruments import Instrument
+from aleatoric.latency._apply import receive_times
 from aleatoric.reactor import SegmentResult
 from aleatoric.reactor import dtypes as d
 from aleatoric.sinks.schema import schema_for, snapshot_columns
@@ -66,6 +67,8 @@ def segment_tables(
     kind = code & 0xFF
     selected = np.isin(kind, [TABLE_KINDS[t] for t in config.tables])
     seq_all = np.cumsum(selected, dtype=np.int64) - 1 + offsets.seq
+    # Over every row, selected or not, so a table's delays never depend on the others chosen.
+    recv_all = receive_times(config, rows[:, d.COL_TS])
     price_grid = instrument.price_grid
     size_grid = instrument.size_grid
     out: dict[str, pa.Table] = {}
@@ -75,7 +78,7 @@ def segment_tables(
         ts = r[:, d.COL_TS]
         cols: dict[str, pa.Array | npt.NDArray[np.generic]] = {
             "ts_event": ts,
-            "ts_recv": ts + config.latency,
+            "ts_recv": recv_all[mask],
             "seq": seq_all[mask].astype(np.uint64),
         }
         action = (r[:, d.COL_CODE] >> 8) & 0xFF

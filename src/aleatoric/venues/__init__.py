@@ -20,6 +20,7 @@ from aleatoric.venues import binance, bybit, okx, hyperliquid  # noqa: F401
 
 # isort: on
 from aleatoric.config import DatasetConfig
+from aleatoric.latency._native import retime_messages
 from aleatoric.venues._capture import capture_path, read_capture, write_capture
 from aleatoric.venues._inputs import NATIVE_TABLES, DayInput, iter_days
 from aleatoric.venues._registry import (
@@ -75,13 +76,16 @@ def encode_dataset(root: Path, out: Path) -> list[tuple[Path, int]]:
     """
     paths: list[tuple[Path, int]] = []
     encoders: dict[tuple[str, str], Encoder] = {}
+    floors: dict[tuple[str, str], int] = {}
     for day in iter_days(root):
         venue = day.config.venue
+        key = (venue, day.config.symbol)
         # One encoder per instrument: sequence ids run per instrument, as at the venue.
-        encoder = encoders.get((venue, day.config.symbol))
+        encoder = encoders.get(key)
         if encoder is None:
-            encoder = encoders[venue, day.config.symbol] = encoder_for(venue, day.config)
-        messages = encoder.encode(day)
+            encoder = encoders[key] = encoder_for(venue, day.config)
+        # A latency overlay redraws receive times; the connection's order carries over days.
+        messages, floors[key] = retime_messages(day.config, encoder.encode(day), floors.get(key, 0))
         path = capture_path(out, venue, day.config.symbol, day.day)
         lines = write_capture(path, messages.capture_text())
         paths.append((path, lines))

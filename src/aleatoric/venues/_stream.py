@@ -43,6 +43,10 @@ class Messages:
         local, texts = self._ordered()
         return list(zip(local, texts, strict=True))
 
+    def ordered(self) -> tuple[list[int], list[str]]:
+        """Return local times and texts in receive order (ties: priority, then insertion)."""
+        return self._ordered()
+
     def capture_text(self) -> list[str]:
         """Return the capture lines ``"<19-digit local ns> <json>\\n"`` in receive order."""
         local, texts = self._ordered()
