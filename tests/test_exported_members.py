@@ -44,3 +44,37 @@ def test_integration_names_are_pinned() -> None:
         "read_ohlcv",
     ]
     assert sorted(integrations.ENGINES) == ["backtrader", "hftbacktest", "lean", "nautilus"]
+
+
+def test_tradfi_names_are_pinned() -> None:
+    import aleatoric.tradfi as tradfi
+
+    assert sorted(tradfi.__all__) == sorted(PINNED_TRADFI)
+    for name in tradfi.__all__:
+        assert getattr(tradfi, name) is not None
+
+
+PINNED_TRADFI = [
+    "CALENDARS",
+    "CME_CONTINUOUS_FROM_NS",
+    "CME_CRYPTO_CALENDAR",
+    "MONTH_CODES",
+    "CmeCryptoCalendar",
+    "Contract",
+    "Product",
+    "SessionCalendar",
+    "SessionState",
+    "TemplateCalendar",
+    "Timeline",
+    "TradfiError",
+    "business_days",
+    "calendar_for",
+    "contract",
+    "contract_for_symbol",
+    "contract_state_at",
+    "front_month",
+    "get_product",
+    "last_trade_day",
+    "listed_contracts",
+    "products",
+]
