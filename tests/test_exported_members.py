@@ -78,3 +78,24 @@ PINNED_TRADFI = [
     "listed_contracts",
     "products",
 ]
+
+
+def test_opendata_names_are_pinned() -> None:
+    import aleatoric.opendata as opendata
+
+    assert sorted(opendata.__all__) == [
+        "BuildResult",
+        "DAY_NS",
+        "RELEASE_NAME",
+        "Universe",
+        "VerifyResult",
+        "build_release",
+        "load_universe",
+        "parse_date",
+        "release_configs",
+        "release_duration",
+        "release_seed",
+        "scenario_for",
+        "universe",
+        "verify_release",
+    ]

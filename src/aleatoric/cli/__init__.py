@@ -489,6 +489,10 @@ def _register_extensions() -> None:
 
     _mcp.register(app)
 
+    from aleatoric.cli import _opendata
+
+    _opendata.register(app)
+
     from aleatoric.cli import _service
 
     _service.register(app)
