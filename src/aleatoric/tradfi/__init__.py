@@ -23,6 +23,7 @@ from aleatoric.tradfi._contracts import (
     listed_contracts,
 )
 from aleatoric.tradfi._errors import TradfiError
+from aleatoric.tradfi._limits import PRICE_LIMITS, LimitCheck, PriceLimits, price_limit_check
 from aleatoric.tradfi._products import Product, get_product, products
 from aleatoric.tradfi._sessions import (
     CALENDARS,
@@ -33,6 +34,15 @@ from aleatoric.tradfi._sessions import (
     calendar_for,
     contract_state_at,
 )
+from aleatoric.tradfi._settlement import (
+    DailySettlement,
+    brr_end_ns,
+    cme_daily_settlement,
+    cme_settlement_window,
+    reference_rate,
+    round_to_tick,
+    sgx_cn_final_settlement,
+)
 from aleatoric.tradfi._timeline import SessionState, Timeline
 
 __all__ = [
@@ -40,16 +50,23 @@ __all__ = [
     "CME_CONTINUOUS_FROM_NS",
     "CME_CRYPTO_CALENDAR",
     "MONTH_CODES",
+    "PRICE_LIMITS",
     "CmeCryptoCalendar",
     "Contract",
+    "DailySettlement",
+    "LimitCheck",
+    "PriceLimits",
     "Product",
     "SessionCalendar",
     "SessionState",
     "TemplateCalendar",
     "Timeline",
     "TradfiError",
+    "brr_end_ns",
     "business_days",
     "calendar_for",
+    "cme_daily_settlement",
+    "cme_settlement_window",
     "contract",
     "contract_for_symbol",
     "contract_state_at",
@@ -57,5 +74,9 @@ __all__ = [
     "get_product",
     "last_trade_day",
     "listed_contracts",
+    "price_limit_check",
     "products",
+    "reference_rate",
+    "round_to_tick",
+    "sgx_cn_final_settlement",
 ]

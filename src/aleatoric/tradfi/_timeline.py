@@ -80,6 +80,8 @@ class Timeline:
 def as_ns(ts: npt.ArrayLike) -> I64:
     """Return ``ts`` as int64 nanoseconds (ints, or datetime64 of any unit)."""
     a = np.asarray(ts)
+    if a.size == 0:
+        return np.zeros(a.shape, np.int64)
     if np.issubdtype(a.dtype, np.datetime64):
         return a.astype("datetime64[ns]").astype(np.int64)
     if not np.issubdtype(a.dtype, np.integer):
