@@ -485,8 +485,9 @@ def _register_extensions() -> None:
     _provenance.register(app)
     _report.register(app)
 
-    from aleatoric.cli import _mcp
+    from aleatoric.cli import _latency, _mcp
 
+    _latency.register(app)
     _mcp.register(app)
 
     from aleatoric.cli import _opendata

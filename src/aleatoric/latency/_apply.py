@@ -45,7 +45,9 @@ def receive_times(config: DatasetConfig, ts: I64, stream: Stream = Stream.LATENC
         return recv
     key = instrument_key(config.venue, config.symbol)
     for model, lo, hi in windows:
-        inside = (ts >= lo) & (ts < hi)
+        # A window that runs to the dataset's end also takes what is sent at that instant
+        # (the last depth window of a native capture closes there).
+        inside = (ts >= lo) & ((ts < hi) | (hi >= config.end_ns))
         if inside.any():
             t = ts[inside]
             recv[inside] = t + sample_latency_ns(

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from aleatoric._seeding import Stream, stream_rng
 from aleatoric.latency._model import RATE_REF, TAIL_CAP_MS, LatencyModel
 
-__all__ = ["NS_PER_MINUTE", "gilbert_elliott", "sample_latency_ns"]
+__all__ = ["NS_PER_MINUTE", "event_rate", "gilbert_elliott", "sample_latency_ns"]
 
 NS_PER_MINUTE = 60_000_000_000
 _NS_PER_SECOND = 1_000_000_000
@@ -63,8 +63,8 @@ def _chain(u_state, u_loss, bad0, p, r, loss_bad, loss_good):  # type: ignore[no
     return lost
 
 
-def _rate(t: I64) -> F64:
-    # Events in each event's UTC second (the feed's message rate as a receiver sees it).
+def event_rate(t: I64) -> F64:
+    """Return the number of events in each event's UTC second (the rate a receiver sees)."""
     sec = t // _NS_PER_SECOND
     _, inv, counts = np.unique(sec, return_inverse=True, return_counts=True)
     return np.asarray(counts[inv], dtype=np.float64)
@@ -85,7 +85,7 @@ def _excess_ms(
     z = _ou(t.astype(np.float64), float(t0), z0, eps, model.tau_ms * 1e6)
     mu = np.full(n, model.mu)
     if model.rate_elasticity:
-        r = _rate(t) if rate is None else rate
+        r = event_rate(t) if rate is None else rate
         mu += model.rate_elasticity * np.log(np.maximum(r, 1.0) / RATE_REF)
     if model.diurnal_amplitude:
         hour = (t % _NS_PER_DAY) / _NS_PER_HOUR
