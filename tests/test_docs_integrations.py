@@ -48,7 +48,7 @@ def run_page(page: Path, where: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("engine", ["lean", "hftbacktest", "backtrader", "nautilus"])
+@pytest.mark.parametrize("engine", ["lean", "hftbacktest", "backtrader", "nautilus", "dbn"])
 def test_engine_page_example_runs(engine: str, tmp_path: Path) -> None:
     page = DOCS / f"{engine}.md"
     assert _blocks(page)

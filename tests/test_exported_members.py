@@ -43,7 +43,7 @@ def test_integration_names_are_pinned() -> None:
         "export",
         "read_ohlcv",
     ]
-    assert sorted(integrations.ENGINES) == ["backtrader", "hftbacktest", "lean", "nautilus"]
+    assert sorted(integrations.ENGINES) == ["backtrader", "dbn", "hftbacktest", "lean", "nautilus"]
 
 
 def test_tradfi_names_are_pinned() -> None:

@@ -24,7 +24,7 @@ __all__ = [
     "run_export",
 ]
 
-ENGINE_HELP = "Engine: backtrader, lean, hftbacktest, nautilus."
+ENGINE_HELP = "Engine or format: backtrader, lean, hftbacktest, nautilus, dbn (Databento)."
 BAR_HELP = (
     "Bar size for backtrader and nautilus: 1s, 5s, 10s, 15s, 30s, 1m, 5m, 15m, 30m, 1h, 4h, 1d."
 )

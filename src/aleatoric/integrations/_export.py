@@ -50,6 +50,7 @@ ENGINES: dict[str, _Engine] = {
                            "hftbacktest"),
     "nautilus": _Engine("nautilus", "write_nautilus", ("book_delta", "trades"),
                         "nautilus_trader", "nautilus"),
+    "dbn": _Engine("dbn", "write_dbn", ("book_delta", "trades"), "databento_dbn", "dbn"),
 }  # fmt: skip
 
 
