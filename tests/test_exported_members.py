@@ -110,3 +110,21 @@ def test_opendata_names_are_pinned() -> None:
         "universe",
         "verify_release",
     ]
+
+
+def test_latency_names_are_pinned() -> None:
+    import aleatoric.latency as latency
+
+    assert sorted(latency.__all__) == [
+        "LatencyFit",
+        "LatencyModel",
+        "PROFILES",
+        "RATE_REF",
+        "TAIL_CAP_MS",
+        "fit_latency",
+        "fit_losses",
+        "latency_model",
+        "netem_line",
+        "profile_names",
+        "sample_order_latency",
+    ]

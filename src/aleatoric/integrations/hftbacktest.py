@@ -21,7 +21,10 @@ change the book by itself).
 
 ``<venue>/<symbol>/order_latency.npz`` holds rows ``(req_ts, exch_ts, resp_ts, _padding)``,
 one per second of data, for ``BacktestAsset().intp_order_latency``: entry and response
-latency each equal the mean feed latency of that second (``ts_recv - ts_event``).
+latency each equal the mean feed latency of that second (``ts_recv - ts_event``); inside a
+``latency`` overlay's window they are drawn from the overlay's model instead
+(:func:`aleatoric.latency.sample_order_latency`, own keyed streams), with the second's
+event count as the message rate.
 
 Files are written segment by segment, so a day of data never sits in memory at once.
 """
@@ -37,9 +40,12 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from aleatoric.instruments import Grid
+from aleatoric.config import DatasetConfig, InstrumentRef
+from aleatoric.instruments import Grid, Instrument
 from aleatoric.integrations._dataset import SourceDataset
 from aleatoric.integrations._text import zip_info
+from aleatoric.latency._apply import latency_windows
+from aleatoric.latency._orders import sample_order_latency
 
 __all__ = [
     "ADD_ORDER_EVENT",
@@ -207,7 +213,10 @@ class L3Events:
         return out
 
 
-def _latency_rows(events: npt.NDArray[Any]) -> npt.NDArray[Any]:
+def _latency_rows(events: npt.NDArray[Any], config: DatasetConfig | None) -> npt.NDArray[Any]:
+    # One row per second of data. Entry and response each equal the second's mean feed
+    # latency; inside a latency overlay's window they are drawn from its model, with the
+    # second's event count as the message rate.
     if events.size == 0:
         return np.zeros(0, LATENCY_DTYPE)
     second = events["exch_ts"] // _SECOND
@@ -217,9 +226,29 @@ def _latency_rows(events: npt.NDArray[Any]) -> npt.NDArray[Any]:
     mean = np.add.reduceat(feed, starts) // counts
     rows = np.zeros(starts.size, LATENCY_DTYPE)
     rows["req_ts"] = second[starts] * _SECOND
-    rows["exch_ts"] = rows["req_ts"] + mean
-    rows["resp_ts"] = rows["exch_ts"] + mean
+    entry, response = mean.copy(), mean.copy()
+    if config is None:
+        rows["exch_ts"] = rows["req_ts"] + entry
+        rows["resp_ts"] = rows["exch_ts"] + response
+        return rows
+    for model, lo, hi in latency_windows(config):
+        inside = (rows["req_ts"] >= lo) & (rows["req_ts"] < hi)
+        if inside.any():
+            entry[inside], response[inside] = sample_order_latency(
+                model, rows["req_ts"][inside], rate=counts[inside], seed=config.seed,
+                instrument=f"{config.venue}:{config.symbol}", origin_ns=config.start_ns,
+            )  # fmt: skip
+    rows["exch_ts"] = rows["req_ts"] + entry
+    rows["resp_ts"] = rows["exch_ts"] + response
     return rows
+
+
+def _instrument_config(source: SourceDataset, inst: Instrument) -> DatasetConfig | None:
+    # The instrument's config when the dataset has latency overlays (None otherwise).
+    config = source.manifest.dataset_config
+    if not latency_windows(config):
+        return None
+    return config.for_instrument(InstrumentRef(venue=inst.venue, symbol=inst.symbol))
 
 
 def write_hftbacktest(
@@ -235,6 +264,7 @@ def write_hftbacktest(
     tables = (*HFT_TABLES, "mbo") if l3 else HFT_TABLES
     listing = []
     for inst in source.instruments():
+        config = _instrument_config(source, inst)
         base = out / inst.venue / inst.symbol
         files, l3_files, latency = [], [], []
         l3_events = L3Events(inst.size_grid)
@@ -243,14 +273,14 @@ def write_hftbacktest(
             rel = f"{inst.venue}/{inst.symbol}/part-{segment:05d}.npz"
             write_npz(out / rel, events)
             files.append(rel)
-            latency.append(_latency_rows(events))
+            latency.append(_latency_rows(events, config))
             if l3:
                 rel = f"{inst.venue}/{inst.symbol}/l3/part-{segment:05d}.npz"
                 write_npz(out / rel, l3_events.convert(seg["mbo"]))
                 l3_files.append(rel)
             tick()
         write_npz(base / "order_latency.npz", np.concatenate(latency or [_latency_rows(
-            np.zeros(0, EVENT_DTYPE))]))  # fmt: skip
+            np.zeros(0, EVENT_DTYPE), None)]))  # fmt: skip
         listing.append({
             "venue": inst.venue, "symbol": inst.symbol, "data": files, "data_l3": l3_files,
             "order_latency": f"{inst.venue}/{inst.symbol}/order_latency.npz",

@@ -14,6 +14,7 @@ from aleatoric.latency._model import (
     profile_names,
 )
 from aleatoric.latency._netem import netem_line
+from aleatoric.latency._orders import sample_order_latency
 
 __all__ = [
     "PROFILES",
@@ -26,4 +27,5 @@ __all__ = [
     "latency_model",
     "netem_line",
     "profile_names",
+    "sample_order_latency",
 ]
