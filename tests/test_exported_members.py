@@ -97,10 +97,12 @@ def test_opendata_names_are_pinned() -> None:
     assert sorted(opendata.__all__) == [
         "BuildResult",
         "DAY_NS",
+        "IndexResult",
         "RELEASE_NAME",
         "Universe",
         "VerifyResult",
         "build_release",
+        "index_catalog",
         "load_universe",
         "parse_date",
         "release_configs",

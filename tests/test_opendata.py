@@ -212,3 +212,96 @@ def test_another_release_in_the_way_is_refused(release: Path, small_universe: Pa
 def test_verify_refuses_what_is_not_a_release(tmp_path: Path) -> None:
     res = run("opendata", "verify", str(tmp_path))
     assert res.returncode == 2 and "not an OpenData release" in res.stderr
+
+
+@pytest.fixture(scope="module")
+def catalog(release: Path, small_universe: Path, key: Path) -> Path:
+    # A second day next to the first one, then the catalogue over both.
+    root = release.parent
+    res = run("opendata", "build", "--date", "2026-03-02", "--out", str(root), "--duration",
+              "2m", "--universe", str(small_universe), "--key", str(key))  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    res = run("opendata", "index", str(root))
+    assert res.returncode == 0, res.stderr
+    assert "indexed 2 day(s)" in res.stdout
+    return root
+
+
+def test_catalog_lists_each_day_with_sizes_digests_and_figures(catalog: Path) -> None:
+    doc = json.loads((catalog / "catalog.json").read_text())
+    assert [d["date"] for d in doc["days"]] == [DAY, "2026-03-02"]
+    for day in doc["days"]:
+        folder = catalog / day["date"]
+        on_disk = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+        assert day["bytes"] == on_disk
+        raw = (folder / "release.json").read_bytes()
+        assert day["release_sha256"] == hashlib.sha256(raw).hexdigest()
+        assert day["signed"] and day["seed"] == int(day["date"].replace("-", ""))
+        for inst in day["instruments"]:
+            assert (catalog / inst["scorecard_html"]).is_file()
+            assert inst["headline"]["realized_vol_pct"] >= 0
+    assert (
+        doc["days"][0]["instruments"][0]["headline"] != doc["days"][1]["instruments"][0]["headline"]
+    )
+    page = (catalog / "index.html").read_text()
+    assert page.count("<polyline") == 2 and "2026-03-02" in page
+    before = {p.name: p.read_bytes() for p in catalog.iterdir() if p.is_file()}
+    assert run("opendata", "index", str(catalog)).returncode == 0
+    assert {p.name: p.read_bytes() for p in catalog.iterdir() if p.is_file()} == before
+
+
+def test_datasets_loads_each_table_from_the_card(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    datasets = pytest.importorskip("datasets")
+    import polars as pl
+
+    front = yaml.safe_load((catalog / "README.md").read_text().split("---\n")[1])
+    assert front["license"] == "apache-2.0"
+    configs = {c["config_name"]: c["data_files"] for c in front["configs"]}
+    for table in ("trades", "ticker"):
+        files = {e["split"]: str(catalog / e["path"]) for e in configs[table]}
+        loaded = datasets.load_dataset(
+            "parquet", data_files=files, cache_dir=str(tmp_path / "cache")
+        )
+        for entry in configs[table]:
+            venue, symbol = entry["path"].split("venue=")[1].split("/symbol=")
+            symbol = symbol.split("/")[0]
+            expected = sum(
+                pl.read_parquet(p).height
+                for p in sorted(
+                    catalog.glob(f"*/data/{table}/venue={venue}/symbol={symbol}/*/*.parquet")
+                )
+            )
+            split = loaded[entry["split"]]
+            assert split.num_rows == expected > 0
+            assert split.features["ts_event"].dtype == "timestamp[ns, tz=UTC]"
+
+
+def test_verify_from_a_url(catalog: Path, key: Path) -> None:
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(catalog))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/2026-03-02"
+        res = run("opendata", "verify", url, "--key", f"{key}.pub")
+        assert res.returncode == 0, res.stderr
+        assert "signature by key" in res.stdout
+        res = run("opendata", "verify", url.replace("03-02", "03-09"))
+        assert res.returncode == 2 and "HTTP 404" in res.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_index_of_a_folder_without_releases_exits_2(tmp_path: Path) -> None:
+    res = run("opendata", "index", str(tmp_path))
+    assert res.returncode == 2 and "no release" in res.stderr

@@ -125,6 +125,22 @@ def verify_cmd(
     )
 
 
+@opendata_app.command("index")
+def index_cmd(
+    root: Annotated[Path, typer.Argument(help="Catalogue directory (with YYYY-MM-DD releases).")],
+) -> None:
+    """Write catalog.json, index.html and README.md over every day built under ROOT."""
+    from aleatoric.opendata import index_catalog
+
+    with exit_on_error():
+        result = index_catalog(root)
+    console.print(
+        f"indexed {len(result.days)} day(s) in {escape(str(root))}: catalog.json, index.html, "
+        "README.md",
+        soft_wrap=True,
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``opendata`` command group to ``app``."""
     app.add_typer(opendata_app, name="opendata")

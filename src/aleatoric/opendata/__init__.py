@@ -12,6 +12,7 @@ same bytes::
 """
 
 from aleatoric.opendata._build import BuildResult, build_release
+from aleatoric.opendata._index import IndexResult, index_catalog
 from aleatoric.opendata._release import RELEASE_NAME
 from aleatoric.opendata._universe import (
     DAY_NS,
@@ -30,9 +31,11 @@ __all__ = [
     "DAY_NS",
     "RELEASE_NAME",
     "BuildResult",
+    "IndexResult",
     "Universe",
     "VerifyResult",
     "build_release",
+    "index_catalog",
     "load_universe",
     "parse_date",
     "release_configs",
