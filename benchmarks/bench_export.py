@@ -45,6 +45,7 @@ TABLES = {
     "hftbacktest": "book_delta,trades,mbo",
     "backtrader": "trades,ticker,funding",
     "nautilus": "book_delta,trades",
+    "dbn": "mbo,book_delta,trades",
 }
 
 
@@ -58,7 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=int, default=60)
     parser.add_argument("--segment", default="10m")
-    parser.add_argument("--engines", default="lean,hftbacktest,backtrader,nautilus")
+    parser.add_argument("--engines", default="lean,hftbacktest,backtrader,nautilus,dbn")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
     config = aleatoric.load_config(seed=7, duration=f"{args.minutes}m", segment=args.segment)

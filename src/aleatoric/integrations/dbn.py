@@ -18,7 +18,8 @@ uncompressed) per schema, each starting with its metadata:
 Prices are DBN fixed-point (1e-9 units); sizes are whole lots of the instrument
 (``size / lot``), as DBN sizes are integers. ``ts_event`` and ``ts_recv`` are ours;
 ``sequence`` is the low 32 bits of ``seq``; ``instrument_id`` is the instrument's position in
-the dataset (from 1) and ``publisher_id`` is 0. Records are written one segment at a time.
+the dataset (from 1) and ``publisher_id`` is 0. Records are built as NumPy arrays in the layout
+databento-dbn declares for them (``_dtypes``), one segment at a time.
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ from __future__ import annotations
 import bisect
 import importlib
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from aleatoric.instruments import Instrument
@@ -84,10 +87,10 @@ class _Body:
         self.first: int | None = None
         self.last = 0
 
-    def add(self, records: list[Any], first: int, last: int) -> None:
+    def add(self, records: bytes, first: int, last: int) -> None:
         if not records:
             return
-        self.fh.write(b"".join(bytes(r) for r in records))
+        self.fh.write(records)
         self.first = first if self.first is None else self.first
         self.last = max(self.last, last)
 
@@ -107,99 +110,127 @@ class _Body:
         body.unlink()
 
 
-class _Book:
-    """L2 levels rebuilt from ``book_delta`` rows, for the ten levels each MBP-10 record holds."""
-
-    def __init__(self) -> None:
-        self.size: list[dict[int, tuple[int, int]]] = [{}, {}]  # bid, ask: px -> (sz, count)
-        self.keys: list[list[int]] = [[], []]  # bids stored negated: best first on both sides
-
-    def clear(self) -> None:
-        self.size, self.keys = [{}, {}], [[], []]
-
-    def apply(self, side: int, px: int, sz: int, count: int) -> tuple[str, int]:
-        key = -px if side == 0 else px
-        keys, levels = self.keys[side], self.size[side]
-        at = bisect.bisect_left(keys, key)
-        if sz == 0:
-            if px in levels:
-                del levels[px]
-                keys.pop(at)
-            return "C", at
-        if px in levels:
-            levels[px] = (sz, count)
-            return "M", at
-        levels[px] = (sz, count)
-        keys.insert(at, key)
-        return "A", at
-
-    def top(self, px_mul: int) -> list[Any]:
-        out = []
-        for i in range(10):
-            b = -self.keys[0][i] if i < len(self.keys[0]) else None
-            a = self.keys[1][i] if i < len(self.keys[1]) else None
-            bs, bc = self.size[0][b] if b is not None else (0, 0)
-            as_, ac = self.size[1][a] if a is not None else (0, 0)
-            out.append(dbn.BidAskPair(
-                bid_px=b * px_mul if b is not None else dbn.UNDEF_PRICE,
-                ask_px=a * px_mul if a is not None else dbn.UNDEF_PRICE,
-                bid_sz=bs, ask_sz=as_, bid_ct=bc, ask_ct=ac,
-            ))  # fmt: skip
-        return out
-
-
-def _cols(t: pa.Table, names: tuple[str, ...]) -> Iterator[list[Any]]:
-    return (t.column(n).to_pylist() for n in names)
-
-
-def _mbo(inst: Instrument, iid: int, t: pa.Table) -> list[Any]:
-    px_mul, px, sz = fixed_price(inst), inst.price_grid, inst.size_grid
-    price = (px.to_units(t.column("price").to_numpy()) * px_mul).tolist()
-    size = sz.to_units(t.column("size").to_numpy()).tolist()
-    ts, recv, seq, oid, action, side, flags = _cols(
-        t, ("ts_event", "ts_recv", "seq", "order_id", "action", "side", "flags")
-    )
-    return [
-        dbn.MBOMsg(0, iid, ts[i], oid[i], price[i], size[i], dbn.Action(action[i]),
-                   dbn.Side(side[i]), recv[i], flags=flags[i], sequence=seq[i] & _U32)
-        for i in range(t.num_rows)
-    ]  # fmt: skip
-
-
-def _mbp10(inst: Instrument, iid: int, book: _Book, t: pa.Table) -> list[Any]:
-    px_mul, px, sz = fixed_price(inst), inst.price_grid, inst.size_grid
-    price = px.to_units(t.column("price").to_numpy()).tolist()
-    size = sz.to_units(t.column("size").to_numpy()).tolist()
-    ts, recv, seq, side, count, snap, last = _cols(
-        t, ("ts_event", "ts_recv", "seq", "side", "order_count", "is_snapshot", "is_last")
-    )
-    out = []
-    for i in range(t.num_rows):
-        if snap[i] and (i == 0 or not snap[i - 1]):
-            book.clear()
-        s = 0 if side[i] == "bid" else 1
-        action, depth = book.apply(s, price[i], size[i], count[i])
-        depth = min(depth, 255)  # DBN's depth is one byte
-        flags = (dbn.F_LAST if last[i] else 0) | (dbn.F_SNAPSHOT if snap[i] else 0)
-        out.append(dbn.MBP10Msg(
-            0, iid, ts[i], price[i] * px_mul, size[i], dbn.Action(action),
-            dbn.Side("B" if s == 0 else "A"), depth, recv[i], flags=flags,
-            sequence=seq[i] & _U32, levels=book.top(px_mul),
-        ))  # fmt: skip
+def _records(name: str, rtype: str, n: int) -> npt.NDArray[np.void]:
+    # The record layout as the installed databento-dbn declares it (packed, little-endian).
+    dtype = np.dtype(getattr(dbn, name)._dtypes)
+    out = np.zeros(n, dtype)
+    out["length"] = dtype.itemsize // 4
+    out["rtype"] = int(getattr(dbn.RType, rtype))
     return out
 
 
-def _trades(inst: Instrument, iid: int, t: pa.Table) -> list[Any]:
-    px_mul, px, sz = fixed_price(inst), inst.price_grid, inst.size_grid
-    price = (px.to_units(t.column("price").to_numpy()) * px_mul).tolist()
-    size = sz.to_units(t.column("size").to_numpy()).tolist()
-    ts, recv, seq, side = _cols(t, ("ts_event", "ts_recv", "seq", "side"))
-    return [
-        dbn.TradeMsg(0, iid, ts[i], price[i], size[i], dbn.Action.TRADE,
-                     dbn.Side("B" if side[i] == "buy" else "A"), 0, recv[i], flags=dbn.F_LAST,
-                     sequence=seq[i] & _U32)
-        for i in range(t.num_rows)
-    ]  # fmt: skip
+def _common(out: npt.NDArray[np.void], iid: int, t: pa.Table) -> None:
+    out["instrument_id"] = iid
+    out["ts_event"] = t.column("ts_event").to_numpy()
+    out["ts_recv"] = t.column("ts_recv").to_numpy()
+    out["sequence"] = t.column("seq").to_numpy().astype(np.uint64) & _U32
+
+
+def _letters(t: pa.Table, column: str) -> npt.NDArray[np.bytes_]:
+    return np.asarray(t.column(column).to_numpy(zero_copy_only=False), dtype="S1")
+
+
+def _mbo(inst: Instrument, iid: int, t: pa.Table) -> bytes:
+    out = _records("MBOMsg", "MBO", t.num_rows)
+    _common(out, iid, t)
+    out["order_id"] = t.column("order_id").to_numpy()
+    out["channel_id"] = 255  # undefined, as the library writes it
+    out["price"] = inst.price_grid.to_units(t.column("price").to_numpy()) * fixed_price(inst)
+    out["size"] = inst.size_grid.to_units(t.column("size").to_numpy())
+    out["flags"] = t.column("flags").to_numpy()
+    out["action"] = _letters(t, "action")
+    out["side"] = _letters(t, "side")
+    return out.tobytes()
+
+
+def _trades(inst: Instrument, iid: int, t: pa.Table) -> bytes:
+    out = _records("TradeMsg", "MBP_0", t.num_rows)
+    _common(out, iid, t)
+    out["price"] = inst.price_grid.to_units(t.column("price").to_numpy()) * fixed_price(inst)
+    out["size"] = inst.size_grid.to_units(t.column("size").to_numpy())
+    out["action"] = b"T"
+    out["side"] = np.where(_letters(t, "side") == b"b", b"B", b"A")
+    out["flags"] = dbn.F_LAST
+    return out.tobytes()
+
+
+class _Book:
+    """L2 levels rebuilt from ``book_delta`` rows, for the ten levels each MBP-10 record holds.
+
+    Each side keeps its prices best first (bids negated) and the top ten as tuples; a row
+    deeper than the tenth level leaves the top ten as they were.
+    """
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.levels: list[dict[int, tuple[int, int]]] = [{}, {}]  # px -> (size, count)
+        self.keys: list[list[int]] = [[], []]
+        self.top: list[list[tuple[int, int, int]]] = [[], []]  # (px, size, count), best first
+
+    def apply(self, side: int, px: int, sz: int, count: int) -> tuple[bytes, int]:
+        key = -px if side == 0 else px
+        keys, levels = self.keys[side], self.levels[side]
+        at = bisect.bisect_left(keys, key)
+        if sz == 0:
+            action = b"C"
+            if px in levels:
+                del levels[px]
+                keys.pop(at)
+        else:
+            action = b"M" if px in levels else b"A"
+            if action == b"A":
+                keys.insert(at, key)
+            levels[px] = (sz, count)
+        if at < 10:
+            self.top[side] = [(abs(k), *levels[abs(k)]) for k in keys[:10]]
+        return action, at
+
+
+_LEVELS = [(f"bid_px_{k:02d}", f"bid_sz_{k:02d}", f"bid_ct_{k:02d}", f"ask_px_{k:02d}",
+            f"ask_sz_{k:02d}", f"ask_ct_{k:02d}") for k in range(10)]  # fmt: skip
+
+
+def _mbp10(inst: Instrument, iid: int, book: _Book, t: pa.Table) -> bytes:
+    n, px_mul = t.num_rows, fixed_price(inst)
+    price = inst.price_grid.to_units(t.column("price").to_numpy())
+    size = inst.size_grid.to_units(t.column("size").to_numpy())
+    out = _records("MBP10Msg", "MBP_10", n)
+    _common(out, iid, t)
+    out["price"] = price * px_mul
+    out["size"] = size
+    bid = _letters(t, "side") == b"b"
+    out["side"] = np.where(bid, b"B", b"A")
+    snap = t.column("is_snapshot").to_numpy(zero_copy_only=False)
+    last = t.column("is_last").to_numpy(zero_copy_only=False)
+    out["flags"] = np.where(last, dbn.F_LAST, 0) | np.where(snap, dbn.F_SNAPSHOT, 0)
+    levels = np.zeros((n, 10, 6), np.int64)  # bid px, sz, ct, ask px, sz, ct per level
+    levels[:, :, 0] = levels[:, :, 3] = dbn.UNDEF_PRICE
+    action = np.empty(n, "S1")
+    depth = np.empty(n, np.int64)
+    p_, s_, c_, b_ = (
+        price.tolist(),
+        size.tolist(),
+        t.column("order_count").to_pylist(),
+        bid.tolist(),
+    )
+    sn = snap.tolist()
+    for i in range(n):
+        if sn[i] and (i == 0 or not sn[i - 1]):
+            book.clear()
+        action[i], depth[i] = book.apply(0 if b_[i] else 1, p_[i], s_[i], c_[i])
+        for side, col in ((0, 0), (1, 3)):
+            for k, (lp, ls, lc) in enumerate(book.top[side]):
+                levels[i, k, col] = lp * px_mul
+                levels[i, k, col + 1] = ls
+                levels[i, k, col + 2] = lc
+    out["action"] = action
+    out["depth"] = np.minimum(depth, 255)  # DBN's depth is one byte
+    for k, names in enumerate(_LEVELS):
+        for j, name in enumerate(names):
+            out[name] = levels[:, k, j]
+    return out.tobytes()
 
 
 def _definition(inst: Instrument, iid: int, ts: int) -> Any:
@@ -247,20 +278,17 @@ def write_dbn(
             tick()
         bars = read_ohlcv(source, inst, _MINUTE)
         px_mul, px, sz = fixed_price(inst), inst.price_grid, inst.size_grid
-        cols = [(px.to_units(v) * px_mul).tolist() for v in (bars.open, bars.high, bars.low,
-                                                             bars.close)]  # fmt: skip
-        volume = sz.to_units(bars.volume).tolist()
-        starts = bars.start.tolist()
-        records = [
-            dbn.OHLCVMsg(int(dbn.RType.OHLCV_1M), 0, iid, starts[i], cols[0][i], cols[1][i],
-                         cols[2][i], cols[3][i], volume[i])
-            for i in range(len(bars))
-        ]  # fmt: skip
-        if records:
-            bodies["ohlcv-1m"].add(records, starts[0], starts[-1])
+        ohlcv = _records("OHLCVMsg", "OHLCV_1M", len(bars))
+        ohlcv["instrument_id"] = iid
+        ohlcv["ts_event"] = bars.start
+        for name in ("open", "high", "low", "close"):
+            ohlcv[name] = px.to_units(getattr(bars, name)) * px_mul
+        ohlcv["volume"] = sz.to_units(bars.volume)
+        if len(bars):
+            bodies["ohlcv-1m"].add(ohlcv.tobytes(), int(bars.start[0]), int(bars.start[-1]))
         counts["ohlcv-1m"] = len(records)
         first = min((b.first for b in bodies.values() if b.first is not None), default=0)
-        bodies["definition"].add([_definition(inst, iid, first)], first, first)
+        bodies["definition"].add(bytes(_definition(inst, iid, first)), first, first)
         counts["definition"] = 1
         schemas = {"definition": dbn.Schema.DEFINITION, "mbo": dbn.Schema.MBO,
                    "mbp-10": dbn.Schema.MBP_10, "trades": dbn.Schema.TRADES,
