@@ -117,3 +117,32 @@ def test_bad_calendar_input_names_the_field() -> None:
         calendar_for("cme_crypto", halt=1)
     with pytest.raises(TradfiError, match=r"ts: timestamps must be int64 ns or datetime64"):
         calendar_for("sgx_cn").state_at(np.array([1.5]))
+
+
+def test_session_check_flags_events_while_closed() -> None:
+    from aleatoric.tradfi import check_sessions
+
+    mbt = contract("cme:MBT", 2026, 1)
+    open_ = ns(2026, 1, 5, 10, 0, CT)
+    halted = ns(2026, 1, 5, 16, 10, CT)
+    pre = ns(2026, 1, 5, 16, 50, CT)
+    saturday = ns(2026, 1, 10, 12, 0, CT)
+    close = ns(2026, 1, 5, 16, 0, CT)
+    tables = {
+        "trades": {"ts_event": np.array([open_, halted, saturday], np.int64)},
+        # The opening snapshot may sit in the pre-open; a plain add may not.
+        "mbo": {"ts_event": np.array([pre, pre, close], np.int64),
+                "flags": np.array([32, 0, 0], np.uint8)},
+        "ticker": {"ts_event": np.array([saturday], np.int64)},  # state samples: not checked
+    }  # fmt: skip
+    result = check_sessions(mbt, tables)
+    assert not result.passed
+    assert result.violations == {"trades": 2, "mbo": 1}
+    assert result.examples["trades"] == [(halted, "HALTED"), (saturday, "CLOSED")]
+    assert result.examples["mbo"] == [(pre, "PRE_OPEN")]
+    # After the last trade (2026-01-30 16:00 London) the expired contract has no session.
+    after = ns(2026, 1, 30, 11, 0, CT)
+    assert check_sessions(mbt, {"trades": {"ts_event": np.array([after])}}).violations == {
+        "trades": 1
+    }
+    assert check_sessions(mbt, {"trades": {"ts_event": np.array([open_])}}).passed

@@ -25,6 +25,7 @@ from aleatoric.tradfi._contracts import (
 from aleatoric.tradfi._errors import TradfiError
 from aleatoric.tradfi._limits import PRICE_LIMITS, LimitCheck, PriceLimits, price_limit_check
 from aleatoric.tradfi._products import Product, get_product, products
+from aleatoric.tradfi._session_check import SESSION_TABLES, SessionCheck, check_sessions
 from aleatoric.tradfi._sessions import (
     CALENDARS,
     CME_CONTINUOUS_FROM_NS,
@@ -51,6 +52,7 @@ __all__ = [
     "CME_CRYPTO_CALENDAR",
     "MONTH_CODES",
     "PRICE_LIMITS",
+    "SESSION_TABLES",
     "CmeCryptoCalendar",
     "Contract",
     "DailySettlement",
@@ -58,6 +60,7 @@ __all__ = [
     "PriceLimits",
     "Product",
     "SessionCalendar",
+    "SessionCheck",
     "SessionState",
     "TemplateCalendar",
     "Timeline",
@@ -65,6 +68,7 @@ __all__ = [
     "brr_end_ns",
     "business_days",
     "calendar_for",
+    "check_sessions",
     "cme_daily_settlement",
     "cme_settlement_window",
     "contract",
