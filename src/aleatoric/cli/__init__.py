@@ -485,8 +485,9 @@ def _register_extensions() -> None:
     _provenance.register(app)
     _report.register(app)
 
-    from aleatoric.cli import _latency, _mcp
+    from aleatoric.cli import _futures, _latency, _mcp
 
+    _futures.register(app)
     _latency.register(app)
     _mcp.register(app)
 
