@@ -41,7 +41,7 @@ from aleatoric.instruments import Instrument
 from aleatoric.integrations._dataset import SourceDataset
 from aleatoric.integrations._ohlcv import read_ohlcv
 
-__all__ = ["DBN_SCHEMAS", "DBN_TABLES", "fixed_price", "write_dbn"]
+__all__ = ["DBN_SCHEMAS", "DBN_TABLES", "fixed_price", "metadata_bytes", "write_dbn"]
 
 # Its stubs type the enums as plain strings in places; the records are built dynamically.
 dbn: Any = importlib.import_module("databento_dbn")
@@ -78,6 +78,22 @@ def _day(ns: int) -> date:
     return datetime.fromtimestamp(ns // 1_000_000_000, UTC).date()
 
 
+def metadata_bytes(
+    dataset: str, schema: Any, symbol: str, iid: int, start: int, last: int
+) -> bytes:
+    """Return the encoded DBN metadata of one instrument's file of ``schema``.
+
+    ``start`` and ``last`` are the first and last ``ts_event`` (ns); the raw symbol maps to
+    the instrument id from ``start``'s UTC date to the day after ``last``'s.
+    """
+    mapping = _Mapping(symbol, [_Interval(_day(start), _day(last) + timedelta(days=1), str(iid))])
+    meta = dbn.Metadata(
+        dataset, start, dbn.SType.RAW_SYMBOL, dbn.SType.INSTRUMENT_ID, schema,
+        symbols=[symbol], end=last + 1, mappings=[mapping],
+    )  # fmt: skip
+    return bytes(meta)
+
+
 class _Body:
     """Record bytes of one schema, held in a side file until the metadata can be written."""
 
@@ -98,14 +114,8 @@ class _Body:
         self.fh.close()
         body = self.path.with_suffix(".body")
         start = self.first if self.first is not None else 0
-        end_day = _day(self.last) + timedelta(days=1)
-        meta = dbn.Metadata(
-            dataset, start, dbn.SType.RAW_SYMBOL, dbn.SType.INSTRUMENT_ID, schema,
-            symbols=[symbol], end=self.last + 1,
-            mappings=[_Mapping(symbol, [_Interval(_day(start), end_day, str(iid))])],
-        )  # fmt: skip
         with self.path.open("wb") as out, body.open("rb") as src:
-            out.write(bytes(meta))
+            out.write(metadata_bytes(dataset, schema, symbol, iid, start, self.last))
             shutil.copyfileobj(src, out)
         body.unlink()
 
