@@ -65,8 +65,10 @@ PINNED_TRADFI = [
     "MONTH_CODES",
     "PRICE_LIMITS",
     "PriceLimits",
+    "Prints",
     "Product",
     "SESSION_TABLES",
+    "SETTLEMENT_SCHEMA",
     "SessionCalendar",
     "SessionCheck",
     "SessionState",
@@ -90,6 +92,7 @@ PINNED_TRADFI = [
     "products",
     "reference_rate",
     "round_to_tick",
+    "settlement_table",
     "sgx_cn_final_settlement",
 ]
 

@@ -131,3 +131,40 @@ def test_cme_2017_limits_end_in_a_hard_limit() -> None:
     assert check.violation.tolist() == [False, False, False, True, False]
     with pytest.raises(TradfiError, match="limits: unknown rule 'x'; allowed: sgx_cn"):
         price_limit_check(ts, px, 100000.0, "x", "5")
+
+
+def test_settlement_table_of_a_week_to_expiry() -> None:
+    from aleatoric.tradfi import Prints, contract, settlement_table
+
+    mbt = contract("cme:MBT", 2026, 1)  # last trade Friday 2026-01-30 16:00 UTC
+    t, p, q = [], [], []
+    for k, day in enumerate(("26", "28")):  # trades in the window on Monday and Wednesday
+        for price in (90000.0 + 200 * k, 90010.0 + 200 * k):
+            t.append(utc(f"2026-01-{day}T20:59:30"))
+            p.append(price)
+            q.append(1.0)
+    trades = Prints.of(t, p, q)
+    quotes = Prints.of([utc("2026-01-29T20:59:40")], [90100.0], [90120.0])  # Thursday: no trade
+    st, sp = [], []
+    for day, price in (("27", 95000.0), ("30", 96000.12)):  # spot in 15:00-16:00 London
+        for i in range(12):
+            st.append(utc(f"2026-01-{day}T15:00:00") + i * 300 * S)
+            sp.append(price)
+    spot = Prints.of(st, sp, [1.0] * len(st))
+    table = settlement_table(
+        mbt, utc("2026-01-26T00:00:00"), utc("2026-01-31T00:00:00"),
+        trades=trades, quotes=quotes, spot=spot, rate=0.05,
+    )  # fmt: skip
+    rows = table.to_pylist()
+    assert [(str(r["trade_date"]), r["kind"], r["price"], r["tier"]) for r in rows] == [
+        ("2026-01-26", "daily", 90005.0, 1),  # VWAP of 90000 and 90010
+        ("2026-01-27", "daily", 95040.0, 3),  # 95000 * (1 + 3/365 * 0.05) = 95039.04
+        ("2026-01-28", "daily", 90205.0, 1),
+        ("2026-01-29", "daily", 90110.0, 2),  # mid of 90100 / 90120
+        ("2026-01-30", "final", 96000.12, 0),  # the reference rate at the last trade
+    ]
+    assert rows[0]["ts_event"].timestamp() == utc("2026-01-26T21:01:00") / S
+    assert rows[-1]["ts_event"].timestamp() == utc("2026-01-30T16:00:00") / S
+    assert set(table.column("symbol").to_pylist()) == {"MBTF6"}
+    with pytest.raises(TradfiError, match="contract: settlement tables cover CME monthly"):
+        settlement_table(contract("sgx:CN", 2026, 3), 0, 1, trades=trades)

@@ -44,6 +44,7 @@ from aleatoric.tradfi._settlement import (
     round_to_tick,
     sgx_cn_final_settlement,
 )
+from aleatoric.tradfi._settlement_table import SETTLEMENT_SCHEMA, Prints, settlement_table
 from aleatoric.tradfi._timeline import SessionState, Timeline
 
 __all__ = [
@@ -53,11 +54,13 @@ __all__ = [
     "MONTH_CODES",
     "PRICE_LIMITS",
     "SESSION_TABLES",
+    "SETTLEMENT_SCHEMA",
     "CmeCryptoCalendar",
     "Contract",
     "DailySettlement",
     "LimitCheck",
     "PriceLimits",
+    "Prints",
     "Product",
     "SessionCalendar",
     "SessionCheck",
@@ -82,5 +85,6 @@ __all__ = [
     "products",
     "reference_rate",
     "round_to_tick",
+    "settlement_table",
     "sgx_cn_final_settlement",
 ]

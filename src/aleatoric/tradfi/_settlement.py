@@ -99,6 +99,7 @@ def cme_daily_settlement(
     reference_rate: float | None = None,
     days_to_expiry: int | None = None,
     rate: float = 0.0,
+    window: tuple[int, int] | None = None,
 ) -> DailySettlement:
     """Return the lead month's daily settlement on ``trade_date`` by CME's procedure.
 
@@ -106,9 +107,10 @@ def cme_daily_settlement(
     toward ``prior_settle``). Tier 2, no trade in the window: the mid of the last quote in
     the window with both a bid and an ask, rounded the same way. Tier 3, neither: ``reference
     + days_to_expiry / 365 * rate * reference``, which needs ``reference_rate`` and
-    ``days_to_expiry``.
+    ``days_to_expiry``. ``window`` replaces the 14:59-15:00 CT window (ns, end excluded), for
+    a day that closes early.
     """
-    window = cme_settlement_window(trade_date)
+    window = window if window is not None else cme_settlement_window(trade_date)
     ts = as_ns(trade_ts)
     price = np.asarray(trade_price, np.float64)
     size = np.asarray(trade_size, np.float64)
