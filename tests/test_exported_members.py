@@ -71,6 +71,7 @@ PINNED_TRADFI = [
     "SETTLEMENT_SCHEMA",
     "SessionCalendar",
     "SessionCheck",
+    "SessionReturns",
     "SessionState",
     "TemplateCalendar",
     "Timeline",
@@ -92,6 +93,7 @@ PINNED_TRADFI = [
     "products",
     "reference_rate",
     "round_to_tick",
+    "session_returns",
     "settlement_table",
     "sgx_cn_final_settlement",
 ]

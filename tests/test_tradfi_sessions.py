@@ -146,3 +146,21 @@ def test_session_check_flags_events_while_closed() -> None:
         "trades": 1
     }
     assert check_sessions(mbt, {"trades": {"ts_event": np.array([open_])}}).passed
+
+
+def test_returns_across_the_halt_and_the_weekend_are_kept_apart() -> None:
+    from aleatoric.tradfi import session_returns
+
+    ts = np.array([
+        ns(2026, 1, 8, 15, 58, CT), ns(2026, 1, 8, 15, 59, CT),  # Thursday, same session
+        ns(2026, 1, 8, 17, 1, CT),  # after the daily halt
+        ns(2026, 1, 9, 15, 59, CT),  # Friday, same session as the evening before
+        ns(2026, 1, 11, 17, 1, CT),  # after the weekend
+    ], np.int64)  # fmt: skip
+    price = np.array([100.0, 101.0, 103.0, 104.0, 110.0])
+    r = session_returns(calendar_for("cme_crypto"), ts, price)
+    assert r.across_closure.tolist() == [False, True, False, True]
+    assert np.allclose(r.within, np.log([101 / 100, 104 / 103]))
+    assert np.allclose(r.across, np.log([103 / 101, 110 / 104]))
+    with pytest.raises(TradfiError, match="ts: timestamps must be increasing"):
+        session_returns(calendar_for("cme_crypto"), ts[::-1], price)

@@ -131,8 +131,8 @@ def generate_cmd(
         str | None,
         typer.Option(
             "--export",
-            help="Then export for an engine (backtrader, lean, hftbacktest, nautilus) "
-            "into --export-out.",
+            help="Then export for an engine or format (backtrader, lean, hftbacktest, nautilus, "
+            "dbn) into --export-out.",
         ),
     ] = None,
     export_out: Annotated[

@@ -25,6 +25,7 @@ from aleatoric.tradfi._contracts import (
 from aleatoric.tradfi._errors import TradfiError
 from aleatoric.tradfi._limits import PRICE_LIMITS, LimitCheck, PriceLimits, price_limit_check
 from aleatoric.tradfi._products import Product, get_product, products
+from aleatoric.tradfi._returns import SessionReturns, session_returns
 from aleatoric.tradfi._session_check import SESSION_TABLES, SessionCheck, check_sessions
 from aleatoric.tradfi._sessions import (
     CALENDARS,
@@ -64,6 +65,7 @@ __all__ = [
     "Product",
     "SessionCalendar",
     "SessionCheck",
+    "SessionReturns",
     "SessionState",
     "TemplateCalendar",
     "Timeline",
@@ -85,6 +87,7 @@ __all__ = [
     "products",
     "reference_rate",
     "round_to_tick",
+    "session_returns",
     "settlement_table",
     "sgx_cn_final_settlement",
 ]
