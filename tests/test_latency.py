@@ -19,7 +19,8 @@ from aleatoric.latency._sample import sample_latency_ns
 from tests.conftest import read_table
 
 BASE = {"duration": "4m", "segment": "2m", "warmup": "5m", "seed": 5}
-OVERLAY = {"kind": "latency", "profile": "retail"}
+# Without losses here: tests/test_latency_losses.py covers them.
+OVERLAY = {"kind": "latency", "profile": "retail", "params": {"loss_p": 0}}
 
 
 def _config(**extra: object) -> DatasetConfig:

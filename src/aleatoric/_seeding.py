@@ -31,6 +31,7 @@ class Stream(IntEnum):
     LATENCY_NATIVE = 5  #: per minute: receive delays and losses of native capture messages
     ORDER_ENTRY = 6  #: per minute: order entry delays (order-latency files)
     ORDER_RESPONSE = 7  #: per minute: order response delays (order-latency files)
+    LOSS = 8  #: per minute: message losses of native captures (latency overlays)
 
 
 def instrument_key(venue: str, symbol: str) -> int:

@@ -63,6 +63,7 @@ def _replay_l2_impl(
     d_lvl: I64,
     d_size: I64,
     d_last: B,
+    d_reset: B,
     t_seq: I64,
     n_levels: int,
     absent: B,
@@ -80,6 +81,10 @@ def _replay_l2_impl(
             t_best[j, 0] = best[0]
             t_best[j, 1] = best[1]
             j += 1
+        if d_reset[i]:  # a snapshot message replaces the book (a resync)
+            size[:, :] = 0
+            live[:] = 0
+            best[:] = -1
         s = d_side[i]
         if 0 <= s <= 1:
             lvl = d_lvl[i]
@@ -106,7 +111,8 @@ def _replay_l2_impl(
 
 
 #: Replay book_delta rows as an L2 book: flag removals of absent levels and, after rows
-#: with ``is_last``, crossed books; record the best level indices after every delta row
+#: with ``is_last``, crossed books; clear the book where ``d_reset`` (the first row of a
+#: snapshot message) says so; record the best level indices after every delta row
 #: and before every trade (``-1`` = side empty).
 replay_l2 = nb.njit(cache=True)(_replay_l2_impl)
 

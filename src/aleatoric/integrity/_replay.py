@@ -97,12 +97,19 @@ def l2_replay(ctx: CheckContext) -> L2Replay:
         crossed = np.zeros(n, dtype=np.bool_)
         best = np.zeros((n, 2), dtype=np.int64)
         trade_best = np.zeros((n_t, 2), dtype=np.int64)
+        last = np.ascontiguousarray(delta["is_last"].to_numpy(), dtype=np.bool_)
+        # The first row of each snapshot message (a resync of a native capture) resets.
+        snap = np.zeros(n, dtype=np.bool_)
+        if "is_snapshot" in delta.columns:
+            snap = np.ascontiguousarray(delta["is_snapshot"].fill_null(False).to_numpy(), np.bool_)
+        reset = snap & np.concatenate([[True], last[:-1]]) if n else snap
         k.replay_l2(
             _seq(delta),
             side_codes(delta["side"], ("bid", "ask")),
             np.ascontiguousarray(lvl),
             _units(delta["size"], ctx.instrument.size_grid),
-            np.ascontiguousarray(delta["is_last"].to_numpy(), dtype=np.bool_),
+            last,
+            reset,
             _seq(trades) if trades is not None else np.zeros(0, dtype=np.int64),
             n_levels,
             absent,
@@ -110,6 +117,8 @@ def l2_replay(ctx: CheckContext) -> L2Replay:
             best,
             trade_best,
         )
+        # A message right before a resync snapshot met a stale book; the client discards it.
+        crossed[:-1] &= ~reset[1:]
         return L2Replay(absent, crossed, _prices(best, prices), _prices(trade_best, prices))
 
     return ctx.memo("l2_replay", build)

@@ -16,7 +16,7 @@ __all__ = ["book_not_crossed", "delete_of_absent_level", "l3_consistency", "trad
 
 I64 = npt.NDArray[np.int64]
 
-_DELTA = ("ts_event", "side", "price", "size", "is_last")
+_DELTA = ("ts_event", "side", "price", "size", "is_last", "is_snapshot?")
 _DELTA_L3 = (*_DELTA, "order_count?")
 _MBO = ("ts_event", "order_id", "action", "side", "price", "size")
 

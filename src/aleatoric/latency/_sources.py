@@ -23,11 +23,9 @@ from aleatoric.config import InstrumentRef
 from aleatoric.dataset import open_dataset
 from aleatoric.errors import DatasetError
 
-__all__ = ["DROPS_TABLE", "Delays", "read_delays"]
+__all__ = ["Delays", "read_delays"]
 
 I64 = npt.NDArray[np.int64]
-#: Folder of a dataset that lists the messages a latency overlay dropped from native captures.
-DROPS_TABLE = "latency_drops"
 _TABLES = ("mbo", "book_delta", "book_snapshot", "trades", "ticker", "funding")
 
 
@@ -79,12 +77,19 @@ def _from_dataset(root: Path, instrument: str | None) -> Delays:
     if not ts:
         raise DatasetError(f"{root} has no canonical tables for {ref}")
     ts_all, recv_all = np.concatenate(ts), np.concatenate(recv)
-    lost = None
-    drops = sorted((root / DROPS_TABLE).rglob("*.parquet")) if ref else []
-    if drops:
-        flags = [pq.read_table(f, columns=["lost"])["lost"].to_numpy() for f in drops]
-        lost = np.concatenate(flags).astype(bool)
-    return Delays(f"{root} ({ref})", ts_all, recv_all - ts_all, lost)
+    return Delays(f"{root} ({ref})", ts_all, recv_all - ts_all, _lost(root, ref))
+
+
+def _lost(root: Path, ref: InstrumentRef) -> npt.NDArray[np.bool_] | None:
+    # Per-message loss flags of the instrument's captures, day after day (drops tables).
+    tables = sorted((root / "native" / ref.venue).glob(f"{ref.symbol.lower()}_*.drops.parquet"))
+    flags = []
+    for path in tables:
+        table = pq.read_table(path, columns=["position"])
+        day = np.zeros(int((table.schema.metadata or {})[b"messages"]), dtype=bool)
+        day[table["position"].to_numpy().astype(np.int64)] = True
+        flags.append(day)
+    return np.concatenate(flags) if flags else None
 
 
 def _from_capture(path: Path, venue: str | None) -> Delays:

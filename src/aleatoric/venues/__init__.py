@@ -20,7 +20,7 @@ from aleatoric.venues import binance, bybit, okx, hyperliquid  # noqa: F401
 
 # isort: on
 from aleatoric.config import DatasetConfig
-from aleatoric.latency._native import retime_messages
+from aleatoric.latency._native import NativeLatency, drops_path, write_drops
 from aleatoric.venues._capture import capture_path, read_capture, write_capture
 from aleatoric.venues._inputs import NATIVE_TABLES, DayInput, iter_days
 from aleatoric.venues._registry import (
@@ -72,11 +72,12 @@ def decoder_for(venue: str) -> Decoder:
 def encode_dataset(root: Path, out: Path) -> list[tuple[Path, int]]:
     """Write native captures of the canonical dataset at ``root`` under ``out``.
 
-    Returns each capture file with its number of lines (messages).
+    Returns each capture file with its number of lines (messages), and with a latency
+    overlay each capture's drops table with its number of rows.
     """
     paths: list[tuple[Path, int]] = []
     encoders: dict[tuple[str, str], Encoder] = {}
-    floors: dict[tuple[str, str], int] = {}
+    connections: dict[tuple[str, str], NativeLatency] = {}
     for day in iter_days(root):
         venue = day.config.venue
         key = (venue, day.config.symbol)
@@ -84,9 +85,14 @@ def encode_dataset(root: Path, out: Path) -> list[tuple[Path, int]]:
         encoder = encoders.get(key)
         if encoder is None:
             encoder = encoders[key] = encoder_for(venue, day.config)
-        # A latency overlay redraws receive times; the connection's order carries over days.
-        messages, floors[key] = retime_messages(day.config, encoder.encode(day), floors.get(key, 0))
+        # A latency overlay redraws receive times and loses messages (the drops table is
+        # written next to the capture); the connection carries over days.
+        link = connections.setdefault(key, NativeLatency(venue))
+        messages, drops = link.apply(day.config, encoder.encode(day))
         path = capture_path(out, venue, day.config.symbol, day.day)
         lines = write_capture(path, messages.capture_text())
         paths.append((path, lines))
+        if drops is not None:
+            table = drops_path(path)
+            paths.append((table, write_drops(table, drops)))
     return paths
