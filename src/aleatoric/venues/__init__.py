@@ -21,7 +21,12 @@ from aleatoric.venues import binance, bybit, okx, hyperliquid  # noqa: F401
 # isort: on
 from aleatoric.config import DatasetConfig
 from aleatoric.latency._native import NativeLatency, drops_path, write_drops
-from aleatoric.venues._capture import capture_path, read_capture, write_capture
+from aleatoric.venues._capture import (
+    capture_path,
+    read_capture,
+    write_capture,
+    write_capture_blocks,
+)
 from aleatoric.venues._inputs import NATIVE_TABLES, DayInput, iter_days
 from aleatoric.venues._registry import (
     REGISTRY,
@@ -90,7 +95,7 @@ def encode_dataset(root: Path, out: Path) -> list[tuple[Path, int]]:
         link = connections.setdefault(key, NativeLatency(venue))
         messages, drops = link.apply(day.config, encoder.encode(day))
         path = capture_path(out, venue, day.config.symbol, day.day)
-        lines = write_capture(path, messages.capture_text())
+        lines = write_capture_blocks(path, messages.capture_blocks())
         paths.append((path, lines))
         if drops is not None:
             table = drops_path(path)

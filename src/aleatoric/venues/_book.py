@@ -90,9 +90,22 @@ def _replay(  # type: ignore[no-untyped-def]  # pragma: no cover
     cur_px = np.empty(width, np.int64)
     cur_sz = np.empty(width, np.int64)
     cur_ct = np.empty(width, np.int64)
+    # A side none of whose rows in a window reach its (full) top-``depth`` view keeps that
+    # view: it is not walked again. A row strictly worse than the last level of a full view
+    # can neither enter it nor remove a level of it.
+    touched = np.zeros(2, np.bool_)
     for w in range(bounds.shape[0]):
+        touched[0] = False
+        touched[1] = False
         while row < bounds[w]:
             s = side[row]
+            if not touched[s]:
+                if depth == 0 or prev_n[s] < depth:
+                    touched[s] = True
+                elif (
+                    px[row] >= prev_px[s, depth - 1] if s == 0 else px[row] <= prev_px[s, depth - 1]
+                ):
+                    touched[s] = True
             lvl = px[row] - base
             if lvl < 0 or lvl >= n:
                 return -1
@@ -112,6 +125,8 @@ def _replay(  # type: ignore[no-untyped-def]  # pragma: no cover
         if depth == 0 and j < 0:
             continue
         for s in range(2):
+            if j < 0 and not touched[s]:
+                continue
             k_all = _view(
                 lv_sz,
                 lv_ct,

@@ -23,6 +23,7 @@ __all__ = [
     "capture_path",
     "read_capture",
     "write_capture",
+    "write_capture_blocks",
 ]
 
 
@@ -46,6 +47,24 @@ def write_capture(path: Path, lines: Iterable[str]) -> int:
     Returns the line count. The gzip header carries no file name or time, so equal lines
     give equal bytes.
     """
+
+    def blocks() -> Iterator[tuple[bytes, int]]:
+        chunk: list[str] = []
+        for line in lines:
+            chunk.append(line)
+            if len(chunk) >= 65_536:
+                yield "".join(chunk).encode(), len(chunk)
+                chunk.clear()
+        yield "".join(chunk).encode(), len(chunk)
+
+    return write_capture_blocks(path, blocks())
+
+
+def write_capture_blocks(path: Path, blocks: Iterable[tuple[bytes, int]]) -> int:
+    """Write blocks of whole capture lines, each with its line count, to ``path`` atomically.
+
+    The bytes equal :func:`write_capture` of the same lines; blocks spare a string per line.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     count = 0
@@ -53,14 +72,9 @@ def write_capture(path: Path, lines: Iterable[str]) -> int:
         open(tmp, "wb") as raw,
         gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="", compresslevel=GZIP_LEVEL) as gz,
     ):
-        chunk: list[str] = []
-        for line in lines:
-            chunk.append(line)
-            count += 1
-            if len(chunk) >= 65_536:
-                gz.write("".join(chunk).encode())
-                chunk.clear()
-        gz.write("".join(chunk).encode())
+        for data, lines in blocks:
+            gz.write(data)
+            count += lines
     os.replace(tmp, path)
     return count
 

@@ -28,6 +28,7 @@ import numpy as np
 from aleatoric.venues._book import L2Replay
 from aleatoric.venues._format import Formatter, fixed
 from aleatoric.venues._inputs import DayInput
+from aleatoric.venues._levels import NumberStyle, level_text, row_text
 from aleatoric.venues._registry import register_venue
 from aleatoric.venues._stream import Messages, depth_windows, last_per_level
 from aleatoric.venues.binance.decode import decode_message
@@ -86,34 +87,34 @@ class Encoder:
             wid = np.repeat(np.arange(ids.size), ends - starts)
             last = last_per_level(wid, d["side"], d["price"])
             lw, ls = wid[last], d["side"][last]
-            levels = [
-                f'["{px[p]}","{qty[q]}"]'
-                for p, q in zip(d["price"][last].tolist(), d["size"][last].tolist(), strict=True)
-            ]
+            levels = level_text(
+                '["{px}","{sz}"]', d["price"][last], d["size"][last],
+                NumberStyle(pg, "fixed", pp), NumberStyle(sg, "fixed", sp),
+            )  # fmt: skip
             lo = np.searchsorted(lw, np.arange(ids.size))
             mid = np.searchsorted(lw * 2 + ls, np.arange(ids.size) * 2 + 1)
             hi = np.searchsorted(lw, np.arange(1, ids.size + 1))
-            texts: list[str] = []
-            local: list[int] = []
-            for w in range(ids.size):
-                bids = ",".join(levels[lo[w] : mid[w]])
-                asks = ",".join(levels[mid[w] : hi[w]])
-                first_seq = int(d["seq"][starts[w]])
-                u = int(d["seq"][ends[w] - 1])
-                pu = self.prev_u if self.prev_u >= 0 else max(first_seq - 1, 0)
-                t_ms = int(d["ts"][ends[w] - 1]) // NS_PER_MS
-                e_ms = int(end_ns[w]) // NS_PER_MS
-                texts.append(
-                    f'{{"stream":"{low}@depth@100ms","data":{{"e":"depthUpdate","E":{e_ms},'
-                    f'"T":{t_ms},"s":"{sym}","U":{first_seq},"u":{u},"pu":{pu},'
-                    f'"b":[{bids}],"a":[{asks}]}}}}'
-                )
-                local.append(int(end_ns[w]) + latency)
-                self.prev_u = u
-                if w == 0:
-                    texts.append(self._rest_snapshot(changes.snapshots, u, e_ms, t_ms, px, qty))
-                    local.append(int(end_ns[w]) + latency + 1)
-            out.add(local, texts, priority=0)
+            us = d["seq"][ends - 1]
+            first_seqs = d["seq"][starts]
+            # pu: the previous message's u (the first ever: its own first id - 1).
+            prev = self.prev_u if self.prev_u >= 0 else max(int(first_seqs[0]) - 1, 0)
+            pus = np.concatenate([[prev], us[:-1]])
+            e_ms = end_ns // NS_PER_MS
+            t_ms = d["ts"][ends - 1] // NS_PER_MS
+            texts = row_text(
+                '{"stream":"' + low + '@depth@100ms","data":{"e":"depthUpdate","E":{E},"T":{T},'
+                '"s":"' + sym + '","U":{U},"u":{u},"pu":{pu},"b":[{b}],"a":[{a}]}}',
+                {
+                    "E": (e_ms,), "T": (t_ms,), "U": (first_seqs,), "u": (us,), "pu": (pus,),
+                    "b": levels.run(lo, mid), "a": levels.run(mid, hi),
+                },
+            )  # fmt: skip
+            self.prev_u = int(us[-1])
+            out.add(end_ns + latency, texts, priority=0)
+            # The REST snapshot 1 ns after the first diff (the next diff is 100 ms later).
+            snapshot = self._rest_snapshot(changes.snapshots, int(us[0]), int(e_ms[0]),
+                                           int(t_ms[0]), px, qty)  # fmt: skip
+            out.add([int(end_ns[0]) + latency + 1], [snapshot], priority=0)
             self._book_ticker(out, changes, ids, d, end_ns, latency, sym, low, px, qty)
 
         self._trades(out, day, sym, low, px, qty, latency)
@@ -156,16 +157,21 @@ class Encoder:
         changed = np.any(top[1:] != top[:-1], axis=1) & np.all(top[1:] >= 0, axis=1)
         last_row = np.searchsorted(d["ts"], end_ns, side="left") - 1
         rows = np.flatnonzero(changed)
-        t_ms = (d["ts"][last_row[rows]] // NS_PER_MS).tolist()
-        us = d["seq"][last_row[rows]].tolist()
-        e_ms = (end_ns[rows] // NS_PER_MS).tolist()
-        tops = top[rows + 1].tolist()
-        texts = [
-            f'{{"stream":"{low}@bookTicker","data":{{"e":"bookTicker","u":{us[i]},"s":"{sym}",'
-            f'"b":"{px[b[0]]}","B":"{qty[b[1]]}","a":"{px[b[2]]}","A":"{qty[b[3]]}",'
-            f'"T":{t_ms[i]},"E":{e_ms[i]}}}}}'
-            for i, b in enumerate(tops)
-        ]
+        tops = top[rows + 1]
+        last = last_row[rows]
+        pxs, qtys = (
+            NumberStyle(px.grid, "fixed", px.places),
+            NumberStyle(qty.grid, "fixed", qty.places),
+        )
+        texts = row_text(
+            '{"stream":"' + low + '@bookTicker","data":{"e":"bookTicker","u":{u},"s":"' + sym
+            + '","b":"{b}","B":"{B}","a":"{a}","A":"{A}","T":{T},"E":{E}}}',
+            {
+                "u": (d["seq"][last],), "b": (tops[:, 0], pxs), "B": (tops[:, 1], qtys),
+                "a": (tops[:, 2], pxs), "A": (tops[:, 3], qtys),
+                "T": (d["ts"][last] // NS_PER_MS,), "E": (end_ns[rows] // NS_PER_MS,),
+            },
+        )  # fmt: skip
         out.add(end_ns[rows] + latency, texts, priority=1)
         final = top[-1]
         self.last_top = (int(final[0]), int(final[1]), int(final[2]), int(final[3]))
@@ -177,17 +183,20 @@ class Encoder:
         n = t["ts"].size
         if not n:
             return
-        ms = (t["ts"] // NS_PER_MS).tolist()
-        ids = t["trade_id"].tolist()
-        prices = [px[p] for p in t["price"].tolist()]
-        sizes = [qty[q] for q in t["size"].tolist()]
-        maker_buy = ["true" if s == 1 else "false" for s in t["side"].tolist()]
-        texts = [
-            f'{{"stream":"{low}@trade","data":{{"e":"trade","E":{ms[i]},"T":{ms[i]},'
-            f'"s":"{sym}","t":{ids[i]},"p":"{prices[i]}","q":"{sizes[i]}","X":"MARKET",'
-            f'"m":{maker_buy[i]},"st":1}}}}'
-            for i in range(n)
-        ]
+        ms = t["ts"] // NS_PER_MS
+        pxs, qtys = (
+            NumberStyle(px.grid, "fixed", px.places),
+            NumberStyle(qty.grid, "fixed", qty.places),
+        )
+        maker_buy = ("false", "true")
+        texts = row_text(
+            '{"stream":"' + low + '@trade","data":{"e":"trade","E":{E},"T":{T},"s":"' + sym
+            + '","t":{t},"p":"{p}","q":"{q}","X":"MARKET","m":{m},"st":1}}',
+            {
+                "E": (ms,), "T": (ms,), "t": (t["trade_id"],), "p": (t["price"], pxs),
+                "q": (t["size"], qtys), "m": (t["side"] == 1, maker_buy),
+            },
+        )  # fmt: skip
         out.add(t["ts"] + latency, texts, priority=2)
 
         # aggTrade: consecutive fills of one taker order at one price (same instant and side).
@@ -200,15 +209,18 @@ class Encoder:
         starts = np.flatnonzero(key_change)
         ends = np.concatenate([starts[1:], [n]])
         sums = np.add.reduceat(t["size"], starts)
-        agg_texts = []
-        for j, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-            self.agg_id += 1
-            q = qty[int(sums[j])]
-            agg_texts.append(
-                f'{{"stream":"{low}@aggTrade","data":{{"e":"aggTrade","E":{ms[a]},'
-                f'"a":{self.agg_id},"s":"{sym}","p":"{prices[a]}","q":"{q}","nq":"{q}",'
-                f'"f":{ids[a]},"l":{ids[b - 1]},"T":{ms[a]},"m":{maker_buy[a]}}}}}'
-            )
+        agg_ids = self.agg_id + 1 + np.arange(starts.size, dtype=np.int64)
+        self.agg_id += int(starts.size)
+        agg_texts = row_text(
+            '{"stream":"' + low + '@aggTrade","data":{"e":"aggTrade","E":{E},"a":{a},"s":"'
+            + sym + '","p":"{p}","q":"{q}","nq":"{nq}","f":{f},"l":{l},"T":{T},"m":{m}}}',
+            {
+                "E": (ms[starts],), "a": (agg_ids,), "p": (t["price"][starts], pxs),
+                "q": (sums, qtys), "nq": (sums, qtys), "f": (t["trade_id"][starts],),
+                "l": (t["trade_id"][ends - 1],), "T": (ms[starts],),
+                "m": (t["side"][starts] == 1, maker_buy),
+            },
+        )  # fmt: skip
         out.add(t["ts"][starts] + latency, agg_texts, priority=3)
 
     def _mark(self, out: Messages, day: DayInput, sym: str, low: str, latency: int) -> None:

@@ -23,7 +23,6 @@ A real frame for reference::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +33,7 @@ import numpy.typing as npt
 from aleatoric.instruments import Grid
 from aleatoric.venues._format import Formatter
 from aleatoric.venues._inputs import DayInput
+from aleatoric.venues._levels import LevelText, NumberStyle, concat, level_text, row_text
 from aleatoric.venues._registry import register_venue
 from aleatoric.venues._replay import RangeReplay, by_window
 from aleatoric.venues._stream import Messages, depth_windows
@@ -182,28 +182,28 @@ class Encoder:
         push_ms = (end_ns // NS_PER_MS).tolist()
         latency = day.config.latency
         topic = f"orderbook.{DEPTH}.{sym}"
-        qty0 = Formatter(qty.grid, "fixed", qty.places)
-        qty0[0] = "0"  # Bybit writes deletions as a bare "0"
 
         texts = [self._snapshot(head, topic, sym, int(push_ms[0]), int(seq[0]),
                                 int(cts[0]), px, qty)]  # fmt: skip
         local = [int(end_ns[0]) + latency]
         wins, lo, mid, hi = by_window(tail)
-        levels = [
-            f'["{px[p]}","{qty0[q]}"]'
-            for p, q in zip(tail.price.tolist(), tail.size.tolist(), strict=True)
-        ]
-        seqs = seq.tolist()
-        prefix = f'{{"topic":"{topic}","type":"delta","ts":'
-        texts += [
-            f'{prefix}{push_ms[w]},"data":{{"s":"{sym}","b":[{",".join(levels[a:m])}],'
-            f'"a":[{",".join(levels[m:b])}],"u":{u},"seq":{seqs[w]}}},"cts":{cts[w]}}}'
-            for w, a, m, b, u in zip(wins.tolist(), lo, mid, hi,
-                                     range(self.u + 1, self.u + 1 + wins.size), strict=True)
-        ]  # fmt: skip
+        levels = level_text(
+            '["{px}","{sz}"]', tail.price, tail.size, NumberStyle(px.grid, "fixed", px.places),
+            # Bybit writes deletions as a bare "0".
+            NumberStyle(qty.grid, "fixed", qty.places, zero="0"),
+        )  # fmt: skip
+        deltas = row_text(
+            '{"topic":"' + topic + '","type":"delta","ts":{ts},"data":{"s":"' + sym
+            + '","b":[{b}],"a":[{a}],"u":{u},"seq":{seq}},"cts":{cts}}',
+            {
+                "ts": (end_ns[wins] // NS_PER_MS,), "b": levels.run(lo, mid),
+                "a": levels.run(mid, hi), "u": (self.u + 1 + np.arange(wins.size),),
+                "seq": (seq[wins],), "cts": (d["ts"][last[wins]] // NS_PER_MS,),
+            },
+        )  # fmt: skip
         self.u += int(wins.size)
-        local += (end_ns[wins] + latency).tolist()
         out.add(local, texts, priority=0)
+        out.add(end_ns[wins] + latency, deltas, priority=0)
         final = top[-1]
         self.top = (int(final[0]), int(final[1]), int(final[2]), int(final[3]))
         return _Book(ids * WINDOW_NS // TICKER_NS, seq, top)
@@ -246,29 +246,28 @@ class Encoder:
         self.tick_dir = int(direction[-1])
         self.tick_code = int(codes[-1])
 
-        ms = (t["ts"] // NS_PER_MS).tolist()
-        uuids = trade_uuids(t["trade_id"])
-        sides = ["Sell" if s else "Buy" for s in t["side"].tolist()]
-        entries = [
-            f'{{"T":{ms[i]},"s":"{sym}","S":"{sides[i]}","v":"{qty[q]}","p":"{px[p]}",'
-            f'"L":"{TICK_NAMES[c]}","i":"{uuids[i]}","BT":false,"RPI":false,"seq":{s}}}'
-            for i, (p, q, c, s) in enumerate(zip(
-                price.tolist(), t["size"].tolist(), codes.tolist(), t["seq"].tolist(),
-                strict=True,
-            ))
-        ]  # fmt: skip
+        ms = t["ts"] // NS_PER_MS
+        entries = row_text(
+            '{"T":{T},"s":"' + sym + '","S":"{S}","v":"{v}","p":"{p}","L":"{L}","i":"{i}",'
+            '"BT":false,"RPI":false,"seq":{seq}}',
+            {
+                "T": (ms,), "S": (t["side"] != 0, ("Buy", "Sell")),
+                "v": (t["size"], NumberStyle(qty.grid, "fixed", qty.places)),
+                "p": (price, NumberStyle(px.grid, "fixed", px.places)), "L": (codes, TICK_NAMES),
+                "i": (np.arange(n), tuple(trade_uuids(t["trade_id"]))), "seq": (t["seq"],),
+            },
+        )  # fmt: skip
         # One message per taker at one instant (same time and side), at most 1024 fills.
         new = np.ones(n, dtype=bool)
         new[1:] = (t["ts"][1:] != t["ts"][:-1]) | (t["side"][1:] != t["side"][:-1])
         run_start = np.flatnonzero(new)
         pos = np.arange(n) - run_start[np.cumsum(new) - 1]
         starts = np.flatnonzero(new | (pos % MAX_TRADES == 0))
-        stops = np.concatenate([starts[1:], [n]]).tolist()
-        texts = [
-            f'{{"topic":"publicTrade.{sym}","type":"snapshot","ts":{ms[a]},'
-            f'"data":[{",".join(entries[a:b])}]}}'
-            for a, b in zip(starts.tolist(), stops, strict=True)
-        ]
+        stops = np.concatenate([starts[1:], [n]])
+        texts = row_text(
+            '{"topic":"publicTrade.' + sym + '","type":"snapshot","ts":{ts},"data":[{data}]}',
+            {"ts": (ms[starts],), "data": entries.run(starts, stops)},
+        )
         out.add(t["ts"][starts] + day.config.latency, texts, priority=1)
         return np.asarray(codes, dtype=np.int64)
 
@@ -335,66 +334,65 @@ class Encoder:
 
         places = (pg.scale + sg.scale, pg.numerator * sg.numerator)
         oi_value = _round_units(oi * mark * places[1], places[0], 2)
-        pct = Formatter(Grid(1, 6), "fixed", 6)
-        usd2 = Formatter(Grid(1, 2), "fixed", 2)
-        usd4 = Formatter(Grid(1, 4), "fixed", 4)
-        vol = Formatter(sg, "fixed", max(4, sg.scale))
-        rate_fmt = Formatter(Grid(1, 8), "trimmed")
-        oi_fmt = Formatter(sg, "trimmed")
-        pxe = Formatter(pg, "fixed", px.places)
-        qtye = Formatter(sg, "fixed", qty.places)
-        pxe[-1] = qtye[-1] = ""  # an empty book side
-
-        def text(v: int) -> str:
-            return str(v)
-
-        def tick(v: int) -> str:
-            return TICK_NAMES[v]
-
+        pxs = (NumberStyle(pg, "fixed", px.places),)
+        # An empty book side prints "".
+        pxe = (NumberStyle(pg, "fixed", px.places, missing=""),)
+        qtye = (NumberStyle(sg, "fixed", qty.places, missing=""),)
         const = np.zeros(pushes.size, dtype=np.int64)
-        columns: list[tuple[str, I64, Callable[[int], str]]] = [
-            ("tickDirection", t_code, tick),
-            ("price24hPcnt", stats["pct"], pct.__getitem__),
-            ("lastPrice", last, px.__getitem__),
-            ("prevPrice24h", stats["prev24"], px.__getitem__),
-            ("highPrice24h", stats["high"], px.__getitem__),
-            ("lowPrice24h", stats["low"], px.__getitem__),
-            ("prevPrice1h", stats["prev1"], px.__getitem__),
-            ("markPrice", mark, px.__getitem__),
-            ("indexPrice", index, px.__getitem__),
-            ("openInterest", oi, oi_fmt.__getitem__),
-            ("openInterestValue", oi_value, usd2.__getitem__),
+        columns: list[tuple[str, I64, tuple[Any, ...]]] = [
+            ("tickDirection", t_code, (TICK_NAMES,)),
+            ("price24hPcnt", stats["pct"], (NumberStyle(Grid(1, 6), "fixed", 6),)),
+            ("lastPrice", last, pxs),
+            ("prevPrice24h", stats["prev24"], pxs),
+            ("highPrice24h", stats["high"], pxs),
+            ("lowPrice24h", stats["low"], pxs),
+            ("prevPrice1h", stats["prev1"], pxs),
+            ("markPrice", mark, pxs),
+            ("indexPrice", index, pxs),
+            ("openInterest", oi, (NumberStyle(sg, "trimmed"),)),
+            ("openInterestValue", oi_value, (NumberStyle(Grid(1, 2), "fixed", 2),)),
             ("turnover24h", _round_units(stats["turnover"] * places[1], places[0], 4),
-             usd4.__getitem__),
-            ("volume24h", stats["volume"], vol.__getitem__),
-            ("fundingIntervalHour", const, lambda _: str(inst.funding_interval_hours)),
-            ("fundingCap", const, lambda _: format(inst.funding_cap.normalize(), "f")),
-            ("nextFundingTime", next_ts // NS_PER_MS, text),
-            ("fundingRate", rate, rate_fmt.__getitem__),
-            ("bid1Price", top[:, 0], pxe.__getitem__),
-            ("bid1Size", top[:, 1], qtye.__getitem__),
-            ("ask1Price", top[:, 2], pxe.__getitem__),
-            ("ask1Size", top[:, 3], qtye.__getitem__),
-            ("preOpenPrice", const, lambda _: ""),
-            ("preQty", const, lambda _: ""),
-            ("curPreListingPhase", const, lambda _: ""),
+             (NumberStyle(Grid(1, 4), "fixed", 4),)),
+            ("volume24h", stats["volume"], (NumberStyle(sg, "fixed", max(4, sg.scale)),)),
+            ("fundingIntervalHour", const, ((str(inst.funding_interval_hours),),)),
+            ("fundingCap", const, ((format(inst.funding_cap.normalize(), "f"),),)),
+            ("nextFundingTime", next_ts // NS_PER_MS, ()),
+            ("fundingRate", rate, (NumberStyle(Grid(1, 8), "trimmed"),)),
+            ("bid1Price", top[:, 0], pxe),
+            ("bid1Size", top[:, 1], qtye),
+            ("ask1Price", top[:, 2], pxe),
+            ("ask1Size", top[:, 3], qtye),
+            ("preOpenPrice", const, (("",),)),
+            ("preQty", const, (("",),)),
+            ("curPreListingPhase", const, (("",),)),
         ]  # fmt: skip
-        sym = inst.symbol
-        parts: list[list[str]] = [[f'"symbol":"{sym}"'] for _ in range(pushes.size)]
-        for name, values, fmt in columns:
+        # Each push shows the fields that changed since the previous one (the first: all).
+        cells: list[LevelText] = []
+        cell_rows: list[I64] = []
+        cell_cols: list[I64] = []
+        for j, (name, values, style) in enumerate(columns):
             changed = np.ones(pushes.size, dtype=bool)
             changed[1:] = values[1:] != values[:-1]
             rows = np.flatnonzero(changed)
-            for i, v in zip(rows.tolist(), values[rows].tolist(), strict=True):
-                parts[i].append(f'"{name}":"{fmt(v)}"')
-        keep = [i for i in range(pushes.size) if i == 0 or len(parts[i]) > 1]
-        end_ms = (end_ns // NS_PER_MS).tolist()
-        css = cs.tolist()
-        texts = [
-            f'{{"topic":"tickers.{sym}","type":"{"snapshot" if i == 0 else "delta"}",'
-            f'"data":{{{",".join(parts[i])}}},"cs":{css[i]},"ts":{end_ms[i]}}}'
-            for i in keep
-        ]
+            cells.append(row_text('"' + name + '":"{v}"', {"v": (values[rows], *style)}))
+            cell_rows.append(rows)
+            cell_cols.append(np.full(rows.size, j, dtype=np.int64))
+        rows_all, cols_all = np.concatenate(cell_rows), np.concatenate(cell_cols)
+        by_push = concat(cells, np.lexsort((cols_all, rows_all)))
+        counts = np.bincount(rows_all, minlength=pushes.size)
+        stop = np.cumsum(counts)
+        keep = np.flatnonzero(counts > 0)
+        keep = keep if keep.size and keep[0] == 0 else np.concatenate([[0], keep])
+        sym = inst.symbol
+        texts = row_text(
+            '{"topic":"tickers.' + sym + '","type":"{type}","data":{"symbol":"' + sym
+            + '"{sep}{cells}},"cs":{cs},"ts":{ts}}',
+            {
+                "type": (keep == 0, ("delta", "snapshot")), "sep": (counts[keep] > 0, ("", ",")),
+                "cells": by_push.run(stop[keep] - counts[keep], stop[keep]),
+                "cs": (cs[keep],), "ts": (end_ns[keep] // NS_PER_MS,),
+            },
+        )  # fmt: skip
         local = end_ns[keep] + day.config.latency
         out.add(local, texts, priority=2)
 

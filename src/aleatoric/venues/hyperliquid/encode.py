@@ -45,6 +45,7 @@ from aleatoric.instruments import Grid
 from aleatoric.venues._book import L2Replay
 from aleatoric.venues._format import Formatter
 from aleatoric.venues._inputs import DayInput
+from aleatoric.venues._levels import NumberStyle, level_text, row_text
 from aleatoric.venues._registry import register_venue
 from aleatoric.venues._stream import Messages, depth_windows
 from aleatoric.venues.hyperliquid._ids import tid_of
@@ -86,11 +87,11 @@ def _mix64(x: U64) -> U64:
     return z
 
 
-def _users() -> list[str]:
-    return [
+def _users() -> tuple[str, ...]:
+    return tuple(
         "0x" + hashlib.sha256(f"aleatoric-hyperliquid-user-{i}".encode()).hexdigest()[:40]
         for i in range(USER_POOL)
-    ]
+    )
 
 
 _USERS = _users()
@@ -242,15 +243,21 @@ class Encoder:
         if not pick.size:
             return
         ms = (end_ns[pick] // NS_PER_MS).tolist()
-        for j, (lp, ls, lc, ln) in enumerate(zip(
-            s_px[pick].tolist(), s_sz[pick].tolist(), s_ct[pick].tolist(), s_n[pick].tolist(),
-            strict=True,
-        )):  # fmt: skip
-            sides = [_side(px, qty, lp[s][: ln[s]], ls[s][: ln[s]], lc[s][: ln[s]]) for s in (0, 1)]
-            texts.append(
-                f'{{"channel":"l2Book","data":{{"coin":"{coin}","time":{ms[j]},'
-                f'"levels":[[{sides[0]}],[{sides[1]}]]}}}}'
-            )
+        # Every present level of the picked views, in (view, side, level) order.
+        n = s_n[pick]
+        present = np.arange(s_px.shape[2])[None, None, :] < n[:, :, None]
+        levels = level_text(
+            '{"px":"{px}","sz":"{sz}","n":{n}}', s_px[pick][present], s_sz[pick][present],
+            NumberStyle(px.grid, "keep_one"), NumberStyle(qty.grid, "keep_one"),
+            s_ct[pick][present],
+        )  # fmt: skip
+        at = np.concatenate([[0], np.cumsum(n.ravel())]).tolist()
+        head = f'{{"channel":"l2Book","data":{{"coin":"{coin}","time":'
+        texts.extend([
+            f'{head}{t},"levels":[[{levels.join(at[2 * j], at[2 * j + 1])}],'
+            f'[{levels.join(at[2 * j + 1], at[2 * j + 2])}]]}}}}'
+            for j, t in enumerate(ms)
+        ])  # fmt: skip
         local.extend((end_ns[pick] + latency).tolist())
 
     @staticmethod
@@ -285,28 +292,25 @@ class Encoder:
         taker_of = taker[group]
         maker = np.where(maker == taker_of, (maker + 1) % USER_POOL, maker)
         buy = t["side"] == 0
-        buyer = np.where(buy, taker_of, maker).tolist()
-        seller = np.where(buy, maker, taker_of).tolist()
-        hashes = [
+        buyer = np.where(buy, taker_of, maker)
+        seller = np.where(buy, maker, taker_of)
+        hashes = tuple(
             "0x" + hashlib.sha256(f"{coin}:{f}".encode()).hexdigest() for f in first_tid.tolist()
-        ]
-        ms = (t["ts"] // NS_PER_MS).tolist()
-        side = ["A" if s else "B" for s in t["side"].tolist()]
-        prices = [px[p] for p in t["price"].tolist()]
-        sizes = [qty[q] for q in t["size"].tolist()]
-        group_l = group.tolist()
-        tid_l = tids.tolist()
-        users = _USERS
-        fills = [
-            f'{{"coin":"{coin}","side":"{side[i]}","px":"{prices[i]}","sz":"{sizes[i]}",'
-            f'"time":{ms[i]},"hash":"{hashes[group_l[i]]}","tid":{tid_l[i]},'
-            f'"users":["{users[buyer[i]]}","{users[seller[i]]}"]}}'
-            for i in range(n)
-        ]
-        texts = [
-            f'{{"channel":"trades","data":[{",".join(fills[a:b])}]}}'
-            for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
-        ]
+        )
+        keep_one = (NumberStyle(px.grid, "keep_one"), NumberStyle(qty.grid, "keep_one"))
+        fills = row_text(
+            '{"coin":"' + coin + '","side":"{side}","px":"{px}","sz":"{sz}","time":{time},'
+            '"hash":"{hash}","tid":{tid},"users":["{buyer}","{seller}"]}',
+            {
+                "side": (t["side"] != 0, ("B", "A")), "px": (t["price"], keep_one[0]),
+                "sz": (t["size"], keep_one[1]), "time": (t["ts"] // NS_PER_MS,),
+                "hash": (group, hashes), "tid": (tids.astype(np.int64),),
+                "buyer": (buyer, _USERS), "seller": (seller, _USERS),
+            },
+        )  # fmt: skip
+        texts = row_text(
+            '{"channel":"trades","data":[{fills}]}', {"fills": fills.run(starts, ends)}
+        )
         out.add(t["ts"][starts] + latency, texts, priority=_PRIO_TRADES)
         self.stats["trades"] = self.stats.get("trades", 0) + len(texts)
 
@@ -406,16 +410,6 @@ class Encoder:
             last = max(last, int(k["ts"][-1]))
         start = max(int(np.searchsorted(hist["ts"], last - NS_PER_DAY, side="right")) - 1, 0)
         self.history = {key: v[start:].copy() for key, v in hist.items()}
-
-
-def _side(
-    px: Formatter, qty: Formatter, prices: list[int], sizes: list[int], counts: list[int]
-) -> str:
-    # One side of an l2Book message: levels best first.
-    return ",".join([
-        f'{{"px":"{px[p]}","sz":"{qty[q]}","n":{n}}}'
-        for p, q, n in zip(prices, sizes, counts, strict=True)
-    ])  # fmt: skip
 
 
 def _top(s_px: I64, s_n: I64) -> tuple[I64, I64]:

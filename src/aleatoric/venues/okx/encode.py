@@ -35,6 +35,7 @@ from aleatoric.config import OkxOptions
 from aleatoric.instruments import Grid
 from aleatoric.venues._format import Formatter
 from aleatoric.venues._inputs import DayInput
+from aleatoric.venues._levels import NumberStyle, level_text, row_text
 from aleatoric.venues._registry import register_venue
 from aleatoric.venues._replay import RangeReplay, by_window
 from aleatoric.venues._stream import Messages, depth_windows
@@ -153,38 +154,45 @@ class Encoder:
             f'"ts":"{ts[0]}","checksum":{crc},"prevSeqId":-1,"seqId":{seq[0]}}}]}}'
         ]
         local = [int(end_ns[0]) + latency]
-        prev, prev_crc, prev_push = seq[0], crc, int(end_ns[0])
 
-        levels = [
-            f'["{px[p]}","{sz[q]}","0","{c}"]'
-            for p, q, c in zip(changes.price.tolist(), changes.size.tolist(),
-                               changes.count.tolist(), strict=True)
-        ]  # fmt: skip
+        levels = level_text(
+            '["{px}","{sz}","0","{n}"]', changes.price, changes.size,
+            NumberStyle(px.grid, "trimmed"), NumberStyle(sz.grid, "trimmed"), changes.count,
+        )  # fmt: skip
         wins, lo, mid, hi = by_window(changes)
-        for j, w in enumerate(wins.tolist()):
-            push = int(end_ns[w])
-            # Keepalives: an empty update after every 60 s without a change.
-            at = prev_push + KEEPALIVE_NS
-            while at < push:
-                texts.append(
-                    f'{arg},"action":"update","data":[{{"asks":[],"bids":[],'
-                    f'"ts":"{at // NS_PER_MS}","checksum":{prev_crc},"prevSeqId":{prev},'
-                    f'"seqId":{prev}}}]}}'
-                )
-                local.append(at + latency)
-                at += KEEPALIVE_NS
-            crc = 0
+        if wins.size:
+            seq_a = d["seq"][last]
+            push = end_ns[wins]
+            crcs = np.zeros(wins.size, dtype=np.int64)
             if tops is not None:
                 t_px, t_sz, _, t_n = tops
-                crc = self._crc(t_px[w - 1], t_sz[w - 1], t_n[w - 1], px, sz)
-            bids = ",".join(levels[lo[j] : mid[j]])
-            asks = ",".join(levels[mid[j] : hi[j]])
-            texts.append(
-                f'{arg},"action":"update","data":[{{"asks":[{asks}],"bids":[{bids}],'
-                f'"ts":"{ts[w]}","checksum":{crc},"prevSeqId":{prev},"seqId":{seq[w]}}}]}}'
-            )
-            local.append(push + latency)
-            prev, prev_crc, prev_push = seq[w], crc, push
+                crcs[:] = [self._crc(t_px[w - 1], t_sz[w - 1], t_n[w - 1], px, sz)
+                           for w in wins.tolist()]  # fmt: skip
+            prev = np.concatenate([[seq[0]], seq_a[wins[:-1]]])
+            prev_crc = np.concatenate([[crc], crcs[:-1]])
+            prev_push = np.concatenate([[int(end_ns[0])], push[:-1]])
+            updates = row_text(
+                arg + ',"action":"update","data":[{"asks":[{asks}],"bids":[{bids}],"ts":"{ts}",'
+                '"checksum":{crc},"prevSeqId":{prev},"seqId":{seq}}]}',
+                {
+                    "asks": levels.run(mid, hi), "bids": levels.run(lo, mid),
+                    "ts": (d["ts"][last[wins]] // NS_PER_MS,), "crc": (crcs,), "prev": (prev,),
+                    "seq": (seq_a[wins],),
+                },
+            )  # fmt: skip
+            out.add(push + latency, updates, priority=0)
+            # Keepalives: an empty update after every 60 s without a change, before a window.
+            gaps = (push - prev_push - 1) // KEEPALIVE_NS
+            if gaps.sum():
+                j = np.repeat(np.arange(wins.size), gaps)
+                k = np.arange(j.size) - np.repeat(np.cumsum(gaps) - gaps, gaps) + 1
+                at = prev_push[j] + k * KEEPALIVE_NS
+                out.add(at + latency, row_text(
+                    arg + ',"action":"update","data":[{"asks":[],"bids":[],"ts":"{ts}",'
+                    '"checksum":{crc},"prevSeqId":{prev},"seqId":{seq}}]}',
+                    {"ts": (at // NS_PER_MS,), "crc": (prev_crc[j],), "prev": (prev[j],),
+                     "seq": (prev[j],)},
+                ), priority=0)  # fmt: skip
         out.add(local, texts, priority=0)
 
     def _crc(self, t_px: I64, t_sz: I64, t_n: I64, px: Formatter, sz: Formatter) -> int:
@@ -216,20 +224,19 @@ class Encoder:
         starts = np.flatnonzero(new)
         stops = np.concatenate([starts[1:], [n]])
         last = stops - 1
-        sizes = np.add.reduceat(t["size"], starts).tolist()
-        count = (stops - starts).tolist()
-        ids = t["trade_id"][last].tolist()
-        seq = t["seq"][last].tolist()
-        ms = (t["ts"][starts] // NS_PER_MS).tolist()
-        prices = t["price"][starts].tolist()
-        sides = ["sell" if s else "buy" for s in t["side"][starts].tolist()]
-        texts = [
-            f'{{"arg":{{"channel":"trades","instId":"{inst_id}"}},"data":[{{"instId":"{inst_id}",'
-            f'"tradeId":"{ids[i]}","px":"{px[prices[i]]}","sz":"{sz[sizes[i]]}",'
-            f'"side":"{sides[i]}","ts":"{ms[i]}","count":"{count[i]}","source":"0",'
-            f'"seqId":{seq[i]}}}]}}'
-            for i in range(starts.size)
-        ]
+        texts = row_text(
+            '{"arg":{"channel":"trades","instId":"' + inst_id + '"},"data":[{"instId":"'
+            + inst_id + '","tradeId":"{id}","px":"{px}","sz":"{sz}","side":"{side}",'
+            '"ts":"{ts}","count":"{count}","source":"0","seqId":{seq}}]}',
+            {
+                "id": (t["trade_id"][last],),
+                "px": (t["price"][starts], NumberStyle(px.grid, "trimmed")),
+                "sz": (np.add.reduceat(t["size"], starts), NumberStyle(sz.grid, "trimmed")),
+                "side": (t["side"][starts] != 0, ("buy", "sell")),
+                "ts": (t["ts"][starts] // NS_PER_MS,), "count": (stops - starts,),
+                "seq": (t["seq"][last],),
+            },
+        ).items()  # fmt: skip
         out.add(t["ts"][starts] + day.config.latency, texts, priority=1)
 
     # -- funding-rate and mark-price ----------------------------------------------------------
