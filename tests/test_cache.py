@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -220,3 +221,54 @@ def test_segment_keys_hold_only_what_changes_a_segment(config: DatasetConfig) ->
     several = aleatoric.load_config(instruments=["binance:BTCUSDT", "okx:BTC-USDT-SWAP"])
     with pytest.raises(ValueError, match="single-instrument"):
         store.segment_key(several, 0)
+
+
+def test_segments_are_stored_compressed_and_exact(tmp_path: Path) -> None:
+    # A segment entry holds every table's rows: compare it with the Parquet of all tables.
+    config = aleatoric.load_config(duration="5m", segment="5m", warmup="5m", seed=13)
+    store = CacheStore(tmp_path / "cache")
+    aleatoric.generate(config, tmp_path / "a", cache=store, formats=("parquet",))
+    segments = [e for e in store.entries() if e.kind == "segment"]
+    parquet = sum(p.stat().st_size for p in (tmp_path / "a").rglob("*.parquet"))
+    assert len(segments) == 1
+    assert segments[0].bytes <= 1.5 * parquet, (segments[0].bytes, parquet)
+    cached = store.get_segment(segments[0].key)
+    fresh = simulate_segment(config, 0)
+    assert cached is not None
+    np.testing.assert_array_equal(cached.rows, fresh.rows)
+    assert cached.rows.dtype == fresh.rows.dtype and cached.rows.flags.c_contiguous
+    for name in fresh.ticker:
+        np.testing.assert_array_equal(cached.ticker[name], fresh.ticker[name])
+    np.testing.assert_array_equal(cached.snapshot_price, fresh.snapshot_price)
+    np.testing.assert_array_equal(cached.funding_rate, fresh.funding_rate)
+
+
+def test_run_warns_on_growth_and_keeps_the_cap(config: DatasetConfig, tmp_path: Path) -> None:
+    from aleatoric.cache import CacheGrowthWarning
+
+    probe = CacheStore(tmp_path / "probe", max_bytes=0, warn_bytes=0)
+    aleatoric.generate(config, tmp_path / "p", cache=probe)
+    full = probe.size()
+    # A cap below one run's entries: the least recently used go (the segments, written
+    # before the dataset entry), and the warning names the size added.
+    store = CacheStore(tmp_path / "cache", max_bytes=full - 1, warn_bytes=1)
+    with pytest.warns(CacheGrowthWarning, match=r"added \d+\.\d\d GB"):
+        aleatoric.generate(config, tmp_path / "a", cache=store)
+    assert 0 < store.size() <= full - 1
+    quiet = CacheStore(tmp_path / "quiet", max_bytes=0, warn_bytes=10 * full)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheGrowthWarning)
+        aleatoric.generate(config, tmp_path / "b", cache=quiet)
+    assert quiet.size() == full
+
+
+def test_cache_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ALEATORIC_CACHE_MAX_SIZE", "3GB")
+    monkeypatch.setenv("ALEATORIC_CACHE_WARN_SIZE", "500MB")
+    store = CacheStore(tmp_path)
+    assert (store.max_bytes, store.warn_bytes) == (3 * 10**9, 500 * 10**6)
+    monkeypatch.delenv("ALEATORIC_CACHE_WARN_SIZE")
+    assert CacheStore(tmp_path).warn_bytes == 5 * 10**9  # the documented default
+    monkeypatch.setenv("ALEATORIC_CACHE_MAX_SIZE", "lots")
+    with pytest.raises(ValueError, match=r"ALEATORIC_CACHE_MAX_SIZE.*was 'lots'"):
+        CacheStore(tmp_path)

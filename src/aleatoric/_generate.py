@@ -293,8 +293,11 @@ def generate(
         If ``workers`` < 1, a format is unknown, or native output lacks a table it needs.
 
     With a ``cache``, a dataset generated before is copied from it (verified), and segments
-    generated before (for any duration) are reused. With ``sign_key`` (a private key file),
-    the dataset is signed before it is published (``provenance.intoto.jsonl``).
+    generated before (for any duration) are reused; afterwards the cache warns when the run
+    added more than its ``warn_bytes`` and is trimmed to its ``max_bytes`` (least recently
+    used entries first, see :class:`~aleatoric.cache.CacheStore`). With ``sign_key`` (a
+    private key file), the dataset is signed before it is published
+    (``provenance.intoto.jsonl``).
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, was {workers}")
@@ -303,10 +306,15 @@ def generate(
     _check_empty(target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(target)
+    before = cache.size() if cache is not None else 0
     with OutputClaim(target, shared=overwrite):
         _check_empty(target, overwrite)  # another run may have finished meanwhile
-        return _generate_into(config, target, workers, overwrite, progress, formats, cache,
-                              sign_key)  # fmt: skip
+        result = _generate_into(config, target, workers, overwrite, progress, formats, cache,
+                                sign_key)  # fmt: skip
+    if cache is not None:
+        # Warn about a large addition, then keep the cache under its cap (LRU).
+        cache.settle(before)
+    return result
 
 
 def _check_empty(target: Path, overwrite: bool) -> None:

@@ -5,9 +5,10 @@ Keys are SHA-256 digests of everything that determines the bytes: the canonical 
 (see :func:`aleatoric.sinks.library_versions`). Two kinds of entries:
 
 - ``segments/<key>.npz``: one simulated segment of one instrument (the raw rows before global
-  counters), keyed only by what changes a segment: not the dataset's duration and tables (a
-  longer time range reuses the segments it already has), nor the receive latency or the
-  venues' wire options (both applied after the segment, when writing);
+  counters, compressed by :mod:`aleatoric.cache._codec`), keyed only by what changes a
+  segment: not the dataset's duration and tables (a longer time range reuses the segments it
+  already has), nor the receive latency or the venues' wire options (both applied after the
+  segment, when writing);
 - ``datasets/<key>/``: a finished dataset (files and manifest), keyed by the full config and
   output formats; a hit is a copy (a reflink where the file system has it, never a hard
   link) verified against the manifest.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 import warnings
@@ -36,6 +38,7 @@ import platformdirs
 from filelock import FileLock
 
 from aleatoric._version import __version__
+from aleatoric.cache._codec import decode_arrays, encode_arrays
 from aleatoric.cache._copy import copy_tree
 from aleatoric.config import TABLES, DatasetConfig
 from aleatoric.dataset import MANIFEST_NAME, read_manifest
@@ -46,11 +49,15 @@ from aleatoric.sinks.parquet import file_sha256, schema_fingerprint
 from aleatoric.sinks.schema import schema_for
 
 __all__ = [
+    "DEFAULT_MAX_SIZE",
+    "DEFAULT_WARN_SIZE",
     "NOT_IN_SEGMENT",
     "CacheCorruptionWarning",
     "CacheEntry",
+    "CacheGrowthWarning",
     "CacheStore",
     "default_cache_dir",
+    "parse_size",
 ]
 
 #: Config fields that do not change a simulated segment: applied when writing (tables,
@@ -61,6 +68,34 @@ NOT_IN_SEGMENT = ("duration", "tables", "latency", "okx_checksum", "venue_option
 
 class CacheCorruptionWarning(RuntimeWarning):
     """A cache entry was corrupt; it was deleted and will be regenerated."""
+
+
+class CacheGrowthWarning(UserWarning):
+    """A run added more to the cache than ``ALEATORIC_CACHE_WARN_SIZE``."""
+
+
+#: Default size cap: after a run, least recently used entries go until the cache fits.
+DEFAULT_MAX_SIZE = "20GB"
+#: Default growth that triggers a :class:`CacheGrowthWarning`.
+DEFAULT_WARN_SIZE = "5GB"
+_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6,
+          "g": 10**9, "gb": 10**9, "t": 10**12, "tb": 10**12}  # fmt: skip
+
+
+def parse_size(text: str) -> int:
+    """Return a byte count from ``"500MB"``, ``"2GB"``, ``"1.5G"`` or a plain number."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?b?)\s*", text.lower())
+    if match is None:
+        raise ValueError(f"a size such as 500MB or 2GB, was {text!r}")
+    return int(float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def _env_size(name: str, default: str) -> int:
+    text = os.environ.get(name, default)
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def _evicted(kind: str, key: str, why: str) -> None:
@@ -109,10 +144,29 @@ class CacheEntry:
 
 
 class CacheStore:
-    """The cache at ``root`` (created on first write)."""
+    """The cache at ``root`` (created on first write).
 
-    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+    ``max_bytes`` caps its size: :meth:`settle`, called after a run, deletes least recently
+    used entries until the cache fits (default ``$ALEATORIC_CACHE_MAX_SIZE`` or 20 GB; 0 means
+    no cap). ``warn_bytes`` is the growth of one run that :meth:`settle` warns about (default
+    ``$ALEATORIC_CACHE_WARN_SIZE`` or 5 GB; 0 never warns).
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str] | None = None,
+        max_bytes: int | None = None,
+        warn_bytes: int | None = None,
+    ) -> None:
         self.root = Path(root) if root is not None else default_cache_dir()
+        if max_bytes is None:
+            max_bytes = _env_size("ALEATORIC_CACHE_MAX_SIZE", DEFAULT_MAX_SIZE)
+        if warn_bytes is None:
+            warn_bytes = _env_size("ALEATORIC_CACHE_WARN_SIZE", DEFAULT_WARN_SIZE)
+        if max_bytes < 0 or warn_bytes < 0:
+            raise ValueError(f"cache sizes must be >= 0, were {max_bytes} and {warn_bytes}")
+        self.max_bytes = max_bytes
+        self.warn_bytes = warn_bytes
 
     # --- keys ---------------------------------------------------------------------------
 
@@ -152,7 +206,7 @@ class CacheStore:
                 if file_sha256(path) != sidecar.read_text().strip():
                     raise ValueError("its SHA-256 does not match")
                 with np.load(path) as data:
-                    arrays = {name: data[name] for name in data.files}
+                    arrays = decode_arrays(data)
                 result = self._segment(arrays)
             except (OSError, ValueError, KeyError, IndexError, TypeError, EOFError) as exc:
                 path.unlink(missing_ok=True)
@@ -193,7 +247,7 @@ class CacheStore:
             snapshot_size=result.snapshot_size, funding_rate=result.funding_rate,
             funding_mark=result.funding_mark,
         )  # fmt: skip
-        np.savez(tmp, **arrays)
+        tmp.write_bytes(encode_arrays(arrays))
         digest = file_sha256(tmp)
         with self._lock(key):
             os.replace(tmp, path)
@@ -287,6 +341,31 @@ class CacheStore:
             total -= entry.bytes
             removed.append(entry)
         return removed
+
+    def size(self) -> int:
+        """Return the bytes the cache's entries hold."""
+        return sum(e.bytes for e in self.entries())
+
+    def settle(self, before: int) -> list[CacheEntry]:
+        """End a run that started with the cache at ``before`` bytes: warn, then cap.
+
+        Warns with :class:`CacheGrowthWarning` when the run added more than ``warn_bytes``,
+        then deletes least recently used entries beyond ``max_bytes``; returns them.
+        """
+        after = self.size()
+        added = after - before
+        if self.warn_bytes and added > self.warn_bytes:
+            cap = f"{self.max_bytes / 1e9:,.1f} GB" if self.max_bytes else "no cap"
+            warnings.warn(
+                f"cache: this run added {added / 1e9:,.2f} GB to {self.root} (now "
+                f"{after / 1e9:,.2f} GB, {cap}); `aleatoric cache gc --max-size SIZE` trims "
+                "it, ALEATORIC_CACHE_MAX_SIZE and ALEATORIC_CACHE_WARN_SIZE set the limits",
+                CacheGrowthWarning,
+                stacklevel=2,
+            )
+        if self.max_bytes and after > self.max_bytes:
+            return self.gc(self.max_bytes)
+        return []
 
     def _lock(self, key: str) -> FileLock:
         locks = self.root / "locks"

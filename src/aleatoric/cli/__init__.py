@@ -5,7 +5,6 @@ Exit codes: 0 success, 1 failure while running, 2 unusable input (bad config or 
 
 from __future__ import annotations
 
-import re
 import signal
 import time
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ from rich.table import Table
 
 from aleatoric._generate import OutputFormat, generate, unit_count
 from aleatoric._version import __version__
-from aleatoric.cache import CacheStore
+from aleatoric.cache import CacheStore, parse_size
 from aleatoric.cli._config_flags import with_config_flags
 from aleatoric.cli._console import configure_help, make_console
 from aleatoric.cli._errors import exit_on_error, fail
@@ -408,16 +407,6 @@ def reproduce_cmd(
             console.print(f"  library {lib}: manifest {was}, here {now}", highlight=False)
     if not report.reproduced:
         raise typer.Exit(code=1)
-
-
-def parse_size(text: str) -> int:
-    """Return a byte count from ``"500MB"``, ``"2GB"``, ``"1.5G"`` or a plain number."""
-    units = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6,
-             "g": 10**9, "gb": 10**9, "t": 10**12, "tb": 10**12}  # fmt: skip
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?b?)\s*", text.lower())
-    if match is None:
-        raise ValueError(f"a size such as 500MB or 2GB, was {text!r}")
-    return int(float(match.group(1)) * units[match.group(2)])
 
 
 @app.command("validate")

@@ -100,10 +100,11 @@ def _replay(  # type: ignore[no-untyped-def]  # pragma: no cover
         while row < bounds[w]:
             s = side[row]
             if not touched[s]:
-                if depth == 0 or prev_n[s] < depth:
-                    touched[s] = True
-                elif (
-                    px[row] >= prev_px[s, depth - 1] if s == 0 else px[row] <= prev_px[s, depth - 1]
+                worst = prev_px[s, depth - 1] if depth > 0 else 0
+                if (
+                    depth == 0
+                    or prev_n[s] < depth
+                    or (px[row] >= worst if s == 0 else px[row] <= worst)
                 ):
                     touched[s] = True
             lvl = px[row] - base
