@@ -147,6 +147,7 @@ def render_terminal(
         for name, value in overview(scorecard.observations):
             table.add_row(name, escape(value))
         console.print(table)
+    _latency_terminal(scorecard, console, head)
     main = [f for f in scorecard.facts if not f.tick_level]
     tick = [f for f in scorecard.facts if f.tick_level]
     console.print(_facts_table(head, main))
@@ -169,6 +170,20 @@ def render_terminal(
             f"{counts['FAIL']} fail, {counts['N/A']} N/A",
             highlight=False,
         )
+
+
+def _latency_terminal(scorecard: Scorecard, console: Console, head: str) -> None:
+    from aleatoric.realism._latency import latency_rows, latency_summary
+
+    summary = latency_summary(scorecard.path, scorecard.venue, scorecard.symbol)
+    if summary is None:
+        return
+    table = Table(title=f"{head}: receive latency", show_header=False)
+    table.add_column("quantity")
+    table.add_column("value", overflow="fold")
+    for name, value in latency_rows(summary):
+        table.add_row(escape(name), escape(value))
+    console.print(table)
 
 
 def _fact_pairs_table(comparison: Comparison) -> Table:
@@ -263,6 +278,21 @@ def _overview_html(scorecard: Scorecard) -> str:
     )
 
 
+def _latency_html(scorecard: Scorecard) -> str:
+    # Receive delays, for a dataset generated with a latency overlay (docs/latency.md).
+    from aleatoric.realism._latency import latency_figure, latency_rows, latency_summary
+
+    summary = latency_summary(scorecard.path, scorecard.venue, scorecard.symbol)
+    if summary is None:
+        return ""
+    rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in latency_rows(summary))
+    image = _png(latency_figure(summary))
+    return (
+        f"<section id='latency'><h2>Receive latency</h2><table>{rows}</table>"
+        f"<img alt='receive latency' src=\"{image}\"></section>"
+    )
+
+
 def _comparison_html(comparison: Comparison) -> str:
     from aleatoric.realism._plots import distance_figure
 
@@ -331,7 +361,7 @@ def _document(scorecard: Scorecard, comparison: Comparison | None) -> str:
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{_e(title)} <span class='{verdict.split()[0]}'>{_e(verdict)}</span></h1>"
         f"<p>{_e(scorecard.path)}{_e(seed)}. A band marked N/A does not count. {tick_note}</p>"
-        f"{lines}{_overview_html(scorecard)}<h2>Facts</h2>"
+        f"{lines}{_overview_html(scorecard)}{_latency_html(scorecard)}<h2>Facts</h2>"
         f"{_summary_table(scorecard)}{''.join(sections)}{compare_html}</body></html>\n"
     )
 
