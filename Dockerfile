@@ -1,6 +1,7 @@
 # The job service image: `aleatoric serve` (API) by default, `aleatoric worker` for workers.
 #   docker build -t aleatoric:0.1.0 .
-# Stage 1 builds a virtual environment with the package and its service extra; stage 2 copies
+# Stage 1 builds a virtual environment with the package and its service extra (and opendata,
+# for the scorecards of the daily release); stage 2 copies
 # it onto a clean base and runs as an unprivileged user.
 
 FROM python:3.11-slim AS build
@@ -10,7 +11,7 @@ WORKDIR /src
 COPY pyproject.toml README.md LICENSE NOTICE ./
 COPY src ./src
 RUN /opt/aleatoric/bin/pip install --upgrade pip \
- && /opt/aleatoric/bin/pip install ".[service]"
+ && /opt/aleatoric/bin/pip install ".[service,opendata]"
 
 FROM python:3.11-slim AS runtime
 RUN groupadd --system --gid 10001 aleatoric \

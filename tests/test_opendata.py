@@ -1,14 +1,24 @@
-"""OpenData releases as a user builds and checks them: the real CLI, real files, real keys."""
+"""OpenData releases as a user builds and checks them: the real CLI, real files, real keys.
+
+The tests that build releases are marked slow (CI runs them; the quick run leaves them out).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -95,6 +105,7 @@ def test_seed_is_the_date_and_the_universe_is_the_documented_one() -> None:
     assert scenario_for(parse_date(DAY), spec.scenarios.rotation) == ()
 
 
+@pytest.mark.slow
 def test_release_layout_card_and_signature(release: Path, key: Path) -> None:
     document = json.loads((release / "release.json").read_text())
     assert document["date"] == DAY and document["seed"] == 20260301
@@ -127,6 +138,7 @@ def test_release_layout_card_and_signature(release: Path, key: Path) -> None:
     assert res.returncode == 0, res.stderr
 
 
+@pytest.mark.slow
 def test_rebuild_is_byte_identical_and_verify_rebuild_passes(
     release: Path, small_universe: Path, key: Path, tmp_path: Path
 ) -> None:
@@ -142,6 +154,7 @@ def test_rebuild_is_byte_identical_and_verify_rebuild_passes(
     assert "data files identical" in res.stdout
 
 
+@pytest.mark.slow
 def test_a_rerun_changes_nothing(release: Path, small_universe: Path) -> None:
     before = {p: p.stat().st_mtime_ns for p in release.rglob("*")}
     res = run("opendata", "build", "--date", DAY, "--out", str(release.parent), "--duration",
@@ -151,6 +164,7 @@ def test_a_rerun_changes_nothing(release: Path, small_universe: Path) -> None:
     assert {p: p.stat().st_mtime_ns for p in release.rglob("*")} == before
 
 
+@pytest.mark.slow
 def test_verify_names_a_changed_an_added_and_a_wrongly_signed_file(
     release: Path, key: Path, tmp_path: Path
 ) -> None:
@@ -202,6 +216,7 @@ def test_a_bad_universe_names_its_field(tmp_path: Path) -> None:
     assert not (tmp_path / "c").exists()
 
 
+@pytest.mark.slow
 def test_another_release_in_the_way_is_refused(release: Path, small_universe: Path) -> None:
     res = run("opendata", "build", "--date", DAY, "--out", str(release.parent), "--duration",
               "3m", "--universe", str(small_universe))  # fmt: skip
@@ -227,6 +242,7 @@ def catalog(release: Path, small_universe: Path, key: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_catalog_lists_each_day_with_sizes_digests_and_figures(catalog: Path) -> None:
     doc = json.loads((catalog / "catalog.json").read_text())
     assert [d["date"] for d in doc["days"]] == [DAY, "2026-03-02"]
@@ -250,6 +266,7 @@ def test_catalog_lists_each_day_with_sizes_digests_and_figures(catalog: Path) ->
     assert {p.name: p.read_bytes() for p in catalog.iterdir() if p.is_file()} == before
 
 
+@pytest.mark.slow
 def test_datasets_loads_each_table_from_the_card(
     catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -281,25 +298,93 @@ def test_datasets_loads_each_table_from_the_card(
             assert split.features["ts_event"].dtype == "timestamp[ns, tz=UTC]"
 
 
-def test_verify_from_a_url(catalog: Path, key: Path) -> None:
-    import functools
-    import http.server
-    import threading
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(catalog))
+
+@contextlib.contextmanager
+def serve(root: Path) -> Iterator[str]:
+    """Serve ``root`` over real HTTP on a free local port; yield its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/2026-03-02"
-        res = run("opendata", "verify", url, "--key", f"{key}.pub")
-        assert res.returncode == 0, res.stderr
-        assert "signature by key" in res.stdout
-        res = run("opendata", "verify", url.replace("03-02", "03-09"))
-        assert res.returncode == 2 and "HTTP 404" in res.stderr
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.slow
+def test_verify_from_a_url(catalog: Path, key: Path) -> None:
+    with serve(catalog) as base:
+        res = run("opendata", "verify", f"{base}/2026-03-02", "--key", f"{key}.pub")
+        assert res.returncode == 0, res.stderr
+        assert "signature by key" in res.stdout
+        res = run("opendata", "verify", f"{base}/2026-03-09")
+        assert res.returncode == 2 and "HTTP 404" in res.stderr
+
+
+def _chromium() -> Any:
+    # Chromium and its driver from the system's packages (bash .ci/browser installs them).
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if browser is None or driver is None:
+        message = "chromium and chromedriver are not installed (bash .ci/browser installs them)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+@pytest.mark.slow
+def test_the_index_page_renders_in_headless_chromium(catalog: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = _chromium()
+    try:
+        with serve(catalog) as base:
+            driver.get(f"{base}/index.html")
+            assert driver.title == "Aleatoric OpenData"
+            plot = driver.find_element(By.ID, "regime")
+            assert plot.is_displayed() and plot.size["width"] > 400 and plot.size["height"] > 200
+            assert len(driver.find_elements(By.CSS_SELECTOR, "#regime polyline")) == 2
+            rows = driver.find_elements(By.CSS_SELECTOR, "tbody tr")
+            assert [r.get_attribute("id") for r in rows] == ["day-2026-03-02", f"day-{DAY}"]
+            assert "MB" in rows[0].text and "signed" in rows[0].text
+            links = {a.get_attribute("href") for a in driver.find_elements(By.TAG_NAME, "a")}
+            errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+            assert errors == []
+            assert len(links) >= 2 * 4 + 2  # card, release, two scorecards a day; catalog, card
+            for link in sorted(links):
+                assert link.startswith(base), link
+                with urllib.request.urlopen(link) as answer:
+                    assert answer.status == 200, link
+                    assert answer.read(), link
+            scorecard = next(link for link in sorted(links) if link.endswith(".html"))
+            driver.get(scorecard)
+            assert driver.find_element(By.TAG_NAME, "h1").text
+            images = driver.execute_script(
+                "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"
+            )
+            assert images and all(images)
+            errors = [
+                e for e in driver.get_log("browser")
+                if e["level"] == "SEVERE" and "favicon.ico" not in e["message"]
+            ]  # fmt: skip
+            assert errors == []
+    finally:
+        driver.quit()
 
 
 def test_index_of_a_folder_without_releases_exits_2(tmp_path: Path) -> None:

@@ -31,11 +31,12 @@ BUILDS = [
     DEPLOY / "variants" / "scaledjob",
     DEPLOY / "variants" / "azure-servicebus",
     DEPLOY / "variants" / "rabbitmq",
+    DEPLOY / "variants" / "opendata",
 ]
-BUILTIN = {"Namespace", "ConfigMap", "PersistentVolumeClaim", "Deployment", "Service"}
+BUILTIN = {"Namespace", "ConfigMap", "PersistentVolumeClaim", "Deployment", "Service", "CronJob"}
 KEDA = {"ScaledObject", "ScaledJob", "TriggerAuthentication"}
 #: Secrets an operator creates (docs/deploy.md says how); never committed.
-SECRETS = {"aleatoric-secrets", "aleatoric-servicebus", "aleatoric-rabbitmq"}
+SECRETS = {"aleatoric-secrets", "aleatoric-servicebus", "aleatoric-rabbitmq", "aleatoric-opendata"}
 
 Doc = dict[str, Any]
 
@@ -106,12 +107,16 @@ def _containers(doc: Doc) -> list[Doc]:
         return list(doc["spec"]["template"]["spec"]["containers"])
     if doc["kind"] == "ScaledJob":
         return list(doc["spec"]["jobTargetRef"]["template"]["spec"]["containers"])
+    if doc["kind"] == "CronJob":
+        return list(doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"])
     return []
 
 
 def _pod_spec(doc: Doc) -> Doc:
     if doc["kind"] == "ScaledJob":
         spec: Doc = doc["spec"]["jobTargetRef"]["template"]["spec"]
+    elif doc["kind"] == "CronJob":
+        spec = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     else:
         spec = doc["spec"]["template"]["spec"]
     return spec
@@ -153,7 +158,7 @@ def test_references_resolve(docs: list[Doc]) -> None:
                 ref = env.get("valueFrom", {}).get("secretKeyRef")
                 if ref is not None:
                     assert ref["name"] in SECRETS, ref
-        if doc["kind"] in ("Deployment", "ScaledJob"):
+        if doc["kind"] in ("Deployment", "ScaledJob", "CronJob"):
             for volume in _pod_spec(doc).get("volumes", []):
                 if "persistentVolumeClaim" in volume:
                     claim = volume["persistentVolumeClaim"]["claimName"]
@@ -281,8 +286,38 @@ def test_dockerfile_is_multi_stage_non_root_with_the_service_extra() -> None:
     final = text[text.rfind("\nFROM ") :]
     user = re.findall(r"^USER\s+(\S+)", final, flags=re.M)
     assert user and user[-1].split(":")[0] not in ("root", "0")
-    assert re.search(r"pip install[^\n]*\.\[service\]", text)
+    assert re.search(r"pip install[^\n]*\.\[service[,\]]", text)
     assert "COPY --from=" in final
     assert re.search(r'^ENTRYPOINT \["aleatoric"\]', final, flags=re.M)
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert ".git" in ignored and ".venv" in ignored
+
+
+def test_the_opendata_cronjob_builds_yesterday_through_the_service_idempotently() -> None:
+    import typer
+
+    from aleatoric.cli import app
+
+    docs = build(DEPLOY / "variants" / "opendata")
+    cron = next(d for d in docs if d["kind"] == "CronJob")
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    assert cron["spec"]["timeZone"] == "Etc/UTC"
+    pod = _pod_spec(cron)
+    assert pod["restartPolicy"] == "Never" and pod["securityContext"]["runAsNonRoot"] is True
+    container = _containers(cron)[0]
+    args = container["args"]
+    assert args[:2] == ["opendata", "build"]
+    options = dict(zip(args[2::2], args[3::2], strict=False))
+    assert options["--date"] == "yesterday"
+    service = next(d for d in docs if d["kind"] == "Service")
+    assert options["--remote"] == f"http://{service['metadata']['name']}"
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    assert options["--key"].startswith(next(p for p, n in mounts.items() if n == "keys"))
+    assert options["--out"].startswith(next(p for p, n in mounts.items() if n == "data"))
+    # the real command line accepts exactly these arguments
+    command = typer.main.get_command(app)
+    opendata = command.commands["opendata"]  # type: ignore[attr-defined]
+    context = opendata.commands["build"].make_context("build", list(args[2:]))
+    assert context.params["index"] is True and context.params["day"] == "yesterday"
+    env = {e["name"] for e in container["env"]}
+    assert "ALEATORIC_API_KEY" in env

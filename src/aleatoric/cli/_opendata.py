@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import signal
 import time
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -34,7 +35,9 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 @opendata_app.command("build")
 def build_cmd(
-    day: Annotated[str, typer.Option("--date", help="UTC day to build, YYYY-MM-DD.")],
+    day: Annotated[
+        str, typer.Option("--date", help="UTC day to build: YYYY-MM-DD, or yesterday (UTC).")
+    ],
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Catalogue directory; the day goes to OUT/DATE.")
     ],
@@ -58,6 +61,9 @@ def build_cmd(
         Path | None,
         typer.Option(help="Universe file (TOML) instead of the one shipped with the engine."),
     ] = None,
+    index: Annotated[
+        bool, typer.Option("--index", help="Then index OUT (catalog.json, index.html, README.md).")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
 ) -> None:
     """Build one day's release into OUT/DATE (atomically; a rerun changes nothing)."""
@@ -66,7 +72,7 @@ def build_cmd(
     began = time.perf_counter()
     signal.signal(signal.SIGTERM, _interrupt)
     with exit_on_error("; nothing was written"):
-        when = parse_date(day)
+        when = _yesterday() if day == "yesterday" else parse_date(day)
         ns = release_duration(duration)
         spec = load_universe(universe)
 
@@ -80,12 +86,19 @@ def build_cmd(
         )  # fmt: skip
     if result.unchanged:
         console.print(f"{escape(str(result.path))}: already built, unchanged", soft_wrap=True)
-        return
-    console.print(
-        f"built {escape(str(result.path))}: {result.files} files, {result.bytes / 1e6:,.1f} MB "
-        f"in {time.perf_counter() - began:,.1f} s",
-        soft_wrap=True,
-    )
+    else:
+        console.print(
+            f"built {escape(str(result.path))}: {result.files} files, "
+            f"{result.bytes / 1e6:,.1f} MB in {time.perf_counter() - began:,.1f} s",
+            soft_wrap=True,
+        )
+    if index:
+        index_cmd(out)
+
+
+def _yesterday() -> date:
+    # The day before today in UTC: what a daily schedule publishes.
+    return datetime.now(UTC).date() - timedelta(days=1)
 
 
 @opendata_app.command("verify")
