@@ -117,8 +117,13 @@ def l2_replay(ctx: CheckContext) -> L2Replay:
             best,
             trade_best,
         )
-        # A message right before a resync snapshot met a stale book; the client discards it.
-        crossed[:-1] &= ~reset[1:]
+        # The message right before a resync snapshot met a stale book; the client discards
+        # it (a message is the rows up to one with is_last).
+        if reset[1:].any():
+            message = np.concatenate([[0], np.cumsum(last[:-1])])
+            stale = np.isin(message + 1, message[reset & (np.arange(n) > 0)])
+            crossed &= ~stale
+            absent &= ~stale
         return L2Replay(absent, crossed, _prices(best, prices), _prices(trade_best, prices))
 
     return ctx.memo("l2_replay", build)

@@ -4,9 +4,9 @@ Per minute of send time, the ``LOSS`` stream drives the chain over that minute's
 in send order (it starts from its stationary law each minute). A lost message is left out
 of the capture and listed in the drops table. When a lost message carried book sequence,
 the next book message that arrives is followed by the venue's own resync (Binance: a new
-REST depth snapshot), which a client needs to rebuild the book; venues whose book messages
-are whole snapshots (Hyperliquid) need none. Venues without a resync here keep every book
-message and lose only the others.
+REST depth snapshot; Bybit and OKX: the snapshot a resubscription sends), which a client
+needs to rebuild the book; venues whose book messages are whole snapshots (Hyperliquid)
+need none. A venue without a resync here keeps every book message and loses the others.
 """
 
 from __future__ import annotations
@@ -77,10 +77,18 @@ def resync_for(venue: str) -> Resync:
         from aleatoric.venues.binance.resync import BinanceResync
 
         return BinanceResync()
+    if venue == "bybit":
+        from aleatoric.venues.bybit.resync import BybitResync
+
+        return BybitResync()
+    if venue == "okx":
+        from aleatoric.venues.okx.resync import OkxResync
+
+        return OkxResync()
     if venue == "hyperliquid":
         return _Snapshots()
-    # Bybit orderbook and OKX books: kept whole until their resyncs are written.
-    return _BooksKept(('"topic":"orderbook.', '"channel":"books"', '"lastUpdateId"'))
+    # A venue registered without a resync here: its book messages are never lost.
+    return _BooksKept(('"topic":"orderbook.', '"channel":"books"', '"lastUpdateId"', "l2Book"))
 
 
 @dataclass

@@ -10,8 +10,37 @@ from aleatoric.venues._frames import FrameRule
 __all__ = ["OkxChecksum", "OkxSeqChain", "OkxTradeIds", "okx_crc32"]
 
 
-class OkxSeqChain(FrameRule):
-    """OKX ``books``: ``prevSeqId`` equals the previous ``seqId`` (keepalives and resets ok)."""
+class _Resyncable(FrameRule):
+    # A break a client repairs by resubscribing passes when the next ``books`` frame is the
+    # snapshot that restarts the chain at the breaking update's ``seqId``.
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gap: tuple[int, int, str, Any] | None = None
+
+    def resynced(self, msg: dict[str, Any]) -> None:
+        # Called on every books frame before it is checked.
+        if self.gap is None:
+            return
+        data = msg.get("data") or [{}]
+        if msg.get("action") == "snapshot" and data[0].get("seqId") == self.gap[3]:
+            self.gap = None
+        else:
+            self.bad(self.gap[0], self.gap[1], self.gap[2])
+            self.gap = None
+
+    def finish(self) -> None:
+        if self.gap is not None:
+            self.bad(self.gap[0], self.gap[1], self.gap[2])
+            self.gap = None
+
+
+class OkxSeqChain(_Resyncable):
+    """OKX ``books``: ``prevSeqId`` equals the previous ``seqId`` (keepalives and resets ok).
+
+    A break passes when a snapshot at the breaking update's ``seqId`` follows it (the
+    resubscription after a loss).
+    """
 
     name = "okx_seq_chain"
 
@@ -23,6 +52,7 @@ class OkxSeqChain(FrameRule):
         arg = msg.get("arg", {})
         if not isinstance(arg, dict) or arg.get("channel") != "books" or "action" not in msg:
             return
+        self.resynced(msg)
         for item in msg.get("data", []):
             self.rows += 1
             ts = int(item.get("ts", 0)) * 1_000_000
@@ -35,7 +65,8 @@ class OkxSeqChain(FrameRule):
             elif self.prev is None:
                 self.bad(line, ts, "update before any snapshot")
             elif prev != self.prev:
-                self.bad(line, ts, f"prevSeqId {prev} != previous seqId {self.prev}")
+                text = f"prevSeqId {prev} != previous seqId {self.prev}, and no snapshot resyncs"
+                self.gap = (line, ts, text, seq)
             self.prev = int(seq)
 
 
@@ -66,8 +97,11 @@ class OkxTradeIds(FrameRule):
             self.prev = trade_id
 
 
-class OkxChecksum(FrameRule):
-    """OKX ``books``: a non-zero ``checksum`` equals the CRC32 of the merged top 25 levels."""
+class OkxChecksum(_Resyncable):
+    """OKX ``books``: a non-zero ``checksum`` equals the CRC32 of the merged top 25 levels.
+
+    A mismatch after lost updates passes when the resync snapshot follows it.
+    """
 
     name = "okx_checksum"
 
@@ -79,6 +113,7 @@ class OkxChecksum(FrameRule):
         arg = msg.get("arg", {})
         if not isinstance(arg, dict) or arg.get("channel") != "books" or "action" not in msg:
             return
+        self.resynced(msg)
         for item in msg.get("data", []):
             if msg["action"] == "snapshot":
                 self.book = {"bids": {}, "asks": {}}
@@ -96,8 +131,8 @@ class OkxChecksum(FrameRule):
             self.rows += 1
             expected = okx_crc32(self.book)
             if checksum != expected:
-                self.bad(line, int(item.get("ts", 0)) * 1_000_000,
-                         f"checksum {checksum} != CRC32 of the book {expected}")  # fmt: skip
+                text = f"checksum {checksum} != CRC32 of the book {expected}"
+                self.gap = (line, int(item.get("ts", 0)) * 1_000_000, text, item.get("seqId"))
 
 
 def okx_crc32(book: dict[str, dict[float, tuple[str, str]]]) -> int:
