@@ -63,6 +63,26 @@ def test_worker_count_invariance(
     assert _digests(tmp_path / "w2") == _digests(small_dataset)
 
 
+@pytest.mark.slow
+def test_three_workers_and_a_failing_worker(
+    small_config: DatasetConfig, small_dataset: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    aleatoric.generate(small_config, tmp_path / "w3", workers=3)
+    assert _digests(tmp_path / "w3") == _digests(small_dataset)
+    # The parent's own worker fails on its first unit: the worker processes waiting for its
+    # counts stop, the run raises that error (not a follower's) and publishes nothing.
+    import aleatoric._generate as generate_module
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated unit failure")
+
+    monkeypatch.setattr(generate_module, "_simulate_cached", fail)
+    with pytest.raises(RuntimeError, match="simulated unit failure"):
+        aleatoric.generate(small_config, tmp_path / "bad", workers=2)
+    assert not (tmp_path / "bad").exists()
+
+
 def test_segment_in_fresh_process_is_identical(small_config: DatasetConfig) -> None:
     code = (
         "import hashlib, aleatoric, sys\n"

@@ -11,19 +11,20 @@ instrument.
 
 The counters need the row counts of all earlier segments of the instrument. One process
 simulates an instrument's segments in order and carries the counts along. Several workers
-first simulate every unit (spilling results to the temporary directory), then the parent sums
-the counts per instrument and the workers write Parquet with their offsets: the bytes are the
-same.
+(the parent's own thread and ``workers - 1`` processes) take units in order; each simulates
+its unit, publishes the unit's counts in shared memory, waits until the counts of the
+instrument's earlier units are known (their sum is its offsets: a prefix sum, usually ready
+by then since the earlier units started first) and writes its Parquet files from memory.
+Nothing is spilled or pickled, and the bytes are the same.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-import pickle
 import shutil
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -133,27 +134,80 @@ def _write(
 
 # --- worker entry points (module level so that they pickle) ------------------------------
 
+#: Shared between the parent and its workers (set by :func:`_init_worker`): per unit, the
+#: row and trade counts (-1 until known), whether it is written, the next unit to take, a
+#: flag the parent raises to stop everyone, and the condition that guards them all.
+_SHARED: dict[str, Any] = {}
+_FAILED = -2
 
-def _simulate_and_spill(
-    config_json: str, index: int, spill: str, cache_root: str | None
-) -> tuple[int, int, dict[str, int | str]]:
-    config = DatasetConfig.model_validate_json(config_json)
-    cache = CacheStore(cache_root) if cache_root is not None else None
-    result = _simulate_cached(config, index, cache)
+
+def _init_worker(counts: Any, written: Any, next_unit: Any, abort: Any, cond: Any) -> None:
+    _SHARED.update(counts=counts, written=written, next_unit=next_unit, abort=abort, cond=cond)
+
+
+def _work(
+    configs: list[str], n_seg: int, n_units: int, root: str, cache_root: str | None
+) -> list[tuple[int, list[FileEntry], dict[str, int | str]]]:
+    # Take units in increasing order until none is left. A unit waits only for earlier
+    # units, all taken before it by a worker that never waits for a later one: no deadlock.
+    cond, next_unit, abort = _SHARED["cond"], _SHARED["next_unit"], _SHARED["abort"]
+    cache = CacheStore(cache_root, max_bytes=0, warn_bytes=0) if cache_root else None
+    parsed: dict[int, DatasetConfig] = {}
+    done: list[tuple[int, list[FileEntry], dict[str, int | str]]] = []
+    while True:
+        with cond:
+            number = next_unit.value
+            if abort.value or number >= n_units:
+                return done
+            next_unit.value = number + 1
+        instrument, segment = divmod(number, n_seg)
+        if instrument not in parsed:
+            parsed[instrument] = DatasetConfig.model_validate_json(configs[instrument])
+        earlier = range(instrument * n_seg, number)
+        files, meta = _simulate_and_write(parsed[instrument], number, segment, earlier,
+                                          Path(root), cache)  # fmt: skip
+        done.append((number, files, meta))
+
+
+def _simulate_and_write(
+    config: DatasetConfig, number: int, index: int, earlier: range, root: Path,
+    cache: CacheStore | None,
+) -> tuple[list[FileEntry], dict[str, int | str]]:  # fmt: skip
+    # Simulate one unit, publish its counts, wait for the counts of the instrument's earlier
+    # units (their sum is this unit's offsets), then write from memory.
+    counts, written = _SHARED["counts"], _SHARED["written"]
+    abort, cond = _SHARED["abort"], _SHARED["cond"]
+    try:
+        result = _simulate_cached(config, index, cache)
+    except BaseException:
+        with cond:
+            counts[2 * number] = _FAILED
+            abort.value = 1
+            cond.notify_all()
+        raise
     rows, trades = segment_counts(result, config.tables)
-    with open(spill, "wb") as fh:
-        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    return rows, trades, _segment_meta(None, result, rows, trades)
+    with cond:
+        counts[2 * number], counts[2 * number + 1] = rows, trades
+        cond.notify_all()
+
+        def ready() -> bool:
+            return bool(abort.value) or all(counts[2 * u] >= 0 for u in earlier)
+
+        while not cond.wait_for(ready, timeout=1.0):
+            pass
+        if abort.value:
+            raise _Aborted
+        offsets = Offsets(sum(counts[2 * u] for u in earlier),
+                          sum(counts[2 * u + 1] for u in earlier))  # fmt: skip
+    files = _write(config, result, offsets, root)
+    with cond:
+        written[number] = 1
+        cond.notify_all()
+    return files, _segment_meta(None, result, rows, trades)
 
 
-def _write_spilled(
-    config_json: str, spill: str, seq: int, trades: int, root: str
-) -> list[FileEntry]:
-    config = DatasetConfig.model_validate_json(config_json)
-    with open(spill, "rb") as fh:
-        result: SegmentResult = pickle.load(fh)
-    os.unlink(spill)
-    return _write(config, result, Offsets(seq, trades), Path(root))
+class _Aborted(Exception):
+    """Another worker failed: this one stops without writing."""
 
 
 def _simulate_cached(
@@ -229,41 +283,68 @@ def _run_parallel(
     progress: ProgressCallback | None,
     cache: CacheStore | None,
 ) -> tuple[list[FileEntry], list[dict[str, int | str]]]:
+    # The parent is one of the workers (a thread: it is already imported and compiled) and
+    # starts ``workers - 1`` processes; all take units from one shared counter.
     units = _units(config)
-    spill_dir = root / ".spill"
-    spill_dir.mkdir()
+    n_seg = segment_count(config)
     configs = [config.for_instrument(ref).model_dump_json() for ref in config.instruments]
-    spills = [str(spill_dir / f"{u.number:05d}.pkl") for u in units]
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        cache_root = str(cache.root) if cache is not None else None
-        futures = [
-            pool.submit(_simulate_and_spill, configs[u.instrument], u.segment, spills[u.number],
-                        cache_root)
-            for u in units
-        ]  # fmt: skip
-        counts = []
-        for u, fut in zip(units, futures, strict=True):
-            counts.append(fut.result())
-            if progress is not None:
-                progress(u.number, 1, 2)
-        offsets = [Offsets(0, 0) for _ in config.instruments]
-        writes = []
-        for u, (rows, n_trades, _) in zip(units, counts, strict=True):
-            at = offsets[u.instrument]
-            writes.append(pool.submit(_write_spilled, configs[u.instrument], spills[u.number],
-                                      at.seq, at.trades, str(root)))  # fmt: skip
-            offsets[u.instrument] = Offsets(at.seq + rows, at.trades + n_trades)
-        files: list[FileEntry] = []
-        for u, written in zip(units, writes, strict=True):
-            files += written.result()
-            if progress is not None:
-                progress(u.number, 2, 2)
-    spill_dir.rmdir()
-    segments = []
-    for u, (_, _, meta) in zip(units, counts, strict=True):
-        ref = _named(config, u.instrument)
-        segments.append(meta if ref is None else {"venue": ref.venue, "symbol": ref.symbol, **meta})
+    shared = (
+        ctx.Array("q", [-1] * (2 * len(units)), lock=False),  # rows, trades per unit
+        ctx.Array("b", [0] * len(units), lock=False),  # written per unit
+        ctx.Value("q", 0, lock=False),  # next unit to take
+        ctx.Value("b", 0, lock=False),  # abort
+        ctx.Condition(),
+    )
+    written, abort, cond = shared[1], shared[3], shared[4]
+    _init_worker(*shared)
+    args = (configs, n_seg, len(units), str(root), str(cache.root) if cache else None)
+    reported = [False] * len(units)
+    try:
+        with (
+            ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx,
+                                initializer=_init_worker, initargs=shared) as pool,
+            ThreadPoolExecutor(max_workers=1) as own,
+        ):  # fmt: skip
+            futures = [pool.submit(_work, *args) for _ in range(workers - 1)]
+            futures.append(own.submit(_work, *args))
+            try:
+                while not all(f.done() for f in futures):
+                    with cond:
+                        cond.wait(timeout=0.5)
+                        finished = [u for u in range(len(units)) if written[u] and not reported[u]]
+                    for u in finished:
+                        reported[u] = True
+                        if progress is not None:
+                            progress(u, 1, 1)
+                    if any(f.done() and f.exception() is not None for f in futures):
+                        break
+            except BaseException:
+                with cond:
+                    abort.value = 1
+                    cond.notify_all()
+                raise
+            with cond:
+                if any(f.done() and f.exception() is not None for f in futures):
+                    abort.value = 1
+                    cond.notify_all()
+            errors = [f.exception() for f in futures]  # waits for every worker to stop
+    finally:
+        _SHARED.clear()
+    # The failure itself, not a worker that stopped because of it.
+    for error in sorted((e for e in errors if e is not None),
+                        key=lambda e: isinstance(e, _Aborted)):  # fmt: skip
+        raise error
+    done = sorted(item for f in futures for item in f.result())
+    files: list[FileEntry] = []
+    segments: list[dict[str, int | str]] = []
+    for number, unit_files, meta in done:
+        files += unit_files
+        ref = _named(config, units[number].instrument)
+        named = {} if ref is None else {"venue": ref.venue, "symbol": ref.symbol}
+        segments.append({**named, **meta})
+        if progress is not None and not reported[number]:
+            progress(number, 1, 1)
     return files, segments
 
 
