@@ -35,7 +35,7 @@ def lossy(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     venue = request.param
     symbol, extra = VENUES[venue]
     config = aleatoric.load_config(
-        venue=venue, symbol=symbol, duration="10m", segment="5m", warmup="5m", seed=21,
+        venue=venue, symbol=symbol, duration="6m", segment="6m", warmup="5m", seed=21,
         overlays=[LOSSY], **extra,
     )  # fmt: skip
     out = tmp_path_factory.mktemp("resync") / venue
@@ -152,3 +152,39 @@ def test_ccxt_recovers_from_each_resync(lossy: Path) -> None:
         if venue == "okx":  # ccxt keeps OKX amounts in contracts
             got = [(p, float(Decimal(str(q)) * Decimal("0.01"))) for p, q, *_ in got]
         assert as_levels(got) == as_levels(ours[side])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lossy", ["hyperliquid"], indirect=True)
+def test_ccxt_hyperliquid_book_survives_lost_snapshots(lossy: Path) -> None:
+    ccxtpro = pytest.importorskip("ccxt.pro")
+    import pyarrow.parquet as pq
+
+    from tests.conformance.ccxt_harness import install_fake_transport
+    from tests.test_venue_hyperliquid import _market, _tick
+
+    drops = pq.read_table(_capture(lossy).with_name(_capture(lossy).name[:-3] + ".drops.parquet"))
+    assert any('"channel":"l2Book"' in m for m in drops["message"].to_pylist())
+    frames = _book_frames(lossy)
+    ex = ccxtpro.hyperliquid()
+    ex.set_markets([_market("BTC", _tick(lossy))])
+    install_fake_transport(ex)
+
+    async def run() -> Any:
+        task = asyncio.ensure_future(ex.watch_order_book("BTC/USDC:USDC"))
+        for _ in range(10):
+            await asyncio.sleep(0)
+        client = next(iter(ex.clients.values()))
+        for frame in frames:
+            ex.handle_message(client, frame)
+            await asyncio.sleep(0)
+        await asyncio.wait_for(task, timeout=5)
+        book = ex.orderbooks["BTC/USDC:USDC"]
+        await ex.close()
+        return book
+
+    book = asyncio.run(run())
+    # Each l2Book is the whole book: after lost ones, the next restores it exactly.
+    ours = final_book(lossy, 20)
+    assert as_levels(book["bids"]) == as_levels(ours["bids"])
+    assert as_levels(book["asks"]) == as_levels(ours["asks"])
