@@ -133,13 +133,18 @@ def _return_acf(fact: Fact, data: PlotData) -> Figure:
     fig, (ax,) = _figure()
     lags = np.arange(1, 31)
     rho = acf(data.bars.ret, lags)
-    limit = float(fact.details.get("limit", math.nan))
+    limits = np.asarray(fact.details.get("limits", []), dtype=np.float64)
     tested = lags <= ACF_LAGS[-1]
     ax.bar(lags[tested], rho[tested], color="C0", label="tested lags")
     ax.bar(lags[~tested], rho[~tested], color="lightgrey", label="not tested")
-    if math.isfinite(limit):
-        ax.axhline(limit, color="C3", ls="--", lw=1, label=f"+/- {limit:.3f}")
-        ax.axhline(-limit, color="C3", ls="--", lw=1)
+    if limits.size == len(ACF_LAGS):
+        at = np.asarray(ACF_LAGS, dtype=np.float64)
+        ax.step(at, limits, where="mid", color="C3", ls="--", lw=1, label="+/- limit (robust)")
+        ax.step(at, -limits, where="mid", color="C3", ls="--", lw=1)
+    iid = float(fact.details.get("iid_limit", math.nan))
+    if math.isfinite(iid):
+        ax.axhline(iid, color="grey", ls=":", lw=1, label=f"+/- 3/sqrt(N) = {iid:.3f}")
+        ax.axhline(-iid, color="grey", ls=":", lw=1)
     ax.axhline(0.0, color="black", lw=0.6)
     ax.set(xlabel="lag (minutes)", ylabel="ACF of r")
     ax.legend(fontsize=8)
