@@ -88,7 +88,7 @@ def release_card(document: dict[str, Any], schemas: dict[str, list[tuple[str, st
     """Return the README.md of one release from its ``release.json`` document."""
     day = document["date"]
     tables = list(document["config"]["tables"])
-    configs = data_files(tables, document["config"]["instruments"])
+    configs = data_files(tables, document["instruments"])
     native = ", ".join(f"{i['venue']} {i['symbol']}" for i in document["native"]["instruments"])
     engine = document["engine"]["version"]
     rebuild = f"aleatoric opendata build --date {day} --out REBUILT"
@@ -108,7 +108,7 @@ exchange data went into it: every row is simulated, and anyone can rebuild the s
 the config and seed below.
 
 - **Seed** `{document["seed"]}`: the date as the integer YYYYMMDD.
-- **Universe** v{document["universe_version"]}: {len(document["config"]["instruments"])} \
+- **Universe** v{document["universe_version"]}: {len(document["instruments"])} \
 instruments, tables {", ".join(f"`{t}`" for t in tables)}.
 - **Stress scenario**: {document["scenario"] or "none (no scenario kinds exist yet)"}.
 - **Native captures** (`captures/native/`, each venue's wire format, gzip, `<ns> <json>` lines):
