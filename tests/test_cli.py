@@ -39,7 +39,7 @@ def test_generate_writes_dataset_and_summary(tmp_path: Path) -> None:
     ("flags", "field", "hint"),
     [
         (["--venue", "kraken"], "venue", "binance, bybit, okx, hyperliquid"),
-        (["--symbol", "XRPUSDT"], "symbol", "BTCUSDT, ETHUSDT"),
+        (["--symbol", "ADAUSDT"], "symbol", "BTCUSDT, ETHUSDT"),
         (["--duration", "-1h"], "duration", "positive"),
         (["--duration", "soon"], "duration", "'1h'"),
         (["--start", "2026-13-45"], "start", "ISO 8601"),

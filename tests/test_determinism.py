@@ -129,7 +129,7 @@ def test_global_rngs_untouched(small_config: DatasetConfig) -> None:
 #: Everything on the data path, from config to bytes on disk. Job bookkeeping, the HTTP
 #: service and the agent server may read clocks (records carry timestamps); none of that
 #: reaches the data.
-DATA_PATH = ("_seeding.py", "_generate.py", "config", "instruments", "reactor", "sinks",
+DATA_PATH = ("_seeding.py", "_generate.py", "basket", "config", "instruments", "reactor", "sinks",
              "venues", "cache")  # fmt: skip
 
 

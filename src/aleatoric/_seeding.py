@@ -15,7 +15,7 @@ from enum import IntEnum
 
 import numpy as np
 
-__all__ = ["Stream", "instrument_key", "stream_rng"]
+__all__ = ["Stream", "asset_key", "factor_key", "instrument_key", "stream_rng"]
 
 #: Added to block indices so that warm-up blocks before the dataset start stay non-negative.
 BLOCK_OFFSET = 1 << 20
@@ -32,12 +32,24 @@ class Stream(IntEnum):
     ORDER_ENTRY = 6  #: per minute: order entry delays (order-latency files)
     ORDER_RESPONSE = 7  #: per minute: order response delays (order-latency files)
     LOSS = 8  #: per minute: message losses of native captures (latency overlays)
+    BASKET_FACTOR = 9  #: per day: a shared factor of a basket (market returns, common jumps)
+    BASKET_ASSET = 10  #: per day: one asset's own draws in a basket (idiosyncratic part)
 
 
 def instrument_key(venue: str, symbol: str) -> int:
     """Return a stable 32-bit key for an instrument (SHA-256, never Python's ``hash``)."""
     digest = hashlib.sha256(f"{venue}:{symbol}".encode()).digest()
     return int.from_bytes(digest[:4], "big")
+
+
+def asset_key(base: str) -> int:
+    """Return a stable 32-bit key for a base asset (one efficient price across its venues)."""
+    return instrument_key("asset", base)
+
+
+def factor_key(name: str) -> int:
+    """Return a stable 32-bit key for a shared factor of a basket (``"market"``)."""
+    return instrument_key("factor", name)
 
 
 def stream_rng(seed: int, instrument: int, stream: Stream, block: int) -> np.random.Generator:
