@@ -9,6 +9,14 @@
 """
 
 from aleatoric.realism._compare import compare, compare_observations, compare_with
+from aleatoric.realism._cross import (
+    band_share,
+    bar_returns,
+    co_jump_share,
+    correlation_by_horizon,
+    correlation_matrix,
+    lead_lag,
+)
 from aleatoric.realism._facts import (
     ALL_FACT_NAMES,
     FACT_NAMES,
@@ -31,10 +39,16 @@ __all__ = [
     "MissingExtraError",
     "Observations",
     "Scorecard",
+    "band_share",
+    "bar_returns",
+    "co_jump_share",
     "compare",
     "compare_observations",
     "compare_with",
     "compute_facts",
+    "correlation_by_horizon",
+    "correlation_matrix",
+    "lead_lag",
     "load_observations",
     "render_html",
     "render_terminal",
