@@ -106,7 +106,12 @@ def build_release(
         files) and ``overwrite`` is false.
     ProvenanceError
         If ``key`` cannot be used for signing.
+    MissingExtraError
+        If matplotlib (the ``opendata`` or ``report`` extra) is not installed.
     """
+    from aleatoric.realism._report import ensure_matplotlib
+
+    ensure_matplotlib()  # the HTML scorecards need it: refuse before any work is done
     spec = spec or universe()
     say = progress or (lambda _step: None)
     data_config, native_config = release_configs(day, duration_ns, spec)
