@@ -277,6 +277,7 @@ Field = (
     tuple[npt.ArrayLike]
     | tuple[npt.ArrayLike, NumberStyle]
     | tuple[npt.ArrayLike, tuple[str, ...]]
+    | tuple[npt.ArrayLike, npt.NDArray[np.uint8]]
     | Run
 )
 
@@ -285,7 +286,8 @@ def row_text(template: str, fields: dict[str, Field]) -> LevelText:
     """Write one text per row: ``template`` with ``{name}`` replaced by each field's value.
 
     A field is ``(ints,)`` (printed as integers), ``(units, NumberStyle)`` (printed as that
-    style prints them), ``(index, strings)`` (printed as ``strings[index]``) or a
+    style prints them), ``(index, strings)`` (printed as ``strings[index]``; strings may be a
+    ``uint8`` matrix of fixed-width ASCII texts, one per row) or a
     :class:`Run` of another text's rows. Literal braces in the template are written as they
     are; only ``{name}`` of a field is replaced. Runs of one call share one source text.
     """
@@ -311,6 +313,8 @@ def row_text(template: str, fields: dict[str, Field]) -> LevelText:
     miss_at = np.full(len(names), -1, dtype=np.int64)
     choice_base = np.zeros(len(names), dtype=np.int64)
     strings: list[bytes] = []
+    tables: list[npt.NDArray[np.uint8]] = []
+    table_at: dict[int, int] = {}
     width = sum(len(x) for x in segments) + 1
     stops = np.zeros((len(names), 0), dtype=np.int64)
     source: LevelText | None = None
@@ -346,6 +350,14 @@ def row_text(template: str, fields: dict[str, Field]) -> LevelText:
                 miss_at[f] = len(strings)
                 strings.append(how.missing.encode("ascii"))
                 width += len(strings[-1])
+        elif isinstance(how, np.ndarray):
+            # A table of fixed-width ASCII texts, one row of bytes each.
+            kinds[f] = _CHOICE
+            if col.size and (int(col.min()) < 0 or int(col.max()) >= how.shape[0]):
+                raise ValueError(f"field {name} indexes {how.shape[0]} texts")
+            table_at[f] = sum(t.shape[0] for t in tables)  # after every string, below
+            tables.append(np.ascontiguousarray(how, dtype=np.uint8))
+            width += how.shape[1]
         else:
             kinds[f] = _CHOICE
             if col.size and (int(col.min()) < 0 or int(col.max()) >= len(how)):
@@ -360,10 +372,17 @@ def row_text(template: str, fields: dict[str, Field]) -> LevelText:
             stops[f] = stop
     lv_buf, lv_off = (source.buf, source.off) if source else (_bytes(b""), np.zeros(1, np.int64))
     seg_ends = np.cumsum([len(x) for x in segments]).astype(np.int64)
-    choice_ends = np.cumsum([len(x) for x in strings] + [0]).astype(np.int64)
+    for f, at in table_at.items():
+        choice_base[f] = len(strings) + at
+    ends = [np.cumsum([len(x) for x in strings], dtype=np.int64)]
+    choice_bytes = b"".join(strings)
+    for t in tables:
+        ends.append(len(choice_bytes) + t.shape[1] * np.arange(1, t.shape[0] + 1, dtype=np.int64))
+        choice_bytes += t.tobytes()
+    choice_ends = np.concatenate(ends)
     buf, offsets = _rows(
         values, stops, kinds, specs, zero_at, miss_at, _bytes(b"".join(segments)), seg_ends,
-        _bytes(b"".join(strings)), choice_ends, choice_base, width, lv_buf, lv_off,
+        _bytes(choice_bytes), choice_ends, choice_base, width, lv_buf, lv_off,
     )  # fmt: skip
     return LevelText(buf, offsets)
 

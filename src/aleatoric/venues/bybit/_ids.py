@@ -7,7 +7,7 @@ import hashlib
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["trade_id_from_uuid", "trade_uuids"]
+__all__ = ["trade_id_from_uuid", "trade_uuid_bytes", "trade_uuids"]
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
@@ -42,6 +42,16 @@ def _mix_np(x: U64) -> U64:
 
 def trade_uuids(trade_ids: I64) -> list[str]:
     """Return the UUID string Bybit messages carry for each canonical trade id."""
+    return [row.tobytes().decode("ascii") for row in trade_uuid_bytes(trade_ids)]
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+#: Where the 32 hex digits go in the 36 characters of a UUID (dashes at 8, 13, 18, 23).
+_DIGIT_AT = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])
+
+
+def trade_uuid_bytes(trade_ids: I64) -> npt.NDArray[np.uint8]:
+    """Return the UUID texts of :func:`trade_uuids` as ASCII bytes, one row of 36 per id."""
     n = np.asarray(trade_ids, dtype=np.int64)
     if n.size and (n.min() < 0 or n.max() > _M60):
         raise ValueError("trade ids must lie in [0, 2**60)")
@@ -53,12 +63,11 @@ def trade_uuids(trade_ids: I64) -> list[str]:
     c = (left << np.uint64(30)) | right
     hi = ((c >> np.uint64(12)) << np.uint64(16)) | np.uint64(0x5000) | (c & np.uint64(0xFFF))
     lo = (np.uint64(2) << np.uint64(62)) | (_mix_np(c ^ np.uint64(_TAG_KEY)) >> np.uint64(2))
-    digits = np.stack([hi, lo], axis=1).astype(">u8").tobytes().hex()
-    return [
-        f"{digits[o : o + 8]}-{digits[o + 8 : o + 12]}-{digits[o + 12 : o + 16]}-"
-        f"{digits[o + 16 : o + 20]}-{digits[o + 20 : o + 32]}"
-        for o in range(0, len(digits), 32)
-    ]
+    raw = np.frombuffer(np.stack([hi, lo], axis=1).astype(">u8").tobytes(), dtype=np.uint8)
+    nibbles = np.stack([raw >> 4, raw & 15], axis=1).reshape(-1, 32)
+    out = np.full((nibbles.shape[0], 36), ord("-"), dtype=np.uint8)
+    out[:, _DIGIT_AT] = _HEX[nibbles]
+    return out
 
 
 def trade_id_from_uuid(text: str) -> int | None:

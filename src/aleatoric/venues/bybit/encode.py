@@ -37,7 +37,7 @@ from aleatoric.venues._levels import LevelText, NumberStyle, concat, level_text,
 from aleatoric.venues._registry import register_venue
 from aleatoric.venues._replay import RangeReplay, by_window
 from aleatoric.venues._stream import Messages, depth_windows
-from aleatoric.venues.bybit._ids import trade_uuids
+from aleatoric.venues.bybit._ids import trade_uuid_bytes
 from aleatoric.venues.bybit.decode import decode_message
 from aleatoric.venues.bybit.frames import BybitUpdateIds
 
@@ -254,7 +254,7 @@ class Encoder:
                 "T": (ms,), "S": (t["side"] != 0, ("Buy", "Sell")),
                 "v": (t["size"], NumberStyle(qty.grid, "fixed", qty.places)),
                 "p": (price, NumberStyle(px.grid, "fixed", px.places)), "L": (codes, TICK_NAMES),
-                "i": (np.arange(n), tuple(trade_uuids(t["trade_id"]))), "seq": (t["seq"],),
+                "i": (np.arange(n), trade_uuid_bytes(t["trade_id"])), "seq": (t["seq"],),
             },
         )  # fmt: skip
         # One message per taker at one instant (same time and side), at most 1024 fills.
