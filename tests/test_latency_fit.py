@@ -118,6 +118,12 @@ def test_cli_fit_netem_and_bad_input(tmp_path: Path) -> None:
     done = _cli("netem", "retail", "--param", "loss_r=0.5", "--dev", "lo")
     assert done.returncode == 0
     assert "loss gemodel 0.05% 50% 90% 0%" in done.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text('overlays = [{ kind = "latency", profile = "lan" }]\n')
+    done = subprocess.run([sys.executable, "-m", "aleatoric.cli", "validate", str(bad)],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 2
+    assert "overlays.0: profile: 'lan'; allowed: colocated" in done.stderr
     for args, words in [
         (("netem", "lan"), "profile: 'lan'; allowed: colocated, same-region-cloud"),
         (("netem", "retail", "-p", "jitter=1"), "param: unknown latency parameter 'jitter'"),
