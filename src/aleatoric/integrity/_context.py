@@ -94,8 +94,8 @@ def _instruments(
 def _rows_of(manifest: Manifest | None, ref: InstrumentRef, shared: bool) -> int:
     if manifest is None:
         return 0
-    if not shared:
-        return manifest.rows
+    if not shared:  # the canonical tables only: `native` counts capture lines, not rows
+        return sum(n for table, n in manifest.tables.items() if table in TABLES)
     prefixes = tuple(partition(t, ref.venue, ref.symbol) + "/" for t in TABLES)
     return sum(f.rows or 0 for f in manifest.file_entries if f.path.startswith(prefixes))
 
