@@ -105,7 +105,10 @@ def test_every_interface_takes_every_input_field() -> None:
     from aleatoric.service._schemas import ConfigFields, JobRequest
 
     names = set(input_fields())
-    assert set(DatasetConfig.model_fields) | {"venue", "symbol", "okx_checksum"} == names
+    assert (
+        set(DatasetConfig.model_fields) | {"venue", "symbol", "okx_checksum", "venues", "symbols"}
+        == names
+    )
     assert names <= set(ConfigFields.model_fields)
     assert names <= set(JobRequest.model_fields)
     # The CLI has a flag for every field a flag can carry; structured ones come from files.

@@ -190,6 +190,21 @@ async def test_get_presets(server: MCPServer[Any]) -> None:
 
 
 @pytest.mark.anyio
+async def test_validate_config_takes_the_venues_symbols_shorthand(server: MCPServer[Any]) -> None:
+    async with Client(server) as client:
+        good = await client.call_tool("validate_config", {"config": {
+            "venues": ["bybit", "hyperliquid"], "symbols": ["SOL"], "duration": "5m"}})  # fmt: skip
+        bad = await client.call_tool("validate_config", {"config": {
+            "venues": ["hyperliquid"], "symbols": ["BTC", "PEPE"]}})  # fmt: skip
+    assert good.structured_content["ok"], good.structured_content
+    listed = good.structured_content["config"]["instruments"]
+    assert listed == [{"venue": "bybit", "symbol": "SOLUSDT"},
+                      {"venue": "hyperliquid", "symbol": "SOL"}]  # fmt: skip
+    errors = {e["field"]: e for e in bad.structured_content["errors"]}
+    assert "PEPE is not listed on hyperliquid" in errors["symbols"]["message"]
+
+
+@pytest.mark.anyio
 async def test_describe_venue(server: MCPServer[Any]) -> None:
     async with Client(server) as client:
         okx = await client.call_tool("describe_venue", {"venue": "okx"})
@@ -198,7 +213,9 @@ async def test_describe_venue(server: MCPServer[Any]) -> None:
         bad_symbol = await client.call_tool("describe_venue", {"venue": "okx", "symbol": "BTC"})
         await still_serves(client)
     info = okx.structured_content
-    assert [i["symbol"] for i in info["instruments"]] == ["BTC-USDT-SWAP", "ETH-USDT-SWAP"]
+    assert [i["symbol"] for i in info["instruments"]] == [
+        f"{b}-USDT-SWAP" for b in ("BTC", "ETH", "SOL", "XRP", "DOGE", "BNB", "SUI", "WIF")
+    ]
     assert "parquet" in info["formats"] and {"calm", "volatile"} <= set(info["presets"])
     (btc,) = one.structured_content["instruments"]
     assert btc["tick_size"] == "0.10" and btc["funding_interval_hours"] == 8

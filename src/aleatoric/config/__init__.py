@@ -3,7 +3,13 @@
 from aleatoric.config._durations import format_duration, parse_duration_ns
 from aleatoric.config._inputs import InputField, input_fields
 from aleatoric.config._load import ConfigError, format_errors, load_config, read_config_file
-from aleatoric.config._model import FLAT_FIELDS, TABLES, DatasetConfig, TableName
+from aleatoric.config._model import (
+    FLAT_FIELDS,
+    SHORTHAND_FIELDS,
+    TABLES,
+    DatasetConfig,
+    TableName,
+)
 from aleatoric.config._parts import (
     OVERLAY_KINDS,
     InstrumentRef,
@@ -16,6 +22,7 @@ from aleatoric.config._presets import AssetScale, Preset, get_preset, presets
 __all__ = [
     "FLAT_FIELDS",
     "OVERLAY_KINDS",
+    "SHORTHAND_FIELDS",
     "TABLES",
     "AssetScale",
     "ConfigError",

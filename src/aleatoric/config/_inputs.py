@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BeforeValidator
 
-from aleatoric.config._model import FLAT_FIELDS, DatasetConfig
+from aleatoric.config._model import FLAT_FIELDS, SHORTHAND_FIELDS, DatasetConfig
 
 __all__ = ["InputField", "input_fields"]
 
@@ -36,7 +36,7 @@ class InputField:
     name: str
     description: str
     kind: InputKind
-    #: Whether it is the flat form of a structured field (``venue``, ``symbol``, ...).
+    #: Whether it is the flat or shorthand form of a structured field (``venue``, ``venues``).
     flat: bool = False
 
 
@@ -55,7 +55,8 @@ def _kind(name: str) -> InputKind:
 def input_fields() -> dict[str, InputField]:
     """Return every field a config accepts on input, by name, in documentation order.
 
-    The config's own fields, then the flat form's (``venue``, ``symbol``, ``okx_checksum``).
+    The config's own fields, then the flat form's (``venue``, ``symbol``, ``okx_checksum``),
+    then the shorthand's (``venues``, ``symbols``).
     """
     fields = {
         name: InputField(name, info.description or "", _kind(name))
@@ -63,4 +64,6 @@ def input_fields() -> dict[str, InputField]:
     }
     for name, text in FLAT_FIELDS.items():
         fields[name] = InputField(name, text, _FLAT_KINDS[name], flat=True)
+    for name, text in SHORTHAND_FIELDS.items():
+        fields[name] = InputField(name, text, "list", flat=True)
     return fields

@@ -27,9 +27,9 @@ from aleatoric.config._parts import Duration, InstrumentRef, Overlay, VenueOptio
 from aleatoric.config._presets import presets
 from aleatoric.config._range import check_end, check_start
 from aleatoric.errors import ConfigError
-from aleatoric.instruments import get_instrument
+from aleatoric.instruments import bases_for, get_instrument, symbol_of, venues
 
-__all__ = ["FLAT_FIELDS", "TABLES", "DatasetConfig", "Duration", "TableName"]
+__all__ = ["FLAT_FIELDS", "SHORTHAND_FIELDS", "TABLES", "DatasetConfig", "Duration", "TableName"]
 
 NS_PER_MINUTE = 60_000_000_000
 
@@ -53,6 +53,54 @@ FLAT_FIELDS: dict[str, str] = {
     "instead of 0 (flat form of venue_options.okx.checksum).",
 }
 _DEFAULT_INSTRUMENT = {"venue": "binance", "symbol": "BTCUSDT"}
+#: The shorthand form of ``instruments``: every listed base asset on every listed venue.
+#: Accepted on input only; a config is written back with its instruments (or the flat form).
+SHORTHAND_FIELDS: dict[str, str] = {
+    "venues": "Venues of the shorthand form of instruments: with symbols, every listed base "
+    "asset on every listed venue (venues = [binance, bybit]).",
+    "symbols": "Base assets of the shorthand form of instruments (symbols = [BTC, ETH, SOL]), "
+    "each mapped to every venue's own symbol (BTCUSDT, BTC-USDT-SWAP, BTC on hyperliquid).",
+}
+
+
+def _names(field: str, value: object) -> list[str]:
+    # A list of names, or one comma-separated string (as a flag gives it).
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
+        raise ValueError(f"{field}: a list of names, was {value!r}")
+    names = [v.strip() for v in items if v.strip()]
+    if not names:
+        raise ValueError(f"{field}: at least one name, was {value!r}")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ValueError(f"{field}: each name once, listed twice: {', '.join(twice)}")
+    return names
+
+
+def _shorthand(data: dict[str, Any]) -> dict[str, Any]:
+    # venues x symbols -> instruments, each base asset mapped to the venue's own symbol.
+    data = dict(data)
+    for field in ("venues", "symbols"):
+        if field not in data:
+            other = "symbols" if field == "venues" else "venues"
+            raise ValueError(f"{field}: required with {other} (the shorthand form of instruments)")
+    for other in ("instruments", "venue", "symbol"):
+        if other in data:
+            raise ValueError(f"venues: give venues and symbols, or {other}, not both")
+    venue_names = _names("venues", data.pop("venues"))
+    bases = [b.upper() for b in _names("symbols", data.pop("symbols"))]
+    known = venues()
+    refs = []
+    for venue in venue_names:
+        if venue not in known:
+            raise ValueError(f"venues: unknown venue {venue!r}; allowed: {', '.join(known)}")
+        for base in bases:
+            if base not in bases_for(venue):
+                allowed = ", ".join(bases_for(venue))
+                raise ValueError(f"symbols: {base} is not listed on {venue}; allowed: {allowed}")
+            refs.append({"venue": venue, "symbol": symbol_of(venue, base)})
+    data["instruments"] = refs
+    return data
 
 
 def _parse_start(value: object) -> object:
@@ -117,7 +165,10 @@ class DatasetConfig(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _flat_form(cls, data: Any) -> Any:
-        # venue/symbol/okx_checksum at the top level: the form every earlier config used.
+        # venue/symbol/okx_checksum at the top level: the form every earlier config used;
+        # venues/symbols: the shorthand of several instruments.
+        if isinstance(data, dict) and SHORTHAND_FIELDS.keys() & data.keys():
+            data = _shorthand(data)
         if not isinstance(data, dict) or not FLAT_FIELDS.keys() & data.keys():
             return data
         data = dict(data)

@@ -3,10 +3,21 @@
 from aleatoric.instruments._grid import Grid
 from aleatoric.instruments._registry import (
     Instrument,
+    bases_for,
     get_instrument,
     instruments,
+    symbol_of,
     symbols_for,
     venues,
 )
 
-__all__ = ["Grid", "Instrument", "get_instrument", "instruments", "symbols_for", "venues"]
+__all__ = [
+    "Grid",
+    "Instrument",
+    "bases_for",
+    "get_instrument",
+    "instruments",
+    "symbol_of",
+    "symbols_for",
+    "venues",
+]

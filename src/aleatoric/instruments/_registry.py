@@ -12,7 +12,15 @@ from pydantic import BaseModel, ConfigDict
 
 from aleatoric.instruments._grid import Grid
 
-__all__ = ["Instrument", "get_instrument", "instruments", "symbols_for", "venues"]
+__all__ = [
+    "Instrument",
+    "bases_for",
+    "get_instrument",
+    "instruments",
+    "symbol_of",
+    "symbols_for",
+    "venues",
+]
 
 
 class Instrument(BaseModel):
@@ -101,3 +109,24 @@ def get_instrument(venue: str, symbol: str) -> Instrument:
     raise KeyError(
         f"unknown symbol {symbol!r} for venue {venue!r}; allowed: {', '.join(symbols_for(venue))}"
     )
+
+
+def bases_for(venue: str) -> tuple[str, ...]:
+    """Return the base assets listed at ``venue``, in file order."""
+    return tuple(dict.fromkeys(i.base for i in _load() if i.venue == venue))
+
+
+def symbol_of(venue: str, base: str) -> str:
+    """Return the venue's own symbol of base asset ``base`` (``BTC`` at okx: ``BTC-USDT-SWAP``).
+
+    Raises
+    ------
+    KeyError
+        If the venue is not registered or does not list the asset; the message lists what is.
+    """
+    if venue not in venues():
+        raise KeyError(f"unknown venue {venue!r}; allowed: {', '.join(venues())}")
+    for inst in _load():
+        if inst.venue == venue and inst.base == base:
+            return inst.symbol
+    raise KeyError(f"{base} is not listed on {venue}; allowed: {', '.join(bases_for(venue))}")

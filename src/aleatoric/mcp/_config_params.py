@@ -33,6 +33,8 @@ _HINTS = {
     "(see describe_venue); or give venue and symbol for one instrument.",
     "venue": " One of binance, bybit, okx, hyperliquid (see describe_venue).",
     "symbol": " E.g. BTCUSDT, ETH-USDT-SWAP (OKX), BTC (Hyperliquid).",
+    "venues": " E.g. ['binance', 'bybit']; give symbols too (not instruments).",
+    "symbols": " Base assets, e.g. ['BTC', 'ETH', 'SOL'] (see describe_venue).",
     "preset": " calm or volatile (see get_presets).",
     "duration": " Whole minutes, e.g. '5m', '1h', '1d' or 'PT30M'.",
 }
@@ -67,7 +69,7 @@ def with_config_params(defaults: Mapping[str, Any] | None = None) -> Callable[[F
         async def wrapper(**kwargs: Any) -> Any:
             given = {n: kwargs.pop(n, None) for n in names}
             fields = {**base, **{k: v for k, v in given.items() if v is not None}}
-            if "instruments" in given and given["instruments"] is not None:
+            if any(given.get(k) is not None for k in ("instruments", "venues", "symbols")):
                 fields.pop("venue", None), fields.pop("symbol", None)
             return await tool(fields=fields, **kwargs)
 

@@ -67,7 +67,8 @@ class _JobBody(_ConfigBody):
 
 
 def _with_config_fields(name: str, base: type[_ConfigBody]) -> type[_ConfigBody]:
-    defaults = {**DatasetConfig().model_dump(mode="json"), **DatasetConfig().canonical()}
+    defaults = {**DatasetConfig().model_dump(mode="json"), **DatasetConfig().canonical(),
+                "venues": ["binance", "bybit"], "symbols": ["BTC", "ETH", "SOL"]}  # fmt: skip
     fields: dict[str, Any] = {
         name: (Any, Field(None, description=f.description, examples=[defaults[name]]))
         for name, f in input_fields().items()
