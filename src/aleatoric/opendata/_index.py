@@ -166,6 +166,7 @@ body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem;
 table {{ border-collapse: collapse; width: 100%; font-size: 0.9rem; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 0.35rem 0.5rem; text-align: left; }}
 td.num, th.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+td:first-child, td.num {{ white-space: nowrap; }}
 td.cards a {{ margin-right: 0.4rem; }}
 figure {{ margin: 1.5rem 0; }}
 </style>
