@@ -123,3 +123,19 @@ def test_bad_ranges_and_unknown_assets() -> None:
         asset_loading("ADA")
     with pytest.raises(KeyError, match="allowed: calm, volatile"):
         basket_regime("wild")
+
+
+def test_a_configs_venues_of_one_asset_share_its_returns() -> None:
+    import aleatoric
+    from aleatoric.basket import instrument_returns
+
+    small = aleatoric.load_config(venues="binance,okx", symbols="BTC,SOL", seed=3)
+    large = aleatoric.load_config(venues="binance,okx,hyperliquid", symbols="BTC,SOL,WIF", seed=3)
+    a = instrument_returns(small, -10, 200)
+    b = instrument_returns(large, -10, 200)
+    assert np.array_equal(a["binance:SOLUSDT"], a["okx:SOL-USDT-SWAP"])
+    assert not np.array_equal(a["binance:SOLUSDT"], a["binance:BTCUSDT"])
+    for name, r in a.items():
+        assert np.array_equal(b[name], r), name
+    assert np.array_equal(b["hyperliquid:SOL"], a["binance:SOLUSDT"])
+    assert len(b) == 9 and b["okx:WIF-USDT-SWAP"].shape == (210,)

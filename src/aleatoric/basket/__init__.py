@@ -1,5 +1,6 @@
 """Cross-asset baskets: a shared factor and common jumps across assets (docs/baskets.md)."""
 
+from aleatoric.basket._config import instrument_returns
 from aleatoric.basket._model import MINUTES_PER_DAY, BasketPath, basket_returns, implied_correlation
 from aleatoric.basket._params import (
     AssetLoading,
@@ -19,4 +20,5 @@ __all__ = [
     "basket_regime",
     "basket_returns",
     "implied_correlation",
+    "instrument_returns",
 ]
