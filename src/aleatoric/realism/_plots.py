@@ -26,7 +26,7 @@ from aleatoric.realism._facts import (
     VOLUME_VOL_CORR_MIN,
 )
 from aleatoric.realism._load import NS_PER_MINUTE, Observations
-from aleatoric.realism._metrics import acf, excess_kurtosis
+from aleatoric.realism._metrics import acf, horizon_kurtosis
 from aleatoric.realism._model import Distance, Fact
 from aleatoric.realism._series import (
     HORIZONS_MIN,
@@ -117,7 +117,7 @@ def _kurtosis(fact: Fact, data: PlotData) -> Figure:
 def _kurtosis_decay(fact: Fact, data: PlotData) -> Figure:
     fig, (ax,) = _figure()
     hs = np.array(HORIZONS_MIN, dtype=np.float64)
-    ks = np.array([excess_kurtosis(data.returns[h]) for h in HORIZONS_MIN])
+    ks = np.array([horizon_kurtosis(data.bars.ret, h) for h in HORIZONS_MIN])
     counted = np.array([data.returns[h].size >= MIN_HORIZON_RETURNS for h in HORIZONS_MIN])
     ax.semilogx(hs[counted], ks[counted], "o-", label=f"counted (>= {MIN_HORIZON_RETURNS} returns)")
     if np.any(~counted):
