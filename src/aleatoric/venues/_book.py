@@ -94,12 +94,45 @@ def _replay(  # type: ignore[no-untyped-def]  # pragma: no cover
     # view: it is not walked again. A row strictly worse than the last level of a full view
     # can neither enter it nor remove a level of it.
     touched = np.zeros(2, np.bool_)
+    # A side whose view holds every level of the book before and after a window (its level
+    # count plus the window's rows on it fits in ``depth``) changes exactly at the levels the
+    # window touched: those are compared with their state before the window, no walk. The
+    # previous-view arrays of such a side are then stale and rebuilt when next needed.
+    fast = np.zeros(2, np.bool_)
+    stale = np.zeros(2, np.bool_)
+    side_rows = np.zeros(2, np.int64)
+    stamp = np.full((2, n if depth > 1 else 1), -1, np.int64)
+    n_rows = side.shape[0]
+    t_lvl = np.empty(n_rows, np.int64)
+    t_sz0 = np.empty(n_rows, np.int64)
+    t_ct0 = np.empty(n_rows, np.int64)
+    t_side = np.empty(n_rows, np.int64)
     for w in range(bounds.shape[0]):
         touched[0] = False
         touched[1] = False
+        side_rows[0] = 0
+        side_rows[1] = 0
+        for r in range(row, bounds[w]):
+            side_rows[side[r]] += 1
+        for s in range(2):
+            fast[s] = depth > 1 and snap_at[w] < 0 and lv_n[s] + side_rows[s] <= depth
+            if not fast[s] and stale[s]:
+                prev_n[s] = _view(lv_sz, lv_ct, lv_n, best, base, s, depth,
+                                  prev_px[s], prev_sz[s], prev_ct[s])  # fmt: skip
+                stale[s] = False
+        m = 0
         while row < bounds[w]:
             s = side[row]
-            if not touched[s]:
+            if fast[s]:
+                lvl = px[row] - base
+                if 0 <= lvl < n and stamp[s, lvl] != w:
+                    stamp[s, lvl] = w
+                    t_side[m] = s
+                    t_lvl[m] = lvl
+                    t_sz0[m] = lv_sz[s, lvl]
+                    t_ct0[m] = lv_ct[s, lvl]
+                    m += 1
+            elif not touched[s]:
                 worst = prev_px[s, depth - 1] if depth > 0 else 0
                 if (
                     depth == 0
@@ -126,6 +159,12 @@ def _replay(  # type: ignore[no-untyped-def]  # pragma: no cover
         if depth == 0 and j < 0:
             continue
         for s in range(2):
+            if fast[s]:
+                n_out = _touched_changes(lv_sz, lv_ct, base, s, w, t_side[:m], t_lvl[:m],
+                                         t_sz0[:m], t_ct0[:m], out_w, out_side, out_px,
+                                         out_sz, out_ct, n_out)  # fmt: skip
+                stale[s] = True
+                continue
             if j < 0 and not touched[s]:
                 continue
             k_all = _view(
@@ -188,6 +227,40 @@ def _replay(  # type: ignore[no-untyped-def]  # pragma: no cover
                 prev_sz[s, i] = cur_sz[i]
                 prev_ct[s, i] = cur_ct[i]
             prev_n[s] = k
+    for s in range(2):
+        if stale[s]:
+            prev_n[s] = _view(lv_sz, lv_ct, lv_n, best, base, s, depth,
+                              prev_px[s], prev_sz[s], prev_ct[s])  # fmt: skip
+    return n_out
+
+
+@nb.njit(cache=True)
+def _touched_changes(  # type: ignore[no-untyped-def]  # pragma: no cover
+    lv_sz, lv_ct, base, s, w, t_side, t_lvl, t_sz0, t_ct0, out_w, out_side, out_px, out_sz,
+    out_ct, n_out,
+):  # fmt: skip
+    # The view changes of side ``s`` in window ``w`` when the view holds the whole side: each
+    # touched level whose state differs from before the window, best first, as the merge of
+    # the two views would emit them (size 0 and count 0 for a level that left).
+    sel = np.flatnonzero(t_side == s)
+    lv = t_lvl[sel]
+    order = np.argsort(-lv if s == 0 else lv)
+    for i in order:
+        k = sel[i]
+        lvl = t_lvl[k]
+        sz0 = t_sz0[k]
+        sz1 = lv_sz[s, lvl]
+        ct1 = lv_ct[s, lvl]
+        if sz0 == 0 and sz1 == 0:
+            continue
+        if sz0 > 0 and sz1 > 0 and sz0 == sz1 and t_ct0[k] == ct1:
+            continue
+        out_w[n_out] = w
+        out_side[n_out] = s
+        out_px[n_out] = lvl + base
+        out_sz[n_out] = sz1
+        out_ct[n_out] = ct1 if sz1 > 0 else 0
+        n_out += 1
     return n_out
 
 
