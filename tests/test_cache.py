@@ -272,3 +272,17 @@ def test_cache_limits_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("ALEATORIC_CACHE_MAX_SIZE", "lots")
     with pytest.raises(ValueError, match=r"ALEATORIC_CACHE_MAX_SIZE.*was 'lots'"):
         CacheStore(tmp_path)
+
+
+def test_cli_bad_cache_limit_is_exit_2_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALEATORIC_CACHE_MAX_SIZE", "lots")
+    cache = str(tmp_path / "c")
+    res = _cli("generate", "--out", str(tmp_path / "a"), "--duration", "5m", "--segment", "5m",
+               "--warmup", "5m", "--tables", "trades", "--cache-dir", cache, "-q")  # fmt: skip
+    assert res.returncode == 2
+    assert "ALEATORIC_CACHE_MAX_SIZE" in res.stderr and "'lots'" in res.stderr
+    assert "Traceback" not in res.stderr and not (tmp_path / "a").exists()
+    res = _cli("cache", "info", "--cache-dir", str(tmp_path / "c"))
+    assert res.returncode == 2 and "ALEATORIC_CACHE_MAX_SIZE" in res.stderr

@@ -33,7 +33,7 @@ from aleatoric._outdir import OutputClaim, locked_dir, partial_dir, remove_stale
 from aleatoric.cache import CacheStore
 from aleatoric.config import DatasetConfig, InstrumentRef
 from aleatoric.dataset import Manifest, read_manifest, write_manifest
-from aleatoric.errors import OutputExistsError
+from aleatoric.errors import AleatoricError, OutputExistsError
 from aleatoric.instruments import get_instrument
 from aleatoric.reactor import SegmentResult, segment_bounds, segment_count, simulate_segment
 from aleatoric.sinks import (
@@ -206,7 +206,7 @@ def _simulate_and_write(
     return files, _segment_meta(None, result, rows, trades)
 
 
-class _Aborted(Exception):
+class _Aborted(AleatoricError, RuntimeError):
     """Another worker failed: this one stops without writing."""
 
 

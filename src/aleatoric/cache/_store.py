@@ -42,7 +42,7 @@ from aleatoric.cache._codec import decode_arrays, encode_arrays
 from aleatoric.cache._copy import copy_tree
 from aleatoric.config import TABLES, DatasetConfig
 from aleatoric.dataset import MANIFEST_NAME, read_manifest
-from aleatoric.errors import DatasetError
+from aleatoric.errors import ConfigError, DatasetError
 from aleatoric.reactor import SegmentResult, segment_bounds
 from aleatoric.sinks.manifest import library_versions
 from aleatoric.sinks.parquet import file_sha256, schema_fingerprint
@@ -95,7 +95,7 @@ def _env_size(name: str, default: str) -> int:
     try:
         return parse_size(text)
     except ValueError as exc:
-        raise ValueError(f"{name}: {exc}") from None
+        raise ConfigError([(name, str(exc))]) from None
 
 
 def _evicted(kind: str, key: str, why: str) -> None:

@@ -168,7 +168,7 @@ def generate_cmd(
         from aleatoric.cli._export import check_export_option
 
         check_export_option(config.tables, export_to, export_bar)
-    cache = None if no_cache else CacheStore(cache_dir)
+    cache = None if no_cache else _cache_store(cache_dir)
     if remote is not None:
         from aleatoric.cli import _service
 
@@ -320,6 +320,12 @@ def normalize_cmd(
         console.print(f"  {example}", highlight=False)
 
 
+def _cache_store(cache_dir: Path | None) -> CacheStore:
+    # The cache's limits come from the environment: a bad value is exit 2, no traceback.
+    with exit_on_error():
+        return CacheStore(cache_dir)
+
+
 cache_app = typer.Typer(
     help="Inspect and trim the cache of segments and datasets.", no_args_is_help=True
 )
@@ -333,7 +339,7 @@ CacheDir = Annotated[
 def cache_ls(cache_dir: CacheDir = None, fmt: FormatOption = ListFormat.table) -> None:
     """List cache entries, most recently used first (the table shortens keys to 16 digits)."""
     rows: list[dict[str, Any]] = []
-    for e in CacheStore(cache_dir).entries():
+    for e in _cache_store(cache_dir).entries():
         when = datetime.fromtimestamp(e.last_used, UTC).strftime("%Y-%m-%d %H:%M:%S")
         if fmt is ListFormat.table:
             rows.append({"kind": e.kind, "key": e.key[:16], "size": f"{e.bytes / 1e6:,.1f} MB",
@@ -348,7 +354,7 @@ def cache_ls(cache_dir: CacheDir = None, fmt: FormatOption = ListFormat.table) -
 @cache_app.command("info")
 def cache_info(cache_dir: CacheDir = None) -> None:
     """Show where the cache is and how much it holds."""
-    store = CacheStore(cache_dir)
+    store = _cache_store(cache_dir)
     entries = store.entries()
     kinds = {k: [e for e in entries if e.kind == k] for k in ("segment", "dataset")}
     console.print(f"cache directory: {store.root}")
@@ -368,7 +374,7 @@ def cache_gc(
     except ValueError as exc:
         err.print(f"[bold red]invalid option[/]: --max-size: {escape(str(exc))}")
         raise typer.Exit(code=2) from None
-    removed = CacheStore(cache_dir).gc(limit)
+    removed = _cache_store(cache_dir).gc(limit)
     freed = sum(e.bytes for e in removed)
     console.print(f"removed {len(removed)} entries, freed {freed / 1e6:,.1f} MB")
 
