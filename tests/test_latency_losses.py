@@ -8,7 +8,6 @@ does by fetching ``/fapi/v1/depth`` again) rebuilds the book to the dataset's fi
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
 from pathlib import Path
@@ -111,24 +110,10 @@ def _segments(msgs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dic
 
 
 def _ccxt(snapshot: dict[str, Any], frames: list[dict[str, Any]]) -> tuple[Any, Any]:
-    ccxtpro = pytest.importorskip("ccxt.pro")
-    from tests.conformance.ccxt_harness import feed_order_book, install_fake_transport, swap_market
+    pytest.importorskip("ccxt.pro")
+    from tests.conformance.ccxt_harness import binance_book
 
-    ex = ccxtpro.binanceusdm()
-    ex.set_markets([swap_market("BTCUSDT", "BTC/USDT:USDT", "BTC", "USDT", price=0.1,
-                                amount=0.001, lowercaseId="btcusdt")])  # fmt: skip
-    install_fake_transport(ex)
-
-    async def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
-        assert "/fapi/v1/depth" in url
-        return snapshot
-
-    ex.fetch = fetch
-    return asyncio.run(
-        feed_order_book(
-            ex, "BTC/USDT:USDT", frames, ack=lambda sent: {"result": None, "id": sent["id"]}
-        )
-    )
+    return binance_book(snapshot, frames)
 
 
 @pytest.mark.slow

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import itertools
 import json
@@ -117,29 +116,15 @@ def test_normalize_round_trip(dataset: Path, capture: Path, tmp_path: Path) -> N
 
 
 def _ccxt_book(capture: Path, drop: int | None = None) -> tuple[Any, BaseException | None]:
-    ccxtpro = pytest.importorskip("ccxt.pro")
-    from tests.conformance.ccxt_harness import feed_order_book, install_fake_transport, swap_market
+    pytest.importorskip("ccxt.pro")
+    from tests.conformance.ccxt_harness import binance_book
 
     msgs = [m for _, _, m in _lines(capture)]
     snapshot = next(m for m in msgs if "lastUpdateId" in m)
     depth = [m["data"] for m in msgs if m.get("stream") == "btcusdt@depth@100ms"]
     if drop is not None:
         del depth[drop]
-    ex = ccxtpro.binanceusdm()
-    ex.set_markets([swap_market("BTCUSDT", "BTC/USDT:USDT", "BTC", "USDT", price=0.1,
-                                amount=0.001, lowercaseId="btcusdt")])  # fmt: skip
-    install_fake_transport(ex)
-
-    async def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
-        assert "/fapi/v1/depth" in url
-        return snapshot
-
-    ex.fetch = fetch
-    return asyncio.run(
-        feed_order_book(
-            ex, "BTC/USDT:USDT", depth, ack=lambda sent: {"result": None, "id": sent["id"]}
-        )
-    )
+    return binance_book(snapshot, depth)
 
 
 def test_ccxt_builds_the_same_book(dataset: Path, capture: Path) -> None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from aleatoric._outdir import OutputClaim, locked_dir, partial_dir, remove_stale
+from aleatoric._outdir import OutputClaim, locked_dir, partial_dir, remove_stale, replace_dir
 from aleatoric.cache import CacheStore
 from aleatoric.config import DatasetConfig, InstrumentRef
 from aleatoric.dataset import Manifest, read_manifest, write_manifest
@@ -496,17 +496,7 @@ def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
     # Under a lock, so that runs replacing the same output (overwrite) take turns.
     with locked_dir(target.parent):
         _check_empty(target, overwrite)
-        _replace(tmp, target)
-
-
-def _replace(tmp: Path, target: Path) -> None:
-    old: Path | None = None
-    if target.exists():
-        old = partial_dir(target, "old")
-        target.rename(old)
-    tmp.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        replace_dir(tmp, target)
 
 
 def _segment_starts(config: DatasetConfig) -> list[tuple[int, int]]:

@@ -19,7 +19,14 @@ from pathlib import Path
 
 from aleatoric.errors import OutputExistsError
 
-__all__ = ["OutputClaim", "OutputExistsError", "locked_dir", "partial_dir", "remove_stale"]
+__all__ = [
+    "OutputClaim",
+    "OutputExistsError",
+    "locked_dir",
+    "partial_dir",
+    "remove_stale",
+    "replace_dir",
+]
 
 
 @contextlib.contextmanager
@@ -58,6 +65,21 @@ def _dead(host: str, pid: str) -> bool:
 def partial_dir(target: Path, kind: str = "partial") -> Path:
     """Return a fresh temporary name next to ``target`` that records this process."""
     return target.parent / f".{target.name}.{kind}-{_host()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def replace_dir(tmp: Path, target: Path) -> None:
+    """Rename ``tmp`` to ``target``; an old ``target`` is moved aside first, removed afterwards.
+
+    Readers see the old directory or the new one, never a mix; the caller holds
+    :func:`locked_dir` on the parent so that runs replacing the same target take turns.
+    """
+    old: Path | None = None
+    if target.exists():
+        old = partial_dir(target, "old")
+        target.rename(old)
+    tmp.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def remove_stale(target: Path) -> list[Path]:

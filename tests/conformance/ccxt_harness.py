@@ -86,3 +86,30 @@ async def feed_order_book(
     book = exchange.orderbooks.get(symbol)
     await exchange.close()
     return book, error
+
+
+def binance_book(
+    snapshot: dict[str, Any], depth: Iterable[Any]
+) -> tuple[Any, BaseException | None]:
+    """Run ccxt.pro's binanceusdm BTCUSDT book over a REST ``snapshot`` and ``depth`` frames.
+
+    The exchange fetches its snapshot from ``/fapi/v1/depth`` as it does live; here that
+    request returns ``snapshot``. Returns the final book (or None) and the watch error.
+    """
+    import ccxt.pro as ccxtpro
+
+    ex = ccxtpro.binanceusdm()
+    ex.set_markets([swap_market("BTCUSDT", "BTC/USDT:USDT", "BTC", "USDT", price=0.1,
+                                amount=0.001, lowercaseId="btcusdt")])  # fmt: skip
+    install_fake_transport(ex)
+
+    async def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+        assert "/fapi/v1/depth" in url
+        return snapshot
+
+    ex.fetch = fetch
+    return asyncio.run(
+        feed_order_book(
+            ex, "BTC/USDT:USDT", depth, ack=lambda sent: {"result": None, "id": sent["id"]}
+        )
+    )

@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from aleatoric._outdir import OutputClaim, locked_dir, partial_dir, remove_stale
+from aleatoric._outdir import OutputClaim, locked_dir, partial_dir, remove_stale, replace_dir
 from aleatoric._version import __version__
 from aleatoric.cache import CacheStore
 from aleatoric.config import DatasetConfig, format_duration
@@ -154,7 +154,7 @@ def build_release(
                 say("signing")
                 sign_release(tmp, document, private_key)
             with locked_dir(target.parent):
-                _replace(tmp, target)
+                replace_dir(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -165,16 +165,6 @@ def _result(target: Path, day: date, *, unchanged: bool = False) -> BuildResult:
     files = dataset_files(target)
     size = sum(target.joinpath(*p.split("/")).stat().st_size for p in files)
     return BuildResult(target, day.isoformat(), size, len(files), unchanged)
-
-
-def _replace(tmp: Path, target: Path) -> None:
-    old: Path | None = None
-    if target.exists():
-        old = partial_dir(target, "old")
-        target.rename(old)
-    tmp.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _generate(
