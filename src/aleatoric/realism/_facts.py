@@ -157,8 +157,8 @@ def kurtosis_decay_fact(returns: dict[int, F64], r1: F64) -> Fact:
     Only horizons with at least 30 returns (``returns``, on the UTC grid) count; the band
     needs two of them. Each horizon's kurtosis is averaged over every placement of its grid
     on the 1-minute returns ``r1`` (:func:`horizon_kurtosis`): with one placement, the latent
-    returns of the engine, whose kurtosis decays by construction, failed the band on 4 of 30
-    seeds over two days; averaged, on none.
+    returns of the engine, whose kurtosis decays by construction, failed the band on 3-4 of 30
+    seeds over two days; averaged, on 0-1 (``benchmarks/band_calibration.py``).
     """
     name, title = "kurtosis_decay", "Kurtosis decreases with horizon"
     band = "strictly decreasing over " + ", ".join(HORIZON_LABELS[h] for h in HORIZONS_MIN)
@@ -193,7 +193,7 @@ def autocorrelation_fact(r1: F64) -> Fact:
 
     Returns with volatility clustering are uncorrelated but not independent, and the usual
     standard error of a sample autocorrelation, 1/sqrt(N), is then too small: on our own
-    latent paths, independent by construction, the band ``3/sqrt(N)`` failed 8 of 30 seeds
+    latent paths, independent by construction, the band ``3/sqrt(N)`` failed 7-8 of 30 seeds
     over two days. Each lag k is therefore held to ``max(0.05, 3 * se_k)`` with the
     heteroskedasticity-consistent ``se_k = sqrt(sum x_t^2 x_{t-k}^2) / sum x_t^2`` (Taylor
     1986; Lo and MacKinlay 1989), which is 1/sqrt(N) for independent returns.
