@@ -94,10 +94,10 @@ def test_l3_l2_trades_and_snapshots_agree(small_dataset: Path) -> None:
 
 
 def test_reconciled_boundary_stays_consistent(tmp_path: Path) -> None:
-    # Seed 3 of this config needs a boundary reconciliation (found by searching seeds as
+    # Seed 2 of this config needs a boundary reconciliation (found by searching seeds as
     # benchmarks/boundary_reconciliation.py does); the books must still replay exactly.
     config = aleatoric.load_config(
-        preset="volatile", seed=3, segment="5m", warmup="5m", duration="10m"
+        preset="volatile", seed=2, segment="5m", warmup="5m", duration="10m"
     )
     aleatoric.generate(config, tmp_path / "ds")
     manifest = json.loads((tmp_path / "ds" / "manifest.json").read_text())

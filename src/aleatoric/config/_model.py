@@ -154,6 +154,11 @@ class DatasetConfig(BaseModel):
     latency: Duration = Field(
         5_000_000, description="Receive latency added to exchange time (ts_recv - ts_event)."
     )
+    seasonality: Literal["crypto", "flat"] = Field(
+        "crypto",
+        description="Intraday profile of activity and volatility: crypto (peak around the US "
+        "open, trough in the Asian late night) or flat.",
+    )
     overlays: tuple[Overlay, ...] = Field(
         (), description="Changes applied over windows of the dataset (scenarios, latency)."
     )

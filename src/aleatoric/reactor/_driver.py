@@ -30,20 +30,23 @@ from aleatoric.reactor._flow import (
     Flow,
     draw_flow,
 )
-from aleatoric.reactor._kernels import book as k
+from aleatoric.reactor._kernels._bundles import INF, S_ERROR, Arrivals, Markers, Steps
+from aleatoric.reactor._kernels.errors import KernelError
+from aleatoric.reactor._kernels.run import run_steps
 from aleatoric.reactor._latent import latent_log_path
+from aleatoric.reactor._params import FlowParams, flow_params
 from aleatoric.reactor._perp import funding_path, interp_minutes, mark_prices, settled_rates
 from aleatoric.reactor._skeleton import Skeleton, build_skeleton
-from aleatoric.reactor._state import LEVELS, BookState, LiveOrders
+from aleatoric.reactor._state import LiveOrders, empty_book, live_orders
 
 __all__ = ["SegmentResult", "segment_bounds", "segment_count", "simulate_segment"]
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 ProgressFn = Callable[[int, int], None]
-_NO_EMIT = int(k.INF)
+_NO_EMIT = int(INF)
 # Numba dispatchers are opaque to type checkers.
-_run_steps: Any = k.run_steps
+_run_steps: Any = run_steps
 
 
 @dataclass(frozen=True)
@@ -83,16 +86,27 @@ def segment_bounds(config: DatasetConfig, index: int) -> tuple[int, int]:
 
 @lru_cache(maxsize=4)
 def _skeleton(
-    preset: str, sigma_scale: float, price: float, seed: int, key: int, end_minute: int
-) -> Skeleton:
-    return build_skeleton(
-        get_preset(preset),
+    preset: str,
+    sigma_scale: float,
+    price: float,
+    seed: int,
+    key: int,
+    end_minute: int,
+    start_minute_of_day: int,
+    seasonality: str,
+) -> tuple[Skeleton, FlowParams]:
+    p = get_preset(preset)
+    skeleton = build_skeleton(
+        p,
         sigma_scale=sigma_scale,
         initial_price=price,
         seed=seed,
         instrument=key,
         end_minute=end_minute,
+        start_minute_of_day=start_minute_of_day,
+        seasonality=seasonality,
     )
+    return skeleton, flow_params(p, skeleton)
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,7 @@ class _Context:
     preset: Preset
     key: int
     skeleton: Skeleton
+    params: FlowParams
     tick: float
     lot: float
     scale: int
@@ -113,9 +128,11 @@ def _context(config: DatasetConfig, end_minute: int) -> _Context:
     preset = get_preset(config.preset)
     asset = preset.asset(inst.base)
     key = instrument_key(config.venue, config.symbol)
-    skeleton = _skeleton(
-        config.preset, asset.sigma_scale, float(asset.initial_price), config.seed, key, end_minute
-    )
+    day_minute = (config.start_ns // NS_PER_MINUTE) % 1440
+    skeleton, params = _skeleton(
+        config.preset, asset.sigma_scale, float(asset.initial_price), config.seed, key,
+        end_minute, day_minute, config.seasonality,
+    )  # fmt: skip
     grid = inst.price_grid
     return _Context(
         config=config,
@@ -123,6 +140,7 @@ def _context(config: DatasetConfig, end_minute: int) -> _Context:
         preset=preset,
         key=key,
         skeleton=skeleton,
+        params=params,
         tick=float(inst.tick_size),
         lot=float(inst.lot_size * inst.contract_value),
         scale=grid.scale if grid.numerator == 1 else 0,
@@ -130,17 +148,17 @@ def _context(config: DatasetConfig, end_minute: int) -> _Context:
     )
 
 
-def _flows(ctx: _Context, first_minute: int, last_minute: int) -> list[Flow]:
+def _flows(ctx: _Context, first_minute: int, last_minute: int, bursts: F64) -> list[Flow]:
     cfg = ctx.config
     asset = ctx.preset.asset(ctx.inst.base)
     return [
         draw_flow(
             ctx.preset,
+            ctx.params.row(ctx.skeleton.index(m), bursts[m - first_minute]),
             seed=cfg.seed,
             instrument=ctx.key,
             minute=m,
             minute_start_ns=cfg.start_ns + m * NS_PER_MINUTE,
-            activity=float(ctx.skeleton.activity[ctx.skeleton.index(m)]),
             size_scale=asset.size_scale,
             lot=ctx.lot,
             lifetime_cap_ns=cfg.warmup,
@@ -151,47 +169,61 @@ def _flows(ctx: _Context, first_minute: int, last_minute: int) -> list[Flow]:
 
 @dataclass(frozen=True)
 class _Inputs:
-    t0: int
-    fair: F64
-    req_u: F64
-    req_size: I64
-    req_life: I64
-    jit: I64
-    dyn_id: I64
-    ev: tuple[npt.NDArray[np.generic], ...]
+    first_minute: int
+    steps: Steps
+    ev: Arrivals
 
 
 def _inputs(ctx: _Context, first_minute: int, last_minute: int) -> _Inputs:
-    flows = _flows(ctx, first_minute, last_minute)
-    log_path = latent_log_path(
+    log_path, bursts = latent_log_path(
         ctx.skeleton,
         seed=ctx.config.seed,
         instrument=ctx.key,
         first_minute=first_minute,
         last_minute=last_minute,
+        ramp_steps=min(STEPS_PER_MINUTE // 2, int(ctx.preset.jump_ramp_s * 1e9) // STEP_NS + 1),
+        burst_sigma=ctx.preset.burst_sigma,
     )
+    flows = _flows(ctx, first_minute, last_minute, bursts)
     t = np.concatenate([f.t for f in flows])
     ids = np.concatenate([f.id for f in flows])
     order = np.lexsort((ids, t))
-    ev = (
-        t[order],
-        np.concatenate([f.kind for f in flows])[order],
-        np.concatenate([f.side for f in flows])[order],
-        np.concatenate([f.dist for f in flows])[order],
-        np.concatenate([f.size for f in flows])[order],
-        np.concatenate([f.life for f in flows])[order],
-        ids[order],
+    ev = Arrivals(
+        t=t[order],
+        kind=np.concatenate([f.kind for f in flows])[order],
+        side=np.concatenate([f.side for f in flows])[order],
+        dist=np.concatenate([f.dist for f in flows])[order],
+        size=np.concatenate([f.size for f in flows])[order],
+        life=np.concatenate([f.life for f in flows])[order],
+        id=ids[order],
     )
-    return _Inputs(
+    fair = np.exp(log_path) / ctx.tick
+    idx = [ctx.skeleton.index(m) for m in range(first_minute, last_minute)]
+    band = np.repeat(ctx.params.band_frac[idx], STEPS_PER_MINUTE) * fair
+    p = ctx.preset
+    size_scale = ctx.preset.asset(ctx.inst.base).size_scale
+    steps = Steps(
         t0=ctx.config.start_ns + first_minute * NS_PER_MINUTE,
-        fair=np.exp(log_path) / ctx.tick,
-        req_u=np.concatenate([f.req_u for f in flows]),
-        req_size=np.concatenate([f.req_size for f in flows]),
-        req_life=np.concatenate([f.req_life for f in flows]),
+        step_ns=STEP_NS,
+        fair=fair,
         jit=np.concatenate([f.jit for f in flows]),
         dyn_id=np.concatenate([f.dyn_id for f in flows]),
-        ev=ev,
+        band=np.maximum(band, 1.0),
+        lean=np.repeat(ctx.params.lean[idx], STEPS_PER_MINUTE),
+        mm_size=np.concatenate([f.mm_size for f in flows]),
+        mm_life=np.concatenate([f.mm_life for f in flows]),
+        decay=float(np.exp(-STEP_NS / 1e9 / p.inventory_timescale_s)),
+        skew=float(p.inventory_skew),
+        inv_scale=float(p.inventory_scale * size_scale / ctx.lot),
+        hold=float(p.mm_hold),
+        take=bool(p.stale_take),
+        impact=np.maximum(band, 1.0) / p.quote_band * p.flow_impact / np.sqrt(size_scale / ctx.lot),
+        impact_decay=float(np.exp(-STEP_NS / 1e9 / p.impact_timescale_s)),
+        impact_cap=max(1, round(p.impact_cap * size_scale / ctx.lot)),
+        scale=ctx.scale,
+        sig=ctx.sig,
     )
+    return _Inputs(first_minute=first_minute, steps=steps, ev=ev)
 
 
 class _Runner:
@@ -209,14 +241,17 @@ class _Runner:
     ) -> None:
         self.ctx = ctx
         self.inputs = inputs
-        self.state = BookState(base=int(inputs.fair[0]) - LEVELS // 2)
-        self.emit_from = emit_from
-        self.snap_px, self.snap_sz, self.snap_dt = snapshots
-        self.tick_dt, self.tick_bid, self.tick_ask, self.tick_last = ticker
-        self.funding_times = funding_times
-        # Room for every row the run will likely emit (about 5 per arrival), so the buffer is
+        self.book = empty_book(int(inputs.steps.fair[0]))
+        snap_px, snap_sz, snap_dt = snapshots
+        tick_dt, tick_bid, tick_ask, tick_last = ticker
+        self.markers = Markers(
+            emit_from=emit_from, snap_dt=snap_dt, snap_px=snap_px, snap_sz=snap_sz,
+            tick_t0=inputs.steps.t0, tick_dt=tick_dt, tick_bid=tick_bid, tick_ask=tick_ask,
+            tick_last=tick_last, fund_t=funding_times,
+        )  # fmt: skip
+        # Room for every row the run will likely emit (about 6 per arrival), so the buffer is
         # rarely grown; growing never changes what is simulated.
-        emitted = int(np.count_nonzero(np.asarray(inputs.ev[0]) >= emit_from))
+        emitted = int(np.count_nonzero(inputs.ev.t >= emit_from))
         self.buffer = np.empty((6 * emitted + (1 << 16), 6), dtype=np.int64)
         self.n = 0
 
@@ -226,19 +261,11 @@ class _Runner:
         while s < s_end:
             target = min(s_end, s + STEPS_PER_MINUTE)
             n, s_new = _run_steps(
-                *self.state.arrays(),
-                inp.t0, STEP_NS, inp.fair, inp.req_u, inp.req_size, inp.req_life, inp.dyn_id,
-                inp.jit,
-                self.ctx.preset.requote_prob, self.ctx.scale, self.ctx.sig,
-                *inp.ev,
-                self.emit_from, self.snap_dt, self.snap_px, self.snap_sz,
-                inp.t0, self.tick_dt, self.tick_bid, self.tick_ask, self.tick_last,
-                self.funding_times,
-                s, target, self.buffer, self.n,
-            )  # fmt: skip
-            error = int(self.state.sc[k.S_ERROR])
+                self.book, inp.steps, inp.ev, self.markers, s, target, self.buffer, self.n
+            )
+            error = int(self.book.sc[S_ERROR])
             if error:
-                raise RuntimeError(_KERNEL_ERRORS.get(error, f"kernel error {error}"))
+                raise KernelError(error)
             self.n = n
             if s_new < target:
                 # The buffer is nearly full: grow it (never changes what is simulated).
@@ -260,13 +287,6 @@ class _Runner:
 
     def rows(self) -> I64:
         return self.buffer[: self.n]
-
-
-_KERNEL_ERRORS = {
-    1: "the price left the simulation window (over +-50% within one segment)",
-    2: "the order pool is full: the preset rests too many orders at once",
-    3: "the cancellation heap is full",
-}
 
 
 def _snapshot_rows(live: LiveOrders, ts: int) -> I64:
@@ -390,7 +410,7 @@ def simulate_segment(
     total_steps = (last - first + warm) * STEPS_PER_MINUTE
     runner.run(0, warm_steps)
     if index == 0:
-        runner.append(_snapshot_rows(runner.state.live_orders(), start_ns))
+        runner.append(_snapshot_rows(live_orders(runner.book), start_ns))
     runner.run(warm_steps, total_steps, progress)
 
     # The next segment's warm-up, run here too, so the boundary can be made exact.
@@ -409,7 +429,7 @@ def simulate_segment(
         funding_times=no_ticks,
     )
     next_runner.run(0, warm_steps)
-    recon = _reconcile(runner.state.live_orders(), next_runner.state.live_orders(), end_ns - 1)
+    recon = _reconcile(live_orders(runner.book), live_orders(next_runner.book), end_ns - 1)
     runner.append(recon)
 
     ticker = _ticker(ctx, tick_t, tick_bid, tick_ask, tick_last, inputs)
@@ -436,20 +456,26 @@ def simulate_segment(
 def _slice_inputs(inputs: _Inputs, offset_steps: int, ctx: _Context, first_minute: int) -> _Inputs:
     # The warm-up of the next segment uses only blocks from `first_minute` on, exactly as the
     # next segment will; arrivals spawned by earlier blocks are dropped.
-    t_first = ctx.config.start_ns + first_minute * NS_PER_MINUTE
-    ids = np.asarray(inputs.ev[6], dtype=np.int64)
+    st = inputs.steps
     first_id = (first_minute + BLOCK_OFFSET) << 22
-    keep = ids >= first_id
-    return _Inputs(
-        t0=t_first,
-        fair=inputs.fair[offset_steps:],
-        req_u=inputs.req_u[offset_steps:],
-        req_size=inputs.req_size[offset_steps:],
-        req_life=inputs.req_life[offset_steps:],
-        jit=inputs.jit[offset_steps:],
-        dyn_id=inputs.dyn_id[offset_steps:],
-        ev=tuple(a[keep] for a in inputs.ev),
+    keep = inputs.ev.id >= first_id
+    steps = st._replace(
+        t0=ctx.config.start_ns + first_minute * NS_PER_MINUTE,
+        fair=st.fair[offset_steps:],
+        jit=st.jit[offset_steps:],
+        dyn_id=st.dyn_id[offset_steps:],
+        band=st.band[offset_steps:],
+        lean=st.lean[offset_steps:],
+        impact=st.impact[offset_steps:],
+        mm_size=st.mm_size[offset_steps:],
+        mm_life=st.mm_life[offset_steps:],
     )
+    e = inputs.ev
+    ev = Arrivals(
+        t=e.t[keep], kind=e.kind[keep], side=e.side[keep], dist=e.dist[keep],
+        size=e.size[keep], life=e.life[keep], id=e.id[keep],
+    )  # fmt: skip
+    return _Inputs(first_minute=first_minute, steps=steps, ev=ev)
 
 
 def _ticker(
@@ -457,8 +483,8 @@ def _ticker(
 ) -> dict[str, npt.NDArray[np.generic]]:
     # Ticker samples over the run (warm-up included, for moving averages); prices in ticks.
     cfg = ctx.config
-    step = np.clip((t - inputs.t0) // STEP_NS, 0, inputs.fair.size - 1)
-    fair = inputs.fair[step]
+    step = np.clip((t - inputs.steps.t0) // STEP_NS, 0, inputs.steps.fair.size - 1)
+    fair = inputs.steps.fair[step]
     basis = interp_minutes(ctx.skeleton.basis_start, t, cfg.start_ns)
     index = fair * np.exp(-basis)
     bid = np.where(bid_t >= 0, bid_t, np.floor(fair)).astype(np.float64)

@@ -1,15 +1,28 @@
 """Order flow of one minute block, drawn from that block's own keyed stream.
 
-Every order of block ``m`` gets the id ``(m + BLOCK_OFFSET) << 22 | k``; reactions the book
-triggers (sweeps of stale quotes, requotes of a vacated touch) get ids from the same block
-with bit 21 set, indexed by step. Lifetimes are drawn at birth, so a block's flow is known
-without the book; only fills depend on the book.
+Every arrival of block ``m`` gets the id ``(m + BLOCK_OFFSET) << 22 | k`` with ``k < 2**18``;
+orders the book causes get ids with bit 21 (per step) or bit 20 (per arrival) set. Lifetimes
+are drawn at birth, so a block's flow is known without the book; only fills, the side of
+undecided market orders and the market maker's reactions depend on the book.
 
-Market orders follow a Hawkes process with an exponential kernel, simulated exactly through
-its cluster (branching) representation: exogenous immigrants arrive as a Poisson process, and
-each order begets ``Poisson(branching)`` children after exponential delays, generation by
-generation. Offspring more than ``CLUSTER_HORIZON_NS`` after their immigrant are dropped: the
-kernel is truncated there by definition, which bounds how far a block reaches into later ones.
+Three sources of aggressive flow:
+
+- **metaorders**: hidden parent orders whose number of child orders has a power-law tail
+  (``meta_alpha``); the children keep the parent's side and arrive after exponential gaps.
+  Splitting power-law metaorders is what gives order signs their long memory (Lillo, Mike and
+  Farmer 2005): the sign autocorrelation decays as ``lag ** -(meta_alpha - 1)``;
+- **undecided market orders** (Poisson immigrants): their side is chosen in the book, leaning
+  toward the latent price (informed flow);
+- **Hawkes offspring** of every market order: a multi-exponential kernel (a sum of
+  exponentials with spread-out timescales, close to a power law over that range), with
+  branching ratio ``market_branching``; an offspring is a market order of the parent's side
+  (``market_same_side``) or of an undecided side, or a limit order at the quote
+  (``hawkes_add_share``), so market orders excite market orders and additions alike.
+  Simulated exactly by the cluster representation, generation by generation.
+
+Offspring and children later than ``CLUSTER_HORIZON_NS`` after their root are dropped (the
+kernel and the metaorders are truncated there by definition), which bounds how far a block
+reaches into later ones, below the shortest warm-up.
 """
 
 from __future__ import annotations
@@ -22,144 +35,215 @@ import numpy.typing as npt
 
 from aleatoric._seeding import BLOCK_OFFSET, Stream, stream_rng
 from aleatoric.config import Preset
+from aleatoric.reactor._sizes import lots
 
-__all__ = ["CLUSTER_HORIZON_NS", "STEPS_PER_MINUTE", "STEP_NS", "Flow", "draw_flow", "order_id"]
+__all__ = [
+    "CLUSTER_HORIZON_NS",
+    "NS_PER_MINUTE",
+    "STEPS_PER_MINUTE",
+    "STEP_NS",
+    "Flow",
+    "FlowRow",
+    "draw_flow",
+    "order_id",
+]
 
 NS_PER_MINUTE = 60_000_000_000
-#: The latent price moves, and the book reacts, on this grid.
+#: The latent price is sampled, and the market maker checks its quotes, on this grid.
 STEP_NS = 100_000_000
 STEPS_PER_MINUTE = NS_PER_MINUTE // STEP_NS
-#: A market order's offspring never come later than this after their immigrant.
-CLUSTER_HORIZON_NS = 2 * NS_PER_MINUTE
-_DYNAMIC_BIT = 1 << 21
+#: Offspring and metaorder children never come later than this after their root.
+CLUSTER_HORIZON_NS = 3 * NS_PER_MINUTE
+_STEP_BIT = 1 << 21
+MAX_ARRIVALS = 1 << 18
 
 I64 = npt.NDArray[np.int64]
+I8 = npt.NDArray[np.int8]
 F64 = npt.NDArray[np.float64]
 
 
 def order_id(minute: int, index: int) -> int:
-    """Return the id of order ``index`` of block ``minute``."""
+    """Return the id of arrival ``index`` of block ``minute``."""
     return ((minute + BLOCK_OFFSET) << 22) | index
 
 
 @dataclass(frozen=True)
+class FlowRow:
+    """One minute's flow parameters (see ``FlowParams``): rates per second and depth."""
+
+    limit_rate: float
+    market_rate: float
+    meta_rate: float
+    mm_depth: float
+    burst: F64  # per second of the minute: variance multiplier of the latent price (mean 1)
+
+
+@dataclass(frozen=True)
 class Flow:
-    """Arrivals of one block (sorted by time, then id) and its per-step requote draws."""
+    """Arrivals of one block (sorted by time, then id) and its per-step quote draws."""
 
     t: I64
-    kind: npt.NDArray[np.int8]
-    side: npt.NDArray[np.int8]
+    kind: I8
+    side: I8
     dist: F64
     size: I64
     life: I64
     id: I64
-    req_u: F64
-    req_size: I64
-    req_life: I64
+    mm_size: I64  # [step, side] lots
+    mm_life: I64
     jit: I64  # when inside each step the latent price moves (ns after the step start)
     dyn_id: I64
 
 
-def _lots(rng: np.random.Generator, median: float, sigma: float, lot: float, n: int) -> I64:
-    raw = rng.lognormal(math.log(median), sigma, n)
-    return np.maximum(1, np.rint(raw / lot)).astype(np.int64)
+def _lifetimes(rng: np.random.Generator, median_s: float, sigma: float, cap: int, n: int) -> I64:
+    raw = rng.lognormal(math.log(median_s * 1e9), sigma, n)
+    return np.clip(raw, 1e6, cap).astype(np.int64)
 
 
-def _lifetimes(rng: np.random.Generator, preset: Preset, cap_ns: int, n: int) -> I64:
-    raw = rng.lognormal(math.log(preset.lifetime_median_s * 1e9), preset.lifetime_sigma, n)
-    return np.clip(raw, 1e6, cap_ns).astype(np.int64)
+def _delays(rng: np.random.Generator, preset: Preset, n: int) -> F64:
+    # Multi-exponential kernel: pick a timescale by weight, then an exponential delay.
+    w = np.asarray(preset.hawkes_weights, dtype=np.float64)
+    comp = np.searchsorted(np.cumsum(w / w.sum()), rng.random(n), side="right")
+    comp = np.minimum(comp, w.size - 1)
+    scales = np.asarray(preset.hawkes_timescales_s, dtype=np.float64) * 1e9
+    return np.asarray(rng.exponential(1.0, n) * scales[comp], dtype=np.float64)
 
 
-def _hawkes_clusters(
-    rng: np.random.Generator, preset: Preset, rate: float
-) -> tuple[I64, npt.NDArray[np.int8]]:
-    # Immigrants uniform in the minute; then offspring generation by generation.
-    n0 = int(rng.poisson(rate * 60.0))
-    t = np.sort(rng.random(n0)) * NS_PER_MINUTE
-    side = (rng.random(n0) < 0.5).astype(np.int8)
+def _metaorders(rng: np.random.Generator, preset: Preset, rate: float) -> tuple[F64, I8, F64]:
+    # Parents uniform in the minute; children after exponential gaps, within the horizon.
+    n = int(rng.poisson(rate * 60.0))
+    start = rng.random(n) * NS_PER_MINUTE
+    # Parent sides are fair coins: information reaches the book only through the market
+    # maker's quotes and the lean of undecided market orders, both causal.
+    side = (rng.random(n) >= 0.5).astype(np.int8)
+    kids = np.minimum(
+        np.floor((1.0 - rng.random(n)) ** (-1.0 / preset.meta_alpha)), preset.meta_max_children
+    ).astype(np.int64)
+    parent = np.repeat(np.arange(n), kids)
+    gaps = rng.exponential(preset.meta_gap_s * 1e9, parent.size)
+    first = np.concatenate([[0], np.cumsum(kids)[:-1]]).astype(np.int64)
+    csum = np.cumsum(gaps)
+    before = np.concatenate([[0.0], csum])[first[:n]]
+    offset = csum - np.repeat(before, kids)
+    keep = offset <= CLUSTER_HORIZON_NS
+    return (start[parent] + offset)[keep], side[parent][keep], start[parent][keep]
+
+
+def _offspring(
+    rng: np.random.Generator, preset: Preset, t: F64, side: I8
+) -> tuple[F64, I8, npt.NDArray[np.bool_]]:
+    # Cluster representation of the Hawkes process, generation by generation.
     root = t.copy()
-    times, sides = [t], [side]
+    times, sides, market = [], [], []
     while t.size:
         kids = rng.poisson(preset.market_branching, t.size)
         parent = np.repeat(np.arange(t.size), kids)
         if parent.size == 0:
             break
-        delay = rng.exponential(preset.market_decay_s * 1e9, parent.size)
-        flip = rng.random(parent.size) >= preset.market_same_side
-        t = t[parent] + delay
-        side = np.where(flip, 1 - side[parent], side[parent]).astype(np.int8)
+        t = t[parent] + _delays(rng, preset, parent.size)
+        is_add = rng.random(parent.size) < preset.hawkes_add_share
+        same = rng.random(parent.size) < preset.market_same_side
+        side = np.where(same, side[parent], 2).astype(np.int8)
         root = root[parent]
         keep = t - root <= CLUSTER_HORIZON_NS
-        t, side, root = t[keep], side[keep], root[keep]
+        t, side, root, is_add = t[keep], side[keep], root[keep], is_add[keep]
         times.append(t)
         sides.append(side)
-    return np.concatenate(times).astype(np.int64), np.concatenate(sides)
+        market.append(~is_add)
+        # Only market orders beget further orders.
+        t, side, root = t[~is_add], side[~is_add], root[~is_add]
+    if not times:
+        return np.zeros(0), np.zeros(0, np.int8), np.zeros(0, np.bool_)
+    return np.concatenate(times), np.concatenate(sides), np.concatenate(market)
 
 
 def draw_flow(
     preset: Preset,
+    row: FlowRow,
     *,
     seed: int,
     instrument: int,
     minute: int,
     minute_start_ns: int,
-    activity: float,
     size_scale: float,
     lot: float,
     lifetime_cap_ns: int,
 ) -> Flow:
-    """Return block ``minute``'s arrivals (absolute ns times) and requote draws."""
+    """Return block ``minute``'s arrivals (absolute ns times) and per-step quote draws."""
     rng = stream_rng(seed, instrument, Stream.FLOW, minute)
-    n_limit = int(rng.poisson(preset.limit_rate_s * activity * 60.0))
+    p = preset
+    size_kw = {
+        "tail_prob": p.size_tail_prob, "tail_min": p.size_tail_min, "tail_alpha": p.size_tail_alpha,
+        "tail_max": p.size_tail_max, "round_prob": p.size_round_prob, "size_scale": size_scale,
+        "lot": lot,
+    }  # fmt: skip
+    # 1. Limit orders (Poisson): at the quote or a Lomax distance (bps) behind it.
+    n_limit = int(rng.poisson(row.limit_rate * 60.0))
     t_limit = np.sort(rng.random(n_limit)) * NS_PER_MINUTE
     side_limit = (rng.random(n_limit) < 0.5).astype(np.int8)
-    at_touch = rng.random(n_limit) < preset.touch_prob
-    lomax = preset.depth_scale_bps * (
-        (1.0 - rng.random(n_limit)) ** (-1.0 / preset.depth_alpha) - 1
-    )
-    # Distance behind the touch as a fraction of price; 0 means at the touch.
-    dist = np.where(at_touch, 0.0, 1e-4 * np.minimum(lomax, preset.depth_max_bps) + 1e-12)
-    size_limit = _lots(
-        rng, preset.limit_size_median * size_scale, preset.limit_size_sigma, lot, n_limit
-    )
-    life_limit = _lifetimes(rng, preset, lifetime_cap_ns, n_limit)
+    at_touch = rng.random(n_limit) < p.touch_prob
+    lomax = p.depth_scale_bps * ((1.0 - rng.random(n_limit)) ** (-1.0 / p.depth_alpha) - 1)
+    dist = np.where(at_touch, 0.0, 1e-4 * np.minimum(lomax, p.depth_max_bps) + 1e-12)
+    # Resting orders have no power-law tail: the tail belongs to aggressive (metaorder) flow.
+    limit_kw = {**size_kw, "tail_prob": 0.0}
+    size_limit = lots(rng, n_limit, median=p.limit_size_median, sigma=p.limit_size_sigma,
+                      **limit_kw)  # fmt: skip
+    life_limit = _lifetimes(rng, p.lifetime_median_s, p.lifetime_sigma, lifetime_cap_ns, n_limit)
 
-    req_u = rng.random((STEPS_PER_MINUTE, 2))
-    req_size = _lots(
-        rng,
-        preset.quote_size_median * size_scale,
-        preset.quote_size_sigma,
-        lot,
-        2 * STEPS_PER_MINUTE,
-    ).reshape(STEPS_PER_MINUTE, 2)
-    req_life = _lifetimes(rng, preset, lifetime_cap_ns, 2 * STEPS_PER_MINUTE).reshape(
-        STEPS_PER_MINUTE, 2
-    )
-
+    # 2. Per step: the market maker's quote sizes and lifetimes, the latent price's instant.
+    depth = max(row.mm_depth * size_scale / lot, 1.0)
+    mm_size = np.maximum(
+        1, np.rint(rng.lognormal(math.log(depth), p.mm_size_sigma, (STEPS_PER_MINUTE, 2)))
+    ).astype(np.int64)
+    mm_life = _lifetimes(rng, p.mm_life_s, 0.5, lifetime_cap_ns, 2 * STEPS_PER_MINUTE)
     jit = (rng.random(STEPS_PER_MINUTE) * STEP_NS).astype(np.int64)
 
-    t_mkt, side_mkt = _hawkes_clusters(rng, preset, preset.market_rate_s * activity)
-    size_mkt = _lots(
-        rng, preset.market_size_median * size_scale, preset.market_size_sigma, lot, t_mkt.size
-    )
+    # 3. Aggressive flow: undecided immigrants, metaorder children, then Hawkes offspring.
+    # Undecided market orders arrive with the latent price's bursts (intensity ~ burst**k).
+    n_imm = int(rng.poisson(row.market_rate * 60.0))
+    w = np.power(row.burst, p.burst_coupling)
+    cdf = np.concatenate([[0.0], np.cumsum(w)])
+    cdf /= cdf[-1]
+    u = rng.random(n_imm)
+    sec = np.minimum(np.searchsorted(cdf, u, side="right") - 1, w.size - 1)
+    t_imm = (sec + (u - cdf[sec]) / (cdf[sec + 1] - cdf[sec])) * (NS_PER_MINUTE / w.size)
+    t_kid, side_kid, _ = _metaorders(rng, p, row.meta_rate)
+    roots_t = np.concatenate([t_imm, t_kid])
+    roots_side = np.concatenate([np.full(n_imm, 2, np.int8), side_kid])
+    t_off, side_off, mkt_off = _offspring(rng, p, roots_t, roots_side)
+    t_mkt = np.concatenate([roots_t, t_off[mkt_off]])
+    side_mkt = np.concatenate([roots_side, side_off[mkt_off]])
+    n_mkt = t_mkt.size
+    size_mkt = lots(rng, n_mkt, median=p.market_size_median, sigma=p.market_size_sigma, **size_kw)
+    u_mkt = rng.random(n_mkt)
+    t_add = t_off[~mkt_off]
+    n_add = t_add.size
+    side_add = (rng.random(n_add) < 0.5).astype(np.int8)
+    size_add = lots(rng, n_add, median=p.limit_size_median, sigma=p.limit_size_sigma, **limit_kw)
+    life_add = _lifetimes(rng, p.lifetime_median_s, p.lifetime_sigma, lifetime_cap_ns, n_add)
 
-    n = n_limit + t_mkt.size
+    n = n_limit + n_mkt + n_add
+    if n > MAX_ARRIVALS:
+        raise ValueError(
+            f"minute {minute} draws {n} arrivals, over the limit of {MAX_ARRIVALS}: the "
+            "preset's rates are too high"
+        )
     base_id = order_id(minute, 0)
-    t = np.concatenate([t_limit.astype(np.int64), t_mkt]) + minute_start_ns
+    t = np.concatenate([t_limit, t_mkt, t_add]).astype(np.int64) + minute_start_ns
     ids = base_id + np.arange(n, dtype=np.int64)
     order = np.lexsort((ids, t))
-    dyn = base_id + _DYNAMIC_BIT + 4 * np.arange(STEPS_PER_MINUTE, dtype=np.int64)
+    kind = np.concatenate([np.zeros(n_limit, np.int8), np.ones(n_mkt, np.int8),
+                           np.zeros(n_add, np.int8)])  # fmt: skip
     return Flow(
         t=t[order],
-        kind=np.concatenate([np.zeros(n_limit, np.int8), np.ones(t_mkt.size, np.int8)])[order],
-        side=np.concatenate([side_limit, side_mkt])[order],
-        dist=np.concatenate([dist, np.zeros(t_mkt.size)])[order],
-        size=np.concatenate([size_limit, size_mkt])[order],
-        life=np.concatenate([life_limit, np.zeros(t_mkt.size, np.int64)])[order],
+        kind=kind[order],
+        side=np.concatenate([side_limit, side_mkt, side_add])[order],
+        dist=np.concatenate([dist, u_mkt, np.zeros(n_add)])[order],
+        size=np.concatenate([size_limit, size_mkt, size_add])[order],
+        life=np.concatenate([life_limit, np.zeros(n_mkt, np.int64), life_add])[order],
         id=ids[order],
-        req_u=req_u,
-        req_size=req_size,
-        req_life=req_life,
+        mm_size=mm_size,
+        mm_life=mm_life.reshape(STEPS_PER_MINUTE, 2),
         jit=jit,
-        dyn_id=dyn,
+        dyn_id=base_id + _STEP_BIT + 64 * np.arange(STEPS_PER_MINUTE, dtype=np.int64),
     )

@@ -1,5 +1,9 @@
 """The sequential skeleton: per-minute latent state that every segment can rebuild cheaply.
 
+It is built in three steps: **draw** the per-day shocks from their keyed streams, **overlay**
+(the seam where scenarios will change shocks over a window, drawing from their own keyed
+streams so untouched minutes keep their values; none exist yet), **integrate** the recursions.
+
 Everything path-dependent on a long horizon lives here, at one-minute resolution: stochastic
 volatility (a sum of AR(1) log-volatility factors with timescales from minutes to a day, which
 gives slow, power-law-like decay of volatility autocorrelation), compound-Poisson jumps whose
@@ -21,7 +25,14 @@ import numpy.typing as npt
 from aleatoric._seeding import Stream, stream_rng
 from aleatoric.config import Preset
 
-__all__ = ["HISTORY_MINUTES", "MAX_JUMPS_PER_MINUTE", "Skeleton", "build_skeleton"]
+__all__ = [
+    "HISTORY_MINUTES",
+    "MAX_JUMPS_PER_MINUTE",
+    "Shocks",
+    "Skeleton",
+    "build_skeleton",
+    "seasonal_profile",
+]
 
 MINUTES_PER_DAY = 1440
 #: Minutes of skeleton before the dataset start: one day for funding averages and burn-in,
@@ -47,6 +58,7 @@ class Skeleton:
     jump_at: F64
     basis_start: F64
     log_oi_start: F64
+    season: F64  # log multiplier of activity from the intraday profile (beyond volatility)
 
     @property
     def minutes(self) -> int:
@@ -87,27 +99,44 @@ def _poisson_inverse(u: F64, lam: F64, cap: int) -> npt.NDArray[np.int64]:  # pr
     return out
 
 
-def build_skeleton(
-    preset: Preset,
-    *,
-    sigma_scale: float,
-    initial_price: float,
-    seed: int,
-    instrument: int,
-    end_minute: int,
-) -> Skeleton:
-    """Return the skeleton from the origin up to dataset minute ``end_minute`` (exclusive).
+#: Hour (UTC) where the intraday profile peaks: around the US equity open.
+SEASON_PEAK_HOUR = 14.5
 
-    The values for a minute never depend on ``end_minute``: a longer skeleton extends a
-    shorter one exactly.
+
+def seasonal_profile(kind: str, first_minute_of_day: int, n: int) -> F64:
+    """Return a unit-mean-log intraday shape (cosine, peak at 14:30 UTC) for ``n`` minutes.
+
+    ``kind`` is ``"crypto"`` (the profile) or ``"flat"`` (zeros). Minute 0 of the array is
+    minute ``first_minute_of_day`` of its UTC day.
     """
-    n = end_minute + HISTORY_MINUTES
-    days = -(-n // MINUTES_PER_DAY)
+    if kind == "flat":
+        return np.zeros(n)
+    if kind != "crypto":
+        raise ValueError(f"seasonality must be one of crypto, flat; was {kind!r}")
+    hours = ((first_minute_of_day + np.arange(n)) % MINUTES_PER_DAY) / 60.0
+    return np.cos(2.0 * math.pi * (hours - SEASON_PEAK_HOUR) / 24.0)
+
+
+@dataclass(frozen=True)
+class Shocks:
+    """Every random draw of the skeleton, per minute from the origin (the draw step)."""
+
+    eps_vol: F64
+    z: F64
+    u_jump: F64
+    jump_sizes: F64
+    jump_at: F64
+    eps_basis: F64
+    eps_oi: F64
+
+
+def _draw(preset: Preset, *, seed: int, instrument: int, days: int) -> Shocks:
     k = len(preset.vol_stds)
-    eps_vol = np.empty((k, days * MINUTES_PER_DAY))
-    z = np.empty(days * MINUTES_PER_DAY)
+    size = days * MINUTES_PER_DAY
+    eps_vol = np.empty((k, size))
+    z = np.empty(size)
     u_jump = np.empty_like(z)
-    jump_sizes = np.empty((days * MINUTES_PER_DAY, MAX_JUMPS_PER_MINUTE))
+    jump_sizes = np.empty((size, MAX_JUMPS_PER_MINUTE))
     jump_at = np.empty_like(z)
     eps_basis = np.empty_like(z)
     eps_oi = np.empty_like(z)
@@ -121,22 +150,40 @@ def build_skeleton(
         jump_at[sl] = rng.random(MINUTES_PER_DAY)
         eps_basis[sl] = rng.standard_normal(MINUTES_PER_DAY)
         eps_oi[sl] = rng.standard_normal(MINUTES_PER_DAY)
+    return Shocks(eps_vol, z, u_jump, jump_sizes, jump_at, eps_basis, eps_oi)
 
-    log_vol = np.zeros(n)
+
+def _overlay(shocks: Shocks) -> Shocks:
+    # The overlay seam: scenarios will transform the shocks over their windows here, each from
+    # its own keyed stream. With no overlays configured the shocks pass through unchanged.
+    return shocks
+
+
+def _integrate(
+    preset: Preset,
+    shocks: Shocks,
+    *,
+    n: int,
+    sigma_scale: float,
+    initial_price: float,
+    season: F64,
+) -> Skeleton:
+    k = len(preset.vol_stds)
+    log_vol = preset.season_sigma_amplitude * season
     var_correction = 0.0
     for j in range(k):
         phi = math.exp(-1.0 / preset.vol_timescales_min[j])
-        log_vol += _ar1(eps_vol[j, :n], phi, preset.vol_stds[j])[:n]
+        log_vol = log_vol + _ar1(shocks.eps_vol[j, :n], phi, preset.vol_stds[j])[:n]
         var_correction += preset.vol_stds[j] ** 2
     ref_sigma = preset.sigma_minute * sigma_scale
     sigma = ref_sigma * np.exp(log_vol - var_correction)
     activity = (sigma / ref_sigma) ** preset.activity_exponent
 
-    diffusion = sigma * z[:n]
+    diffusion = sigma * shocks.z[:n]
     lam = preset.jump_rate_per_day / MINUTES_PER_DAY * activity
-    counts = _poisson_inverse(u_jump[:n], lam, MAX_JUMPS_PER_MINUTE)
+    counts = _poisson_inverse(shocks.u_jump[:n], lam, MAX_JUMPS_PER_MINUTE)
     mask = np.arange(MAX_JUMPS_PER_MINUTE)[None, :] < counts[:, None]
-    jump = preset.jump_scale * sigma_scale * np.where(mask, jump_sizes[:n], 0.0).sum(axis=1)
+    jump = preset.jump_scale * sigma_scale * np.where(mask, shocks.jump_sizes[:n], 0.0).sum(axis=1)
 
     log_price = np.empty(n + 1)
     log_price[0] = 0.0
@@ -144,17 +191,49 @@ def build_skeleton(
     log_price += math.log(initial_price) - log_price[HISTORY_MINUTES]
 
     phi_b = math.exp(-1.0 / preset.basis_timescale_min)
-    basis = preset.basis_mean_bps * 1e-4 + _ar1(eps_basis[:n], phi_b, preset.basis_std_bps * 1e-4)
+    basis = preset.basis_mean_bps * 1e-4 + _ar1(
+        shocks.eps_basis[:n], phi_b, preset.basis_std_bps * 1e-4
+    )
     phi_oi = math.exp(-1.0 / preset.open_interest_timescale_min)
-    log_oi = _ar1(eps_oi[:n], phi_oi, preset.open_interest_vol)
-
+    log_oi = _ar1(shocks.eps_oi[:n], phi_oi, preset.open_interest_vol)
     return Skeleton(
         log_price_start=log_price,
         sigma=sigma,
         activity=activity,
         diffusion=diffusion,
         jump=jump,
-        jump_at=jump_at[:n],
+        jump_at=shocks.jump_at[:n],
         basis_start=basis,
         log_oi_start=log_oi,
+        season=preset.season_activity_amplitude * season,
+    )
+
+
+def build_skeleton(
+    preset: Preset,
+    *,
+    sigma_scale: float,
+    initial_price: float,
+    seed: int,
+    instrument: int,
+    end_minute: int,
+    start_minute_of_day: int = 0,
+    seasonality: str = "crypto",
+) -> Skeleton:
+    """Return the skeleton from the origin up to dataset minute ``end_minute`` (exclusive).
+
+    The values for a minute never depend on ``end_minute``: a longer skeleton extends a
+    shorter one exactly.
+    """
+    n = end_minute + HISTORY_MINUTES
+    days = -(-n // MINUTES_PER_DAY)
+    shocks = _overlay(_draw(preset, seed=seed, instrument=instrument, days=days))
+    origin = (start_minute_of_day - HISTORY_MINUTES) % MINUTES_PER_DAY
+    return _integrate(
+        preset,
+        shocks,
+        n=n,
+        sigma_scale=sigma_scale,
+        initial_price=initial_price,
+        season=seasonal_profile(seasonality, origin, n),
     )

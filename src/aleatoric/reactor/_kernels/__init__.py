@@ -1,1 +1,1 @@
-"""Compiled hot loops. Pure functions of arrays and scalars; no I/O, no Python objects."""
+"""Numba kernels of the order book, by concern: bundles, heap, queues, matching, maker, run."""
