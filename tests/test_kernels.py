@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import aleatoric.errors
 from aleatoric.reactor import dtypes as d
 from aleatoric.reactor._kernels import heap, matching, queues
 from aleatoric.reactor._kernels._bundles import (
@@ -35,7 +36,7 @@ from aleatoric.reactor._kernels.errors import (
     ERR_POOL_FULL,
     ERR_WINDOW,
     MESSAGES,
-    KernelError,
+    KernelCodeError,
 )
 from aleatoric.reactor._kernels.maker import react, reaction_id, requote
 from aleatoric.reactor._state import live_orders
@@ -155,9 +156,10 @@ def test_pool_full_and_window_errors() -> None:
 
 def test_every_error_code_has_a_message() -> None:
     for code in (ERR_WINDOW, ERR_POOL_FULL, ERR_HEAP_FULL):
-        err = KernelError(code)
+        err = KernelCodeError(code)
         assert err.code == code and str(err) == MESSAGES[code] and isinstance(err, RuntimeError)
-    assert "kernel error 99" in str(KernelError(99))
+        assert isinstance(err, aleatoric.errors.KernelError)
+    assert "kernel error 99" in str(KernelCodeError(99))
 
 
 def test_record_levels_skips_gaps_and_pads() -> None:

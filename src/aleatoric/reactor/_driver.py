@@ -31,7 +31,7 @@ from aleatoric.reactor._flow import (
     draw_flow,
 )
 from aleatoric.reactor._kernels._bundles import INF, S_ERROR, Arrivals, Markers, Steps
-from aleatoric.reactor._kernels.errors import KernelError
+from aleatoric.reactor._kernels.errors import KernelCodeError
 from aleatoric.reactor._kernels.run import run_steps
 from aleatoric.reactor._latent import latent_log_path
 from aleatoric.reactor._params import FlowParams, flow_params
@@ -265,7 +265,7 @@ class _Runner:
             )
             error = int(self.book.sc[S_ERROR])
             if error:
-                raise KernelError(error)
+                raise KernelCodeError(error)
             self.n = n
             if s_new < target:
                 # The buffer is nearly full: grow it (never changes what is simulated).

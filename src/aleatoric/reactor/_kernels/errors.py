@@ -1,11 +1,14 @@
 """Kernel error codes, written to ``book.sc[S_ERROR]``, and their messages.
 
-A kernel never raises: it stops, leaves a code, and the driver raises ``KernelError``.
+A kernel never raises: it stops, leaves a code, and the driver raises ``KernelCodeError``
+(a :class:`~aleatoric.errors.KernelError`, so callers catch it under the one error root).
 """
 
 from __future__ import annotations
 
-__all__ = ["ERR_HEAP_FULL", "ERR_POOL_FULL", "ERR_WINDOW", "MESSAGES", "KernelError"]
+from aleatoric.errors import KernelError
+
+__all__ = ["ERR_HEAP_FULL", "ERR_POOL_FULL", "ERR_WINDOW", "MESSAGES", "KernelCodeError"]
 
 ERR_WINDOW = 1
 ERR_POOL_FULL = 2
@@ -18,7 +21,7 @@ MESSAGES = {
 }
 
 
-class KernelError(RuntimeError):
+class KernelCodeError(KernelError):
     """The book kernel stopped with an error code (``code``); the message says which."""
 
     def __init__(self, code: int) -> None:
