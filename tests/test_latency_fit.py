@@ -27,7 +27,7 @@ from aleatoric.sinks import Offsets, segment_tables
 
 def _config(**extra: object) -> DatasetConfig:
     return aleatoric.load_config(
-        venue="binance", symbol="BTCUSDT", duration="20m", segment="20m", warmup="5m", seed=21,
+        venue="binance", symbol="BTCUSDT", duration="35m", segment="35m", warmup="5m", seed=21,
         **extra,
     )  # fmt: skip
 

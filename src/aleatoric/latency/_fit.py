@@ -7,8 +7,9 @@ The estimators are chosen to be robust to the parts of the model they do not tar
 - ``mu``, ``rate_elasticity``, ``diurnal_*``: least squares of the log excess on
   ``log(rate / 100)`` (and a daily cosine when the data span at least 12 hours), trimmed to
   the central 98 % of residuals; ``sigma`` from the 16 / 84 % residual quantiles. Data that
-  cannot separate a term from the level (a message rate with a log sd under 0.25, a span
-  under 12 hours) keep the nearest profile's term as a fixed offset, as the notes say;
+  cannot separate a term from the level (a message rate with a log sd under 0.25, an
+  elasticity whose standard error, clustered by blocks of three ``tau``, exceeds 0.05, a
+  span under 12 hours) keep the nearest profile's term as a fixed offset, as the notes say;
 - the tail: events more than ``4 sigma`` above their body's median (where the body leaves
   3e-5 of its mass), Hill's estimator for ``tail_alpha`` above that point, and ``tail_p``
   scaled back to the splice point ``3 sigma``;
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +42,8 @@ _BODY_ABOVE_4 = 3.167e-5
 _DIURNAL_SPAN_NS = 12 * _NS_PER_HOUR
 #: Least spread (sd of log rate) at which the rate elasticity is estimated.
 _RATE_SPREAD = 0.25
+#: Largest clustered standard error at which the rate elasticity is taken from the data.
+_ELASTICITY_SE = 0.05
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,57 @@ def _tau_ms(ts: I64, z: F64, body: npt.NDArray[np.bool_]) -> float | None:
     return math.sqrt(lo * hi)
 
 
+class _Body(NamedTuple):
+    b: F64
+    d_min: float
+    sigma: float
+    mu: float
+    z: F64
+    resid: F64
+    tail: tuple[float, float] | None
+    tail_events: int
+
+
+def _body(ts: I64, lat: F64, x: F64, offset: F64) -> _Body:
+    # The body (shift, level, terms, sigma) and the tail, twice: the second pass knows the
+    # tail's share of events.
+    body_share = 1.0
+    for _ in range(2):
+        d_min = _shift(lat, x, body_share, offset)
+        k = lat > d_min  # a stray delay below the shift is left out
+        b, r = _trimmed_ols(x[k], np.log(lat[k] - d_min) - offset[k])
+        q16, q50, q84 = np.quantile(r, [0.16 * body_share, 0.5 * body_share, 0.84 * body_share])
+        sigma = float(q84 - q16) / 2
+        center = x @ b + q50 + offset
+        mu = float(b[0] + q50)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = np.where(k, (np.log(np.where(k, lat - d_min, 1.0)) - center) / sigma, np.nan)
+        # Tail: beyond 4 sigma above the body's median (z > 4), Hill's estimator.
+        above = (z > 4) & (lat - d_min < TAIL_CAP_MS * 0.999)
+        tail_events = int(above.sum())
+        logs = sigma * (z[above] - 4)  # log of each excess over the threshold
+        tail: tuple[float, float] | None = None
+        if tail_events >= 10 and logs.sum() > 0:
+            alpha = min(max(tail_events / float(logs.sum()), 0.51), 10.0)
+            share = max(tail_events - _BODY_ABOVE_4 * ts.size, 0.0) / ts.size
+            tail = (alpha, min(share * math.exp(alpha * sigma), 0.2))
+            body_share = 1.0 - tail[1]
+    resid = np.where(k, np.log(np.where(k, lat - d_min, 1.0)) - center, 0.0)
+    return _Body(b, d_min, sigma, mu, z, resid, tail, tail_events)
+
+
+def _slope_se(ts: I64, x: F64, resid: F64, use: npt.NDArray[np.bool_], block_ns: int) -> float:
+    # Standard error of the rate column's coefficient, clustered by time blocks.
+    others = np.delete(x[use], 1, axis=1)
+    col = x[use, 1]
+    xc = col - others @ np.linalg.lstsq(others, col, rcond=None)[0]
+    block = (ts[use] - ts[0]) // block_ns
+    _, inv = np.unique(block, return_inverse=True)
+    score = np.bincount(inv, weights=xc * resid[use])
+    denom = float(xc @ xc)
+    return math.inf if denom <= 0 else float(math.sqrt(float(score @ score)) / denom)
+
+
 def _nearest(median_ms: float) -> str:
     def distance(name: str) -> float:
         return abs(math.log(PROFILES[name].median_ms) - math.log(median_ms))
@@ -192,27 +247,31 @@ def fit_latency(
         hour = (ts % _NS_PER_DAY) / _NS_PER_HOUR
         angle = 2 * np.pi * (hour - near.diurnal_peak_hour) / 24
         offset = offset + near.diurnal_amplitude * np.cos(angle)
-    body_share = 1.0
-    for _ in range(2):  # the second pass knows the tail's share of events
-        d_min = _shift(lat, x, body_share, offset)
-        k = lat > d_min  # a stray delay below the shift is left out
-        b, r = _trimmed_ols(x[k], np.log(lat[k] - d_min) - offset[k])
-        q16, q50, q84 = np.quantile(r, [0.16 * body_share, 0.5 * body_share, 0.84 * body_share])
-        sigma = float(q84 - q16) / 2
-        center = x @ b + q50 + offset
-        mu = float(b[0] + q50)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            z = np.where(k, (np.log(np.where(k, lat - d_min, 1.0)) - center) / sigma, np.nan)
-        # Tail: beyond 4 sigma above the body's median (z > 4), Hill's estimator.
-        above = (z > 4) & (lat - d_min < TAIL_CAP_MS * 0.999)
-        tail_events = int(above.sum())
-        logs = sigma * (z[above] - 4)  # log of each excess over the threshold
-        tail: tuple[float, float] | None = None
-        if tail_events >= 10 and logs.sum() > 0:
-            alpha = min(max(tail_events / float(logs.sum()), 0.51), 10.0)
-            share = max(tail_events - _BODY_ABOVE_4 * ts.size, 0.0) / ts.size
-            tail = (alpha, min(share * math.exp(alpha * sigma), 0.2))
-            body_share = 1.0 - tail[1]
+    est = _body(ts, lat, x, offset)
+    if not fixed_rate:
+        # Autocorrelated delays (``tau``) leave fewer independent observations than events:
+        # an elasticity whose clustered standard error is too large is not taken from here.
+        tau0 = _tau_ms(ts, est.z, est.z < 2.5) or 0.0
+        block_ns = max(int(3 * tau0 * 1e6), 1_000_000_000)
+        se = _slope_se(ts, x, est.resid, est.z < 2.5, block_ns)
+        if se > _ELASTICITY_SE:
+            offset = offset + PROFILES[nearest].rate_elasticity * x[:, 1]
+            x = x[:, [0, *range(2, x.shape[1])]]
+            fixed_rate = True
+            notes.append(
+                f"rate_elasticity: standard error {se:.3f} (delays correlated over "
+                f"{block_ns / 1e9:.0f} s blocks), over {_ELASTICITY_SE}"
+            )
+            est = _body(ts, lat, x, offset)
+    b, d_min, sigma, mu, z, tail, tail_events = (
+        est.b,
+        est.d_min,
+        est.sigma,
+        est.mu,
+        est.z,
+        est.tail,
+        est.tail_events,
+    )
     values: dict[str, float] = {"d_min_ms": d_min, "mu": mu, "sigma": sigma}
     col = 1
     if not fixed_rate:
