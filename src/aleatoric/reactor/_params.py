@@ -1,9 +1,10 @@
-"""Flow parameters per minute block: arrays a future overlay can change over a window.
+"""Flow parameters per minute block: arrays a scenario overlay changes over its window.
 
-Rates, the market maker's depth, the quote band and the lean of informed flow are derived
-from the skeleton's activity and volatility minute by minute (draw), then passed through the
-overlay seam (a liquidity void, say, would thin ``mm_depth`` and raise rates over its window),
-then read by each minute's flow draw and by the kernel (integrate).
+Rates, the market maker's depth, spread and quote band, the lean of informed flow and the
+side of metaorders are derived from the skeleton's activity and volatility minute by minute
+(draw), then passed through the overlay step (a liquidity void thins ``mm_depth`` and widens
+the spread over its window; a flash crash also sends one-sided metaorders, see
+``_scenarios.py``), then read by each minute's flow draw and by the kernel (integrate).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import numpy.typing as npt
 
 from aleatoric.config import Preset
 from aleatoric.reactor._flow import STEPS_PER_MINUTE, FlowRow
-from aleatoric.reactor._skeleton import Skeleton
+from aleatoric.reactor._scenarios import ScenarioWindow
+from aleatoric.reactor._skeleton import HISTORY_MINUTES, Skeleton
 
 __all__ = ["FlowParams", "flow_params"]
 
@@ -25,7 +27,12 @@ F64 = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class FlowParams:
-    """Per skeleton minute: rates per second, maker depth (base asset), band, lean."""
+    """Per skeleton minute: rates per second, maker depth (base asset), band, lean.
+
+    ``width`` is the maker's spread in price steps (1 unless a scenario widens it) and
+    ``meta_sell`` the probability that a metaorder sells (0.5 unless a crash pushes it);
+    ``touch`` multiplies the share of limit orders placed at the quote.
+    """
 
     limit_rate: F64
     market_rate: F64
@@ -33,6 +40,9 @@ class FlowParams:
     mm_depth: F64
     band_frac: F64  # quote band as a fraction of the price
     lean: F64
+    width: F64
+    meta_sell: F64
+    touch: F64
 
     def row(self, i: int, burst: F64) -> FlowRow:
         """Return what a minute's flow draw reads (skeleton index ``i``, its latent bursts)."""
@@ -42,15 +52,36 @@ class FlowParams:
             meta_rate=float(self.meta_rate[i]),
             mm_depth=float(self.mm_depth[i]),
             burst=burst,
+            meta_sell=float(self.meta_sell[i]),
+            touch=float(self.touch[i]),
         )
 
 
-def _overlay(params: FlowParams) -> FlowParams:
-    # The overlay seam for flow parameters; no overlays exist yet.
+def _overlay(params: FlowParams, scenarios: tuple[ScenarioWindow, ...]) -> FlowParams:
+    # Scenarios change the parameters of their window's minutes only (in place on the fresh
+    # arrays); minutes outside every window keep their values exactly.
+    n = params.mm_depth.shape[0]
+    for w in scenarios:
+        v = w.values()
+        lo = min(n, w.first_minute + HISTORY_MINUTES)
+        hi = min(n, lo + w.minutes)
+        # Quotes are pulled from the touch (the maker's and others'); the book behind it
+        # keeps its flow, so a sweep meets resting orders within a few basis points.
+        params.mm_depth[lo:hi] *= v["depth"]
+        params.touch[lo:hi] *= v["depth"]
+        params.band_frac[lo:hi] *= v["band"]
+        params.width[lo:hi] = np.maximum(params.width[lo:hi], v["spread"])
+        if w.kind == "flash-crash":
+            fall = min(n, lo + w.fall_minutes)
+            params.meta_rate[lo:fall] *= v["meta"]
+            params.meta_sell[lo:fall] = v["sell_share"]
+            params.lean[lo:fall] *= v["lean"]
     return params
 
 
-def flow_params(preset: Preset, skeleton: Skeleton) -> FlowParams:
+def flow_params(
+    preset: Preset, skeleton: Skeleton, scenarios: tuple[ScenarioWindow, ...] = ()
+) -> FlowParams:
     """Return the flow parameters of every skeleton minute."""
     volume = skeleton.activity * np.exp(skeleton.season)
     params = FlowParams(
@@ -60,5 +91,8 @@ def flow_params(preset: Preset, skeleton: Skeleton) -> FlowParams:
         mm_depth=preset.mm_depth * np.power(skeleton.activity, -preset.mm_thin_exponent),
         band_frac=preset.quote_band * skeleton.sigma / math.sqrt(STEPS_PER_MINUTE),
         lean=np.full(skeleton.sigma.shape, preset.informed_lean),
+        width=np.ones(skeleton.sigma.shape),
+        meta_sell=np.full(skeleton.sigma.shape, 0.5),
+        touch=np.ones(skeleton.sigma.shape),
     )
-    return _overlay(params)
+    return _overlay(params, scenarios)

@@ -1,8 +1,9 @@
 """The sequential skeleton: per-minute latent state that every segment can rebuild cheaply.
 
 It is built in three steps: **draw** the per-day shocks from their keyed streams, **overlay**
-(the seam where scenarios will change shocks over a window, drawing from their own keyed
-streams so untouched minutes keep their values; none exist yet), **integrate** the recursions.
+(stress scenarios change the shocks over their windows, drawing from their own keyed streams
+so minutes before a window keep their values: a flash crash adds a drift to the latent log
+price, see ``_scenarios.py``), **integrate** the recursions.
 
 Everything path-dependent on a long horizon lives here, at one-minute resolution: stochastic
 volatility (a sum of AR(1) log-volatility factors with timescales from minutes to a day, which
@@ -16,7 +17,7 @@ per day and one pass of a few cheap recursions, so segments stay independent of 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numba as nb
 import numpy as np
@@ -24,6 +25,7 @@ import numpy.typing as npt
 
 from aleatoric._seeding import Stream, stream_rng
 from aleatoric.config import Preset
+from aleatoric.reactor._scenarios import ScenarioWindow, crash_drift
 
 __all__ = [
     "HISTORY_MINUTES",
@@ -128,6 +130,7 @@ class Shocks:
     jump_at: F64
     eps_basis: F64
     eps_oi: F64
+    drift: F64 | None = None  # scenarios: added to the minute's diffusion (log price)
 
 
 def _draw(preset: Preset, *, seed: int, instrument: int, days: int) -> Shocks:
@@ -153,10 +156,17 @@ def _draw(preset: Preset, *, seed: int, instrument: int, days: int) -> Shocks:
     return Shocks(eps_vol, z, u_jump, jump_sizes, jump_at, eps_basis, eps_oi)
 
 
-def _overlay(shocks: Shocks) -> Shocks:
-    # The overlay seam: scenarios will transform the shocks over their windows here, each from
-    # its own keyed stream. With no overlays configured the shocks pass through unchanged.
-    return shocks
+def _overlay(
+    shocks: Shocks, scenarios: tuple[ScenarioWindow, ...], *, seed: int, instrument: int
+) -> Shocks:
+    # The overlay seam: scenarios transform the shocks over their windows here, each from its
+    # own keyed stream. With no scenario the shocks pass through unchanged (same bytes).
+    drift = crash_drift(
+        scenarios, seed=seed, instrument=instrument, n=shocks.z.shape[0], origin=HISTORY_MINUTES
+    )
+    if drift is None:
+        return shocks
+    return replace(shocks, drift=drift)
 
 
 def _integrate(
@@ -180,6 +190,10 @@ def _integrate(
     activity = (sigma / ref_sigma) ** preset.activity_exponent
 
     diffusion = sigma * shocks.z[:n]
+    if shocks.drift is not None:
+        # A scenario's latent move enters as drift of the minute's diffusion, so the bridge
+        # inside each minute carries it smoothly (in the minute's bursty business time).
+        diffusion = diffusion + shocks.drift[:n]
     lam = preset.jump_rate_per_day / MINUTES_PER_DAY * activity
     counts = _poisson_inverse(shocks.u_jump[:n], lam, MAX_JUMPS_PER_MINUTE)
     mask = np.arange(MAX_JUMPS_PER_MINUTE)[None, :] < counts[:, None]
@@ -219,6 +233,7 @@ def build_skeleton(
     end_minute: int,
     start_minute_of_day: int = 0,
     seasonality: str = "crypto",
+    scenarios: tuple[ScenarioWindow, ...] = (),
 ) -> Skeleton:
     """Return the skeleton from the origin up to dataset minute ``end_minute`` (exclusive).
 
@@ -227,7 +242,12 @@ def build_skeleton(
     """
     n = end_minute + HISTORY_MINUTES
     days = -(-n // MINUTES_PER_DAY)
-    shocks = _overlay(_draw(preset, seed=seed, instrument=instrument, days=days))
+    shocks = _overlay(
+        _draw(preset, seed=seed, instrument=instrument, days=days),
+        scenarios,
+        seed=seed,
+        instrument=instrument,
+    )
     origin = (start_minute_of_day - HISTORY_MINUTES) % MINUTES_PER_DAY
     return _integrate(
         preset,
