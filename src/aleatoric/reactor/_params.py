@@ -20,7 +20,11 @@ from aleatoric.reactor._flow import STEPS_PER_MINUTE, FlowRow
 from aleatoric.reactor._scenarios import ScenarioWindow
 from aleatoric.reactor._skeleton import HISTORY_MINUTES, Skeleton
 
-__all__ = ["FlowParams", "flow_params"]
+__all__ = ["PRICE_PROTECTION", "FlowParams", "flow_params"]
+
+#: Market order price protection inside scenario windows, as a fraction of the latent price
+#: (half the 5 % band that the integrity check holds trades to).
+PRICE_PROTECTION = 0.025
 
 F64 = npt.NDArray[np.float64]
 
@@ -31,7 +35,8 @@ class FlowParams:
 
     ``width`` is the maker's spread in price steps (1 unless a scenario widens it) and
     ``meta_sell`` the probability that a metaorder sells (0.5 unless a crash pushes it);
-    ``touch`` multiplies the share of limit orders placed at the quote.
+    ``touch`` multiplies the share of limit orders placed at the quote; ``protect`` is the
+    market order price protection (a fraction of the price; 0 = none).
     """
 
     limit_rate: F64
@@ -43,6 +48,7 @@ class FlowParams:
     width: F64
     meta_sell: F64
     touch: F64
+    protect: F64
 
     def row(self, i: int, burst: F64) -> FlowRow:
         """Return what a minute's flow draw reads (skeleton index ``i``, its latent bursts)."""
@@ -57,7 +63,9 @@ class FlowParams:
         )
 
 
-def _overlay(params: FlowParams, scenarios: tuple[ScenarioWindow, ...]) -> FlowParams:
+def _overlay(
+    params: FlowParams, skeleton: Skeleton, scenarios: tuple[ScenarioWindow, ...]
+) -> FlowParams:
     # Scenarios change the parameters of their window's minutes only (in place on the fresh
     # arrays); minutes outside every window keep their values exactly.
     n = params.mm_depth.shape[0]
@@ -71,8 +79,17 @@ def _overlay(params: FlowParams, scenarios: tuple[ScenarioWindow, ...]) -> FlowP
         params.touch[lo:hi] *= v["depth"]
         params.band_frac[lo:hi] *= v["band"]
         params.width[lo:hi] = np.maximum(params.width[lo:hi], v["spread"])
+        # A thinned book lets a large market order walk far; the venue's price protection
+        # expires what would fill beyond it (calm books never reach it, so it is set here).
+        params.protect[lo:hi] = PRICE_PROTECTION
         if w.kind == "flash-crash":
             fall = min(n, lo + w.fall_minutes)
+            if skeleton.drift is not None:
+                # The maker moves at most four bands per step: keep the band at least half
+                # the crash's fall per step, so the book follows it (the latent price does not
+                # run away from the traded price beyond the venue's price band).
+                speed = np.abs(skeleton.drift[lo:fall]) / STEPS_PER_MINUTE
+                params.band_frac[lo:fall] = np.maximum(params.band_frac[lo:fall], 0.5 * speed)
             params.meta_rate[lo:fall] *= v["meta"]
             params.meta_sell[lo:fall] = v["sell_share"]
             params.lean[lo:fall] *= v["lean"]
@@ -94,5 +111,6 @@ def flow_params(
         width=np.ones(skeleton.sigma.shape),
         meta_sell=np.full(skeleton.sigma.shape, 0.5),
         touch=np.ones(skeleton.sigma.shape),
+        protect=np.zeros(skeleton.sigma.shape),
     )
-    return _overlay(params, scenarios)
+    return _overlay(params, skeleton, scenarios)

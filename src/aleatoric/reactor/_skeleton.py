@@ -61,6 +61,7 @@ class Skeleton:
     basis_start: F64
     log_oi_start: F64
     season: F64  # log multiplier of activity from the intraday profile (beyond volatility)
+    drift: F64 | None = None  # scenarios: log-price drift per minute, even in clock time
 
     @property
     def minutes(self) -> int:
@@ -130,7 +131,7 @@ class Shocks:
     jump_at: F64
     eps_basis: F64
     eps_oi: F64
-    drift: F64 | None = None  # scenarios: added to the minute's diffusion (log price)
+    drift: F64 | None = None  # scenarios: log-price drift per minute (see Skeleton.drift)
 
 
 def _draw(preset: Preset, *, seed: int, instrument: int, days: int) -> Shocks:
@@ -190,10 +191,9 @@ def _integrate(
     activity = (sigma / ref_sigma) ** preset.activity_exponent
 
     diffusion = sigma * shocks.z[:n]
-    if shocks.drift is not None:
-        # A scenario's latent move enters as drift of the minute's diffusion, so the bridge
-        # inside each minute carries it smoothly (in the minute's bursty business time).
-        diffusion = diffusion + shocks.drift[:n]
+    # A scenario's latent move: part of the minute endpoints, spread evenly over clock time
+    # inside each minute by the bridge (not in bursty business time, so the book can follow).
+    drift = None if shocks.drift is None else shocks.drift[:n]
     lam = preset.jump_rate_per_day / MINUTES_PER_DAY * activity
     counts = _poisson_inverse(shocks.u_jump[:n], lam, MAX_JUMPS_PER_MINUTE)
     mask = np.arange(MAX_JUMPS_PER_MINUTE)[None, :] < counts[:, None]
@@ -201,7 +201,7 @@ def _integrate(
 
     log_price = np.empty(n + 1)
     log_price[0] = 0.0
-    np.cumsum(diffusion + jump, out=log_price[1:])
+    np.cumsum(diffusion + jump if drift is None else diffusion + jump + drift, out=log_price[1:])
     log_price += math.log(initial_price) - log_price[HISTORY_MINUTES]
 
     phi_b = math.exp(-1.0 / preset.basis_timescale_min)
@@ -220,6 +220,7 @@ def _integrate(
         basis_start=basis,
         log_oi_start=log_oi,
         season=preset.season_activity_amplitude * season,
+        drift=drift,
     )
 
 

@@ -124,14 +124,16 @@ class Steps(NamedTuple):
     ``band`` is the half-width (ticks) the latent price may drift from the quote centre before
     the market maker requotes; ``lean`` is how strongly undecided market orders lean toward the
     latent price; ``width`` is the market maker's spread in price steps (its ask is ``width``
-    steps above its bid; 1 outside stress scenarios); ``mm_size``/``mm_life`` are the sizes and
-    lifetimes of the market maker's new quotes ``[step, side]``; ``decay`` is the inventory kept
-    per step; ``hold`` is the share of the band beyond which the maker stops refilling the quote
-    the latent price leans against; ``take`` whether stale orders of others are picked off by a
-    sweep when the maker requotes (else they are pulled too); ``impact`` (ticks per square root
-    of a lot, per step) is how far each market order shifts the maker's fair value, a shift that
-    decays by ``impact_decay`` per step (transient impact), with sizes capped at ``impact_cap``
-    lots.
+    steps above its bid; 1 outside stress scenarios); ``protect`` (ticks, 0 = none) is the
+    venue's market order price protection: a market order does not fill further than this from
+    the latent price, its remainder expires (set inside stress scenarios only);
+    ``mm_size``/``mm_life`` are the sizes and lifetimes of the market maker's new quotes
+    ``[step, side]``; ``decay`` is the inventory kept per step; ``hold`` is the share of the
+    band beyond which the maker stops refilling the quote the latent price leans against;
+    ``take`` whether stale orders of others are picked off by a sweep when the maker requotes
+    (else they are pulled too); ``impact`` (ticks per square root of a lot, per step) is how far
+    each market order shifts the maker's fair value, a shift that decays by ``impact_decay`` per
+    step (transient impact), with sizes capped at ``impact_cap`` lots.
     """
 
     t0: int
@@ -142,6 +144,7 @@ class Steps(NamedTuple):
     band: F64
     lean: F64
     width: I64
+    protect: F64
     mm_size: I64
     mm_life: I64
     decay: float
