@@ -1,7 +1,8 @@
 """Stress scenarios end to end: real generation, measured on the written tables.
 
-One 35-minute dataset holds a liquidity void (5m-13m) and a flash crash (18m-33m, an 8 %
-drop over 4 minutes, half of it regained with a 5-minute half-life). It is generated with
+One 35-minute dataset holds a liquidity void (5m-13m), a flash crash (18m-33m, an 8 % drop
+over 4 minutes, half of it regained with a 5-minute half-life) and a funding squeeze
+(20m-35m, a 150 bps premium). It is generated with
 one and with two workers, beside the same config without scenarios.
 """
 
@@ -30,12 +31,17 @@ CRASH = {
     "kind": "flash-crash", "start": "18m", "duration": "15m",
     "params": {"drop": 0.08, "fall_min": 4, "recovery": 0.5, "half_life_min": 5},
 }  # fmt: skip
+SQUEEZE = {
+    "kind": "funding-squeeze", "start": "20m", "duration": "15m",
+    "params": {"premium_bps": 150, "ramp_min": 2},
+}  # fmt: skip
 TICK = 0.1  # binance BTCUSDT
+CAP = 0.003  # its funding cap
 
 
 @pytest.fixture(scope="module")
 def config() -> DatasetConfig:
-    return load_config(None, **BASE, overlays=[VOID, CRASH])
+    return load_config(None, **BASE, overlays=[VOID, CRASH, SQUEEZE])
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +125,7 @@ def test_depth_falls_and_spread_widens_inside_windows_only(stressed: Path) -> No
 
 def test_labels_match_the_data(stressed: Path, config: DatasetConfig) -> None:
     labels = _labels(stressed)
-    assert [r["kind"] for r in labels] == ["liquidity-void", "flash-crash"]
+    assert [r["kind"] for r in labels] == ["liquidity-void", "flash-crash", "funding-squeeze"]
     book = _book(stressed)
     outside = book
     for row, overlay in zip(labels, config.overlays, strict=True):
@@ -145,7 +151,24 @@ def test_labels_match_the_data(stressed: Path, config: DatasetConfig) -> None:
     assert crash["depth_multiple"] < 0.2 and crash["spread_multiple"] > 3
     assert labels[0]["peak_to_trough"] < 0.01
     manifest = open_dataset(stressed).manifest
-    assert manifest.tables["scenario_labels"] == 2
+    assert manifest.tables["scenario_labels"] == 3
+
+
+def test_funding_squeeze_runs_funding_to_its_cap(stressed: Path) -> None:
+    ticker = read_table(stressed, "ticker").rename({"ts_event": "ts"})
+    premium = (pl.col("last_price") / pl.col("index_price") - 1.0).alias("premium")
+    before = _window(ticker, stressed, 0, 18).select(premium, "predicted_funding_rate")
+    during = _window(ticker, stressed, 23, 35).select(premium, "predicted_funding_rate")
+    assert abs(before["premium"].mean()) < 0.001
+    assert during["premium"].mean() == pytest.approx(0.015, abs=0.002)
+    assert before["predicted_funding_rate"].max() < CAP / 2
+    assert during["predicted_funding_rate"].max() == pytest.approx(CAP)
+    label = _labels(stressed)[2]
+    assert label["peak_funding_rate"] == pytest.approx(CAP)
+    assert label["mean_premium"] == pytest.approx(0.015, abs=0.002)
+    # The squeeze acts on the basis only: the book keeps its depth and spread.
+    squeeze_only = _window(_book(stressed), stressed, 33, 35)
+    assert squeeze_only["spread"].mean() < 1.5 * TICK
 
 
 def test_same_bytes_for_one_and_two_workers(stressed: Path, stressed_serial: Path) -> None:
@@ -216,7 +239,7 @@ def test_no_scenario_no_byte_change(case: dict[str, Any], digests: list[str]) ->
     ("overlays", "field", "words"),
     [
         ([{**CRASH, "kind": "flash-crsh"}], "overlays.0.kind",
-         "allowed: flash-crash, latency, liquidity-void"),
+         "allowed: flash-crash, funding-squeeze, latency, liquidity-void"),
         ([{**CRASH, "params": {"dorp": 0.1}}], "overlays.0", "params.dorp: not a parameter"),
         ([{**CRASH, "params": {"drop": 0.9}}], "overlays.0",
          "params.drop: must be in [0.001, 0.5]"),
@@ -258,12 +281,12 @@ def test_latency_overlays_serialize_as_before() -> None:
 def test_every_preset_places_and_validates() -> None:
     names = [r["scenario"] for r in scenario_rows()]
     assert {"flash-crash", "liquidity-void"} <= set(names)
-    config = load_config(None, duration="1h")
+    config = load_config(None, duration="3h")
     placed = place_scenarios([f"{n}@2026-01-01T00:10Z" for n in names[:1]], config)
     assert placed[0]["start"] == "10m"
     for name in names:
         entries = place_scenarios([f"{name}@2026-01-01T00:30Z"], config)
-        ok = load_config(None, duration="1h", overlays=entries)
+        ok = load_config(None, duration="3h", overlays=entries)
         assert ok.overlays[0].is_scenario
 
 

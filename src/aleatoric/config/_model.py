@@ -276,7 +276,8 @@ class DatasetConfig(BaseModel):
     def _check_overlay_windows(self) -> None:
         # Windows start inside the dataset; latency windows never overlap (one model a time);
         # scenarios end inside the dataset, name one of its instruments, and two scenarios
-        # on one instrument never overlap (their flow multipliers would be ambiguous).
+        # that change liquidity never overlap on one instrument (their flow multipliers would
+        # be ambiguous); a funding squeeze composes with any.
         taken: list[tuple[int, int, int]] = []
         stressed: list[tuple[int, InstrumentRef | None, int, int]] = []
         for i, overlay in enumerate(self.overlays):
@@ -288,6 +289,8 @@ class DatasetConfig(BaseModel):
             lo, hi = self.overlay_window(overlay)
             if overlay.is_scenario:
                 self._check_scenario_window(i, overlay)
+                if overlay.kind == "funding-squeeze":
+                    continue  # acts on the basis only: composes with any other scenario
                 for j, inst, a, b in stressed:
                     same = inst is None or overlay.instrument is None or inst == overlay.instrument
                     if same and lo < b and a < hi:

@@ -64,6 +64,16 @@ SCENARIO_KINDS: dict[str, ScenarioKind] = {
             "lean": ParamSpec(2.0, 1.0, 10.0, "multiple of the informed lean"),
         },
     ),
+    "funding-squeeze": ScenarioKind(
+        "a persistent basis blow-out: the perp's premium over the index rises to "
+        "`premium_bps` over `ramp_min` minutes, holds over the window and decays after it with "
+        "`half_life_min`, pushing funding toward its cap",
+        {
+            "premium_bps": ParamSpec(60.0, 1.0, 400.0, "premium of the perp over the index"),
+            "ramp_min": ParamSpec(10.0, 1.0, 1440.0, "minutes for the premium to build up"),
+            "half_life_min": ParamSpec(30.0, 0.5, 1440.0, "half-life of the decay afterwards"),
+        },
+    ),
     "liquidity-void": ScenarioKind(
         "depth at the touch thins and the spread widens over the window, no forced price move",
         {

@@ -71,6 +71,8 @@ def _overlay(
     n = params.mm_depth.shape[0]
     for w in scenarios:
         v = w.values()
+        if "depth" not in v:
+            continue  # a funding squeeze acts on the basis only (skeleton)
         lo = min(n, w.first_minute + HISTORY_MINUTES)
         hi = min(n, lo + w.minutes)
         # Quotes are pulled from the touch (the maker's and others'); the book behind it

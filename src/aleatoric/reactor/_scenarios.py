@@ -25,7 +25,13 @@ import numpy.typing as npt
 from aleatoric._seeding import Stream, stream_rng
 from aleatoric.config import DatasetConfig
 
-__all__ = ["ScenarioWindow", "crash_drift", "effective_params", "scenario_windows"]
+__all__ = [
+    "ScenarioWindow",
+    "basis_offset",
+    "crash_drift",
+    "effective_params",
+    "scenario_windows",
+]
 
 F64 = npt.NDArray[np.float64]
 NS_PER_MINUTE = 60_000_000_000
@@ -67,6 +73,8 @@ def effective_params(params: dict[str, float], intensity: float) -> dict[str, fl
         out["depth"] = out["depth"] ** k
     if "drop" in out:
         out["drop"] = min(0.9, out["drop"] * k)
+    if "premium_bps" in out:
+        out["premium_bps"] = out["premium_bps"] * k
     if "sell_share" in out:
         out["sell_share"] = min(1.0, 0.5 + (out["sell_share"] - 0.5) * k)
     return out
@@ -107,6 +115,28 @@ def crash_offset(window: ScenarioWindow, *, seed: int, instrument: int, minutes:
     out = low * (1.0 - recovered)
     head = min(fall + 1, minutes + 1)
     out[:head] = low * cum[:head]
+    return out
+
+
+def basis_offset(windows: tuple[ScenarioWindow, ...], *, n: int, origin: int) -> F64 | None:
+    """Return the basis added by every funding squeeze per skeleton minute (``None``: none).
+
+    The premium builds linearly to ``premium_bps`` over ``ramp_min`` minutes, holds to the
+    window's end and decays with ``half_life_min`` after it.
+    """
+    squeezes = [w for w in windows if w.kind == "funding-squeeze"]
+    if not squeezes:
+        return None
+    out = np.zeros(n)
+    for w in squeezes:
+        v = w.values()
+        first = w.first_minute + origin
+        if first >= n:
+            continue
+        m = np.arange(n - first, dtype=np.float64)
+        level = np.minimum(1.0, m / v["ramp_min"])
+        after = np.maximum(0.0, m - w.minutes)
+        out[first:] += 1e-4 * v["premium_bps"] * level * np.power(2.0, -after / v["half_life_min"])
     return out
 
 

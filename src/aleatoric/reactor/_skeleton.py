@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from aleatoric._seeding import Stream, stream_rng
 from aleatoric.config import Preset
-from aleatoric.reactor._scenarios import ScenarioWindow, crash_drift
+from aleatoric.reactor._scenarios import ScenarioWindow, basis_offset, crash_drift
 
 __all__ = [
     "HISTORY_MINUTES",
@@ -132,6 +132,7 @@ class Shocks:
     eps_basis: F64
     eps_oi: F64
     drift: F64 | None = None  # scenarios: log-price drift per minute (see Skeleton.drift)
+    basis: F64 | None = None  # scenarios: added to the basis at minute starts (squeezes)
 
 
 def _draw(preset: Preset, *, seed: int, instrument: int, days: int) -> Shocks:
@@ -165,9 +166,10 @@ def _overlay(
     drift = crash_drift(
         scenarios, seed=seed, instrument=instrument, n=shocks.z.shape[0], origin=HISTORY_MINUTES
     )
-    if drift is None:
+    basis = basis_offset(scenarios, n=shocks.z.shape[0] + 1, origin=HISTORY_MINUTES)
+    if drift is None and basis is None:
         return shocks
-    return replace(shocks, drift=drift)
+    return replace(shocks, drift=drift, basis=basis)
 
 
 def _integrate(
@@ -208,6 +210,8 @@ def _integrate(
     basis = preset.basis_mean_bps * 1e-4 + _ar1(
         shocks.eps_basis[:n], phi_b, preset.basis_std_bps * 1e-4
     )
+    if shocks.basis is not None:
+        basis = basis + shocks.basis[: n + 1]
     phi_oi = math.exp(-1.0 / preset.open_interest_timescale_min)
     log_oi = _ar1(shocks.eps_oi[:n], phi_oi, preset.open_interest_vol)
     return Skeleton(

@@ -10,7 +10,9 @@ snapshots, so a label says what a user's algorithm actually faced, not only what
 - ``recovered_share``: share of the fall regained by the window's end;
 - ``spread_multiple`` and ``depth_multiple``: mean quoted spread and mean size at the touch
   (both sides) inside the window over the same means outside every scenario window of the
-  instrument (the calm reference).
+  instrument (the calm reference);
+- ``mean_premium`` and ``peak_funding_rate``: the mean of ``last / index - 1`` and the
+  largest predicted funding rate of the ticker inside the window.
 
 Written once per dataset (``scenario_labels/part-00000.parquet``) after the canonical tables,
 from those tables, so it is identical for any worker count.
@@ -56,6 +58,8 @@ LABEL_SCHEMA = pa.schema([
     pa.field("recovered_share", pa.float64()),
     pa.field("spread_multiple", pa.float64()),
     pa.field("depth_multiple", pa.float64()),
+    pa.field("mean_premium", pa.float64()),
+    pa.field("peak_funding_rate", pa.float64()),
 ])  # fmt: skip
 
 F64 = npt.NDArray[np.float64]
@@ -79,7 +83,7 @@ def _book(root: Path, venue: str, symbol: str) -> tuple[I64, F64, F64, F64] | No
 def _measure(
     book: tuple[I64, F64, F64, F64] | None, lo: int, hi: int, calm: npt.NDArray[np.bool_] | None
 ) -> dict[str, float | None]:
-    out: dict[str, float | None] = dict.fromkeys(LABEL_SCHEMA.names[6:])
+    out: dict[str, float | None] = dict.fromkeys(LABEL_SCHEMA.names[6:11])
     if book is None:
         return out
     ts, mid, spread, size = book
@@ -97,6 +101,25 @@ def _measure(
         ok = calm & np.isfinite(spread)
         out["spread_multiple"] = float(np.nanmean(spread[inside]) / np.mean(spread[ok]))
         out["depth_multiple"] = float(np.mean(size[inside]) / np.mean(size[calm]))
+    return out
+
+
+def _ticker(root: Path, venue: str, symbol: str, lo: int, hi: int) -> dict[str, float | None]:
+    path = root / partition("ticker", venue, symbol)
+    out: dict[str, float | None] = {"mean_premium": None, "peak_funding_rate": None}
+    if not path.is_dir():
+        return out
+    cols = ["ts_event", "last_price", "index_price", "predicted_funding_rate"]
+    t = pads.dataset(path, format="parquet").to_table(columns=cols)
+    ts = t.column("ts_event").cast(pa.int64()).to_numpy()
+    inside = (ts >= lo) & (ts < hi)
+    if not inside.any():
+        return out
+    last = t.column("last_price").to_numpy(zero_copy_only=False)[inside]
+    index = t.column("index_price").to_numpy(zero_copy_only=False)[inside]
+    rate = t.column("predicted_funding_rate").to_numpy(zero_copy_only=False)[inside]
+    out["mean_premium"] = float(np.nanmean(last / index - 1.0))
+    out["peak_funding_rate"] = float(np.nanmax(rate))
     return out
 
 
@@ -120,6 +143,7 @@ def scenario_labels(config: DatasetConfig, root: Path) -> pa.Table:
                 "kind": overlay.kind, "venue": ref.venue, "symbol": ref.symbol,
                 "start": lo, "end": hi, "params": json.dumps(params, sort_keys=True),
                 **_measure(book, lo, hi, calm),
+                **_ticker(root, ref.venue, ref.symbol, lo, hi),
             }  # fmt: skip
             for name in LABEL_SCHEMA.names:
                 rows[name].append(row[name])
