@@ -7,7 +7,7 @@ snapshots, so a label says what a user's algorithm actually faced, not only what
 - ``peak_to_trough``: 1 - trough / peak of the mid (best bid and ask), the peak being the
   highest mid of the window before its lowest;
 - ``time_to_trough_s``: seconds from the window start to the lowest mid;
-- ``recovered_share``: share of the fall regained by the window's end;
+- ``recovered_share``: share of the fall regained by the window's end (crashes only);
 - ``spread_multiple`` and ``depth_multiple``: mean quoted spread and mean size at the touch
   (both sides) inside the window over the same means outside every scenario window of the
   instrument (the calm reference);
@@ -145,6 +145,8 @@ def scenario_labels(config: DatasetConfig, root: Path) -> pa.Table:
                 **_measure(book, lo, hi, calm),
                 **_ticker(root, ref.venue, ref.symbol, lo, hi),
             }  # fmt: skip
+            if overlay.kind != "flash-crash":
+                row["recovered_share"] = None  # only a crash has a fall to regain
             for name in LABEL_SCHEMA.names:
                 rows[name].append(row[name])
     return pa.table(rows, schema=LABEL_SCHEMA)
