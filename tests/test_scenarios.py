@@ -253,6 +253,8 @@ def test_no_scenario_no_byte_change(case: dict[str, Any], digests: list[str]) ->
          "not in the config; allowed: binance:BTCUSDT"),
         ([{"kind": "latency", "profile": "retail", "intensity": 2}], "overlays.0",
          "intensity: only stress scenarios take it"),
+        ([{"kind": "venue-outage", "start": "1m", "duration": "2m", "params": {"gap": 1}}],
+         "overlays.0", "params.gap: not a parameter of venue-outage; allowed: none"),
     ],
 )  # fmt: skip
 def test_bad_scenarios_name_the_field(overlays: list[Any], field: str, words: str) -> None:

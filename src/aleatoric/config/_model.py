@@ -289,8 +289,8 @@ class DatasetConfig(BaseModel):
             lo, hi = self.overlay_window(overlay)
             if overlay.is_scenario:
                 self._check_scenario_window(i, overlay)
-                if overlay.kind == "funding-squeeze":
-                    continue  # acts on the basis only: composes with any other scenario
+                if overlay.kind in ("funding-squeeze", "venue-outage"):
+                    continue  # the basis or the feed only: composes with any other scenario
                 for j, inst, a, b in stressed:
                     same = inst is None or overlay.instrument is None or inst == overlay.instrument
                     if same and lo < b and a < hi:

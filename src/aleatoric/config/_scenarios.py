@@ -74,6 +74,12 @@ SCENARIO_KINDS: dict[str, ScenarioKind] = {
             "half_life_min": ParamSpec(30.0, 0.5, 1440.0, "half-life of the decay afterwards"),
         },
     ),
+    "venue-outage": ScenarioKind(
+        "the venue's feed goes silent over the window (native captures lose every message, "
+        "listed in the drops table), then the venue's own resync (Binance REST snapshot and "
+        "`pu` chain restart, Bybit and OKX snapshot); canonical tables are unchanged",
+        {},
+    ),
     "liquidity-void": ScenarioKind(
         "depth at the touch thins and the spread widens over the window, no forced price move",
         {
@@ -91,7 +97,8 @@ def resolve_params(kind: str, params: dict[str, float]) -> dict[str, float]:
     unknown = sorted(set(params) - set(spec))
     if unknown:
         raise ValueError(
-            f"params.{unknown[0]}: not a parameter of {kind}; allowed: {', '.join(spec)}"
+            f"params.{unknown[0]}: not a parameter of {kind}; allowed: "
+            f"{', '.join(spec) or 'none (the kind takes no params)'}"
         )
     out = {}
     for name, p in spec.items():

@@ -35,6 +35,8 @@ __all__ = [
 
 F64 = npt.NDArray[np.float64]
 NS_PER_MINUTE = 60_000_000_000
+#: Scenario kinds that change the simulation (a venue outage changes native captures only).
+REACTOR_KINDS = ("flash-crash", "liquidity-void", "funding-squeeze")
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def scenario_windows(config: DatasetConfig) -> tuple[ScenarioWindow, ...]:
     ref = config.instruments[0]
     out = []
     for o in config.overlays:
-        if not o.is_scenario or o.instrument not in (None, ref):
+        if o.kind not in REACTOR_KINDS or o.instrument not in (None, ref):
             continue
         assert o.duration is not None  # validated: a scenario has a positive duration
         out.append(

@@ -147,6 +147,11 @@ def scenario_labels(config: DatasetConfig, root: Path) -> pa.Table:
             }  # fmt: skip
             if overlay.kind != "flash-crash":
                 row["recovered_share"] = None  # only a crash has a fall to regain
+            if overlay.kind == "venue-outage":
+                # Canonical tables are unchanged by an outage: what it did is in the native
+                # captures' drops tables.
+                for name in LABEL_SCHEMA.names[6:]:
+                    row[name] = None
             for name in LABEL_SCHEMA.names:
                 rows[name].append(row[name])
     return pa.table(rows, schema=LABEL_SCHEMA)
