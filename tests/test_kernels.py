@@ -241,7 +241,8 @@ def steps(fair: list[float], band: float = 3.0) -> Steps:
     return Steps(
         t0=0, step_ns=100, fair=np.asarray(fair, dtype=np.float64),
         jit=np.zeros(m, np.int64), dyn_id=(9 << 22) + (1 << 21) + 64 * np.arange(m),
-        band=np.full(m, band), lean=np.zeros(m), mm_size=np.full((m, 2), 5, np.int64),
+        band=np.full(m, band), lean=np.zeros(m), width=np.ones(m, np.int64), protect=np.zeros(m),
+        mm_size=np.full((m, 2), 5, np.int64),
         mm_life=np.full((m, 2), 10**6, np.int64), decay=1.0, skew=0.0, inv_scale=1.0,
         hold=10.0, take=True, impact=np.zeros(m), impact_decay=1.0, impact_cap=1, scale=0, sig=0,
     )  # fmt: skip

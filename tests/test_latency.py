@@ -122,7 +122,11 @@ def test_delays_depend_on_the_minute_only() -> None:
         ({"kind": "latency", "profile": "lan"}, "overlays.0", "profile: 'lan'; allowed:"),
         ({**OVERLAY, "params": {"sigma": 0}}, "overlays.0", "params: sigma:"),
         ({**OVERLAY, "params": {"jitter": 1}}, "overlays.0", "allowed: d_min_ms, mu, sigma"),
-        ({"kind": "jitter"}, "overlays.0.kind", "allowed: latency"),
+        (
+            {"kind": "jitter"},
+            "overlays.0.kind",
+            "allowed: flash-crash, funding-squeeze, latency, liquidity-void",
+        ),
     ],
 )
 def test_bad_overlays_name_the_field(overlay: dict[str, object], field: str, words: str) -> None:

@@ -187,6 +187,24 @@ async def test_get_presets(server: MCPServer[Any]) -> None:
     assert volatile["parameters"]["jump_rate_per_day"] > 0 and volatile["description"]
     assert volatile["asset_scales"]["BTC"]["initial_price"] == "95000"
     assert "name: unknown preset 'wild'; allowed: calm" in error_text(unknown)
+    # Named stress scenarios come with every preset list (not with one preset).
+    scenarios = {s["name"]: s for s in every.structured_content["scenarios"]}
+    assert {"flash-crash", "liquidity-void", "funding-squeeze"} <= set(scenarios)
+    assert scenarios["flash-crash"]["overlay"]["kind"] == "flash-crash"
+    assert one.structured_content["scenarios"] == []
+
+
+@pytest.mark.anyio
+async def test_validate_config_checks_scenarios(server: MCPServer[Any]) -> None:
+    crash = {"kind": "flash-crash", "start": "10m", "duration": "15m"}
+    async with Client(server) as client:
+        good = await client.call_tool("validate_config", {"config": {
+            "duration": "30m", "overlays": [crash]}})  # fmt: skip
+        bad = await client.call_tool("validate_config", {"config": {
+            "duration": "20m", "overlays": [crash]}})  # fmt: skip
+    assert good.structured_content["ok"], good.structured_content
+    assert not bad.structured_content["ok"]
+    assert "must end inside the dataset" in json.dumps(bad.structured_content)
 
 
 @pytest.mark.anyio

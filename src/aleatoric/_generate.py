@@ -36,6 +36,7 @@ from aleatoric.dataset import Manifest, read_manifest, write_manifest
 from aleatoric.errors import AleatoricError, OutputExistsError
 from aleatoric.instruments import get_instrument
 from aleatoric.reactor import SegmentResult, segment_bounds, segment_count, simulate_segment
+from aleatoric.scenarios import LABELS_TABLE, write_labels
 from aleatoric.sinks import (
     FileEntry,
     Offsets,
@@ -428,13 +429,17 @@ def _generate_into(
             files, segments = _run_serial(config, tmp, progress, cache)
         else:
             files, segments = _run_parallel(config, tmp, workers, progress, cache)
+        # Scenario labels are measured on the canonical tables just written.
+        files += write_labels(config, tmp)
         if "native" in formats:
             write_manifest(tmp, build_manifest(config, files, segments))
             files += _encode_native(tmp)
             if "parquet" not in formats:
                 for table in config.tables:
                     shutil.rmtree(tmp / table, ignore_errors=True)
-                files = [f for f in files if f.table.startswith("native")]
+                files = [
+                    f for f in files if f.table.startswith("native") or f.table == LABELS_TABLE
+                ]
         files.sort(key=lambda f: f.path)
         manifest = build_manifest(config, files, segments)
         write_manifest(tmp, manifest)

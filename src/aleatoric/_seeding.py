@@ -34,6 +34,7 @@ class Stream(IntEnum):
     LOSS = 8  #: per minute: message losses of native captures (latency overlays)
     BASKET_FACTOR = 9  #: per day: a shared factor of a basket (market returns, common jumps)
     BASKET_ASSET = 10  #: per day: one asset's own draws in a basket (idiosyncratic part)
+    SCENARIO = 11  #: per scenario window (its first minute): the shape of a stress scenario
 
 
 def instrument_key(venue: str, symbol: str) -> int:

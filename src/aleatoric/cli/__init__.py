@@ -40,6 +40,7 @@ from aleatoric.config import (
 from aleatoric.errors import DatasetError
 from aleatoric.instruments import instruments
 from aleatoric.reactor import segment_count
+from aleatoric.scenarios import place_scenarios, scenario_rows
 
 __all__ = ["app", "main"]
 
@@ -138,6 +139,14 @@ def generate_cmd(
         Path | None, typer.Option(help="Export directory (default: OUT-ENGINE beside OUT).")
     ] = None,
     export_bar: Annotated[str, typer.Option(help="Bar size of the export.")] = "1m",
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scenario",
+            help="Place a named scenario (aleatoric scenarios lists them) at a time: "
+            "flash-crash@2026-01-01T00:30Z. Repeatable.",
+        ),
+    ] = None,
     remote: Annotated[
         str | None,
         typer.Option(
@@ -153,6 +162,10 @@ def generate_cmd(
     """
     try:
         config = load_config(config_file, **overrides)
+        if scenario:
+            placed = place_scenarios(scenario, config)
+            given = [o.model_dump(mode="json") for o in config.overlays]
+            config = load_config(config_file, **{**overrides, "overlays": given + placed})
     except ConfigError as exc:
         raise _fail_config(exc) from None
     formats: dict[str, tuple[OutputFormat, ...]] = {
@@ -440,6 +453,12 @@ def presets_cmd(fmt: FormatOption = ListFormat.table) -> None:
         for name, p in presets().items()
     ]
     print_rows(console, rows, fmt)
+
+
+@app.command("scenarios")
+def scenarios_cmd(fmt: FormatOption = ListFormat.table) -> None:
+    """List the named stress scenarios (place one with generate --scenario NAME@TIME)."""
+    print_rows(console, scenario_rows(), fmt)
 
 
 @app.command("instruments")

@@ -18,10 +18,12 @@ from aleatoric.config._parts import (
     VenueOptions,
 )
 from aleatoric.config._presets import AssetScale, Preset, get_preset, presets
+from aleatoric.config._scenarios import SCENARIO_KINDS, ScenarioPreset, scenario_presets
 
 __all__ = [
     "FLAT_FIELDS",
     "OVERLAY_KINDS",
+    "SCENARIO_KINDS",
     "SHORTHAND_FIELDS",
     "TABLES",
     "AssetScale",
@@ -32,6 +34,7 @@ __all__ = [
     "OkxOptions",
     "Overlay",
     "Preset",
+    "ScenarioPreset",
     "TableName",
     "VenueOptions",
     "format_duration",
@@ -42,4 +45,5 @@ __all__ = [
     "parse_duration_ns",
     "presets",
     "read_config_file",
+    "scenario_presets",
 ]

@@ -48,7 +48,7 @@ def _allowed_at(loc: tuple[int | str, ...]) -> list[str]:
 def _names_a_field(msg: str) -> bool:
     # Cross-field checks raise "path: message"; the path is a field or a dotted field path.
     head = msg.split(": ", 1)[0] if ": " in msg else ""
-    return bool(head) and all(part.isidentifier() for part in head.split("."))
+    return bool(head) and all(p.isidentifier() or p.isdigit() for p in head.split("."))
 
 
 def format_errors(

@@ -274,23 +274,55 @@ class DatasetConfig(BaseModel):
         return self
 
     def _check_overlay_windows(self) -> None:
-        # Windows start inside the dataset; latency windows never overlap (one model a time).
+        # Windows start inside the dataset; latency windows never overlap (one model a time);
+        # scenarios end inside the dataset, name one of its instruments, and two scenarios
+        # that change liquidity never overlap on one instrument (their flow multipliers would
+        # be ambiguous); a funding squeeze composes with any.
         taken: list[tuple[int, int, int]] = []
+        stressed: list[tuple[int, InstrumentRef | None, int, int]] = []
         for i, overlay in enumerate(self.overlays):
             if overlay.start >= self.duration:
                 raise ValueError(
                     f"overlays.{i}.start: must lie inside the dataset (duration "
                     f"{format_duration(self.duration)}), was {format_duration(overlay.start)}"
                 )
+            lo, hi = self.overlay_window(overlay)
+            if overlay.is_scenario:
+                self._check_scenario_window(i, overlay)
+                if overlay.kind in ("funding-squeeze", "venue-outage"):
+                    continue  # the basis or the feed only: composes with any other scenario
+                for j, inst, a, b in stressed:
+                    same = inst is None or overlay.instrument is None or inst == overlay.instrument
+                    if same and lo < b and a < hi:
+                        raise ValueError(
+                            f"overlays.{i}: its scenario window overlaps the one of "
+                            f"overlays.{j} on the same instrument"
+                        )
+                stressed.append((i, overlay.instrument, lo, hi))
+                continue
             if overlay.kind != "latency":
                 continue
-            lo, hi = self.overlay_window(overlay)
             for j, a, b in taken:
                 if lo < b and a < hi:
                     raise ValueError(
                         f"overlays.{i}: its latency window overlaps the one of overlays.{j}"
                     )
             taken.append((i, lo, hi))
+
+    def _check_scenario_window(self, i: int, overlay: Overlay) -> None:
+        assert overlay.duration is not None  # a scenario's duration is validated positive
+        if overlay.start + overlay.duration > self.duration:
+            raise ValueError(
+                f"overlays.{i}.duration: the scenario must end inside the dataset (duration "
+                f"{format_duration(self.duration)}), ends at "
+                f"{format_duration(overlay.start + overlay.duration)}"
+            )
+        if overlay.instrument is not None and overlay.instrument not in self.instruments:
+            listed = ", ".join(str(x) for x in self.instruments)
+            raise ValueError(
+                f"overlays.{i}.instrument: {overlay.instrument} is not in the config; "
+                f"allowed: {listed}"
+            )
 
     def overlay_window(self, overlay: Overlay) -> tuple[int, int]:
         """Return an overlay's window ``[start, end)`` in nanoseconds since the epoch."""
@@ -336,8 +368,14 @@ class DatasetConfig(BaseModel):
             raise ConfigError([("instruments", f"{ref} is not in the config; it has {listed}")])
         if self.instruments == (ref,):
             return self
+        # Scenarios placed on another instrument are not this instrument's.
+        overlays = tuple(o for o in self.overlays if o.instrument in (None, ref))
         return self.model_copy(
-            update={"instruments": (ref,), "venue_options": self.venue_options.only(ref.venue)}
+            update={
+                "instruments": (ref,),
+                "venue_options": self.venue_options.only(ref.venue),
+                "overlays": overlays,
+            }
         )
 
     @property

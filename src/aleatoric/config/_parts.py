@@ -14,13 +14,16 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    SerializerFunctionWrapHandler,
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
 from aleatoric.config._durations import format_duration, parse_duration_ns
+from aleatoric.config._scenarios import SCENARIO_KINDS, resolve_params
 from aleatoric.instruments import symbols_for, venues
 from aleatoric.latency._model import LatencyModel, latency_model, profile_names
 
@@ -45,7 +48,9 @@ Duration = Annotated[
 OVERLAY_KINDS: dict[str, str] = {
     "latency": "receive times drawn from a latency model (profile, params) instead of the "
     "constant latency; losses in native captures (docs/latency.md)",
-}
+    **{name: f"stress scenario: {k.description} (docs/scenarios.md)"
+       for name, k in SCENARIO_KINDS.items()},
+}  # fmt: skip
 #: Overlay kinds that take a named ``profile``, with the allowed names.
 _PROFILED_KINDS: dict[str, tuple[str, ...]] = {"latency": profile_names()}
 
@@ -111,6 +116,33 @@ class Overlay(BaseModel):
     params: dict[str, float] = Field(
         default_factory=dict, description="Parameters of the kind, by name."
     )
+    intensity: float | None = Field(
+        None,
+        description="Scenarios: strength (1 = the params as given; 0.5 half the stress, "
+        "2 twice), in (0, 10].",
+    )
+    instrument: InstrumentRef | None = Field(
+        None, description="Scenarios: the one instrument it applies to (all when omitted)."
+    )
+
+    @model_serializer(mode="wrap")
+    def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Scenario-only fields are written only when set, so a latency overlay serializes
+        # (manifests, cache keys) exactly as before they existed.
+        data: dict[str, Any] = handler(self)
+        for name in ("intensity", "instrument"):
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
+
+    @property
+    def is_scenario(self) -> bool:
+        """Return whether the overlay is a stress scenario (not a latency model)."""
+        return self.kind in SCENARIO_KINDS
+
+    def scenario_params(self) -> dict[str, float]:
+        """Return a scenario's parameters, defaults filled in, before ``intensity``."""
+        return resolve_params(self.kind, self.params)
 
     @field_validator("kind")
     @classmethod
@@ -129,6 +161,11 @@ class Overlay(BaseModel):
 
     @model_validator(mode="after")
     def _profile_and_params(self) -> Overlay:
+        if self.is_scenario:
+            return self._check_scenario()
+        if self.intensity is not None or self.instrument is not None:
+            field = "intensity" if self.intensity is not None else "instrument"
+            raise ValueError(f"{field}: only stress scenarios take it, kind is {self.kind!r}")
         names = _PROFILED_KINDS.get(self.kind)
         if names is None:
             if self.profile is not None:
@@ -143,6 +180,23 @@ class Overlay(BaseModel):
             self.latency_model()
         except ValueError as exc:
             raise ValueError(f"params: {_first_line(exc)}") from None
+        return self
+
+    def _check_scenario(self) -> Overlay:
+        if self.profile is not None:
+            raise ValueError(f"profile: kind {self.kind!r} takes no profile (it has params)")
+        if self.duration is None or self.duration <= 0:
+            given = "missing" if self.duration is None else "0"
+            raise ValueError(f"duration: a scenario needs a positive duration, was {given}")
+        if self.intensity is not None and not 0.0 < self.intensity <= 10.0:
+            raise ValueError(f"intensity: must be in (0, 10], was {self.intensity:g}")
+        params = self.scenario_params()
+        fall = params.get("fall_min")
+        if fall is not None and fall * 60_000_000_000 > self.duration:
+            raise ValueError(
+                f"params.fall_min: the trough must fall inside the window "
+                f"({format_duration(self.duration)}), was {fall:g} minutes"
+            )
         return self
 
     def latency_model(self) -> LatencyModel:

@@ -126,12 +126,16 @@ def lose_messages(
     instrument: int,
     origin_ns: int,
     end_ns: int,
+    outages: list[tuple[int, int]] | None = None,
 ) -> tuple[list[int], list[str], Drops]:
     """Return the delivered ``(local_ns, text)`` lines (resyncs inserted) and the drops.
 
-    ``sent``, ``recv`` and ``texts`` are in send order; ``recv`` is non-decreasing.
+    ``sent``, ``recv`` and ``texts`` are in send order; ``recv`` is non-decreasing. Every
+    message sent inside an ``outages`` window ``[lo, hi)`` is lost (a venue outage).
     """
     lost = np.zeros(sent.size, dtype=bool)
+    for lo, hi in outages or []:
+        lost |= (sent >= lo) & (sent < hi)
     for model, lo, hi in windows:
         inside = (sent >= lo) & ((sent < hi) | (hi >= end_ns))
         if inside.any() and model.loss_p > 0:

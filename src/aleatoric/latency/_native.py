@@ -49,10 +49,12 @@ class NativeLatency:
     def apply(self, config: DatasetConfig, messages: Messages) -> tuple[Messages, Drops | None]:
         """Return the messages as received (times, losses, resyncs) and the drops.
 
-        Without a latency overlay the messages come back unchanged and there are no drops.
+        Without a latency overlay or a venue outage the messages come back unchanged and
+        there are no drops.
         """
         windows = latency_windows(config)
-        if not windows:
+        outages = [config.overlay_window(o) for o in config.overlays if o.kind == "venue-outage"]
+        if not windows and not outages:
             return messages, None
         if self.resync is None:
             self.resync = resync_for(self.venue)
@@ -67,7 +69,7 @@ class NativeLatency:
         kept_local, kept, drops = lose_messages(
             windows, sent, recv, texts, self.resync, seed=config.seed,
             instrument=instrument_key(config.venue, config.symbol),
-            origin_ns=config.start_ns, end_ns=config.end_ns,
+            origin_ns=config.start_ns, end_ns=config.end_ns, outages=outages,
         )  # fmt: skip
         out = Messages()
         out.add(kept_local, kept, priority=0)

@@ -19,6 +19,7 @@ __all__ = [
     "PresetList",
     "RealismResult",
     "SampleResult",
+    "ScenarioInfo",
     "TableSummary",
     "VenueInfo",
 ]
@@ -65,10 +66,26 @@ class PresetInfo(BaseModel):
     )
 
 
+class ScenarioInfo(BaseModel):
+    """One named stress scenario: place its overlay with a ``start`` in a config."""
+
+    name: str
+    kind: str
+    description: str
+    overlay: dict[str, Any] = Field(
+        description="The overlay entry it places (kind, duration, intensity, params); add "
+        "start (offset from the dataset start) and put it in the config's overlays."
+    )
+
+
 class PresetList(BaseModel):
-    """Regime presets by name."""
+    """Regime presets by name, and the named stress scenarios."""
 
     presets: list[PresetInfo]
+    scenarios: list[ScenarioInfo] = Field(
+        default_factory=list,
+        description="Named stress scenarios (every one when no name is given; docs/scenarios.md).",
+    )
 
 
 class InstrumentInfo(BaseModel):

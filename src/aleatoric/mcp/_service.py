@@ -27,6 +27,7 @@ from aleatoric.config import (
     get_preset,
     load_config,
     presets,
+    scenario_presets,
 )
 from aleatoric.dataset import MANIFEST_NAME, Manifest, read_manifest
 from aleatoric.errors import AleatoricError, DatasetError
@@ -40,6 +41,7 @@ from aleatoric.mcp._models import (
     PresetList,
     RealismResult,
     SampleResult,
+    ScenarioInfo,
     VenueInfo,
 )
 from aleatoric.mcp._paths import (
@@ -199,7 +201,12 @@ class Toolbox:
             out.append(PresetInfo(name=p.name, description=p.description,
                                   assets=sorted(p.assets), parameters=params,
                                   asset_scales=scales))  # fmt: skip
-        return PresetList(presets=out)
+        scenarios = [] if name is not None else [
+            ScenarioInfo(name=s.name, kind=str(s.overlay["kind"]), description=s.description,
+                         overlay=dict(s.overlay))
+            for s in scenario_presets().values()
+        ]  # fmt: skip
+        return PresetList(presets=out, scenarios=scenarios)
 
     def venue(self, venue: str, symbol: str | None = None) -> VenueInfo:
         """Return a venue's instrument rules (or one symbol's) and its output formats."""

@@ -36,6 +36,7 @@ from aleatoric.reactor._kernels.run import run_steps
 from aleatoric.reactor._latent import latent_log_path
 from aleatoric.reactor._params import FlowParams, flow_params
 from aleatoric.reactor._perp import funding_path, interp_minutes, mark_prices, settled_rates
+from aleatoric.reactor._scenarios import ScenarioWindow, scenario_windows
 from aleatoric.reactor._skeleton import Skeleton, build_skeleton
 from aleatoric.reactor._state import LiveOrders, empty_book, live_orders
 
@@ -94,6 +95,7 @@ def _skeleton(
     end_minute: int,
     start_minute_of_day: int,
     seasonality: str,
+    scenarios: tuple[ScenarioWindow, ...],
 ) -> tuple[Skeleton, FlowParams]:
     p = get_preset(preset)
     skeleton = build_skeleton(
@@ -105,8 +107,9 @@ def _skeleton(
         end_minute=end_minute,
         start_minute_of_day=start_minute_of_day,
         seasonality=seasonality,
+        scenarios=scenarios,
     )
-    return skeleton, flow_params(p, skeleton)
+    return skeleton, flow_params(p, skeleton, scenarios)
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,7 @@ def _context(config: DatasetConfig, end_minute: int) -> _Context:
     day_minute = (config.start_ns // NS_PER_MINUTE) % 1440
     skeleton, params = _skeleton(
         config.preset, asset.sigma_scale, float(asset.initial_price), config.seed, key,
-        end_minute, day_minute, config.seasonality,
+        end_minute, day_minute, config.seasonality, scenario_windows(config),
     )  # fmt: skip
     grid = inst.price_grid
     return _Context(
@@ -210,6 +213,8 @@ def _inputs(ctx: _Context, first_minute: int, last_minute: int) -> _Inputs:
         dyn_id=np.concatenate([f.dyn_id for f in flows]),
         band=np.maximum(band, 1.0),
         lean=np.repeat(ctx.params.lean[idx], STEPS_PER_MINUTE),
+        width=np.repeat(np.rint(ctx.params.width[idx]).astype(np.int64), STEPS_PER_MINUTE),
+        protect=np.repeat(ctx.params.protect[idx], STEPS_PER_MINUTE) * fair,
         mm_size=np.concatenate([f.mm_size for f in flows]),
         mm_life=np.concatenate([f.mm_life for f in flows]),
         decay=float(np.exp(-STEP_NS / 1e9 / p.inventory_timescale_s)),
@@ -466,6 +471,8 @@ def _slice_inputs(inputs: _Inputs, offset_steps: int, ctx: _Context, first_minut
         dyn_id=st.dyn_id[offset_steps:],
         band=st.band[offset_steps:],
         lean=st.lean[offset_steps:],
+        width=st.width[offset_steps:],
+        protect=st.protect[offset_steps:],
         impact=st.impact[offset_steps:],
         mm_size=st.mm_size[offset_steps:],
         mm_life=st.mm_life[offset_steps:],

@@ -76,6 +76,8 @@ class FlowRow:
     meta_rate: float
     mm_depth: float
     burst: F64  # per second of the minute: variance multiplier of the latent price (mean 1)
+    meta_sell: float = 0.5  # probability that a metaorder sells (scenarios push it up)
+    touch: float = 1.0  # multiple of the share of limit orders placed at the quote
 
 
 @dataclass(frozen=True)
@@ -109,13 +111,16 @@ def _delays(rng: np.random.Generator, preset: Preset, n: int) -> F64:
     return np.asarray(rng.exponential(1.0, n) * scales[comp], dtype=np.float64)
 
 
-def _metaorders(rng: np.random.Generator, preset: Preset, rate: float) -> tuple[F64, I8, F64]:
+def _metaorders(
+    rng: np.random.Generator, preset: Preset, rate: float, sell: float = 0.5
+) -> tuple[F64, I8, F64]:
     # Parents uniform in the minute; children after exponential gaps, within the horizon.
     n = int(rng.poisson(rate * 60.0))
     start = rng.random(n) * NS_PER_MINUTE
     # Parent sides are fair coins: information reaches the book only through the market
-    # maker's quotes and the lean of undecided market orders, both causal.
-    side = (rng.random(n) >= 0.5).astype(np.int8)
+    # maker's quotes and the lean of undecided market orders, both causal. Only a stress
+    # scenario (a crash's one-sided metaorders) biases them: ``sell`` is P(side = ask).
+    side = (rng.random(n) >= 1.0 - sell).astype(np.int8)
     kids = np.minimum(
         np.floor((1.0 - rng.random(n)) ** (-1.0 / preset.meta_alpha)), preset.meta_max_children
     ).astype(np.int64)
@@ -181,7 +186,7 @@ def draw_flow(
     n_limit = int(rng.poisson(row.limit_rate * 60.0))
     t_limit = np.sort(rng.random(n_limit)) * NS_PER_MINUTE
     side_limit = (rng.random(n_limit) < 0.5).astype(np.int8)
-    at_touch = rng.random(n_limit) < p.touch_prob
+    at_touch = rng.random(n_limit) < p.touch_prob * row.touch
     lomax = p.depth_scale_bps * ((1.0 - rng.random(n_limit)) ** (-1.0 / p.depth_alpha) - 1)
     dist = np.where(at_touch, 0.0, 1e-4 * np.minimum(lomax, p.depth_max_bps) + 1e-12)
     # Resting orders have no power-law tail: the tail belongs to aggressive (metaorder) flow.
@@ -207,7 +212,7 @@ def draw_flow(
     u = rng.random(n_imm)
     sec = np.minimum(np.searchsorted(cdf, u, side="right") - 1, w.size - 1)
     t_imm = (sec + (u - cdf[sec]) / (cdf[sec + 1] - cdf[sec])) * (NS_PER_MINUTE / w.size)
-    t_kid, side_kid, _ = _metaorders(rng, p, row.meta_rate)
+    t_kid, side_kid, _ = _metaorders(rng, p, row.meta_rate, row.meta_sell)
     roots_t = np.concatenate([t_imm, t_kid])
     roots_side = np.concatenate([np.full(n_imm, 2, np.int8), side_kid])
     t_off, side_off, mkt_off = _offspring(rng, p, roots_t, roots_side)

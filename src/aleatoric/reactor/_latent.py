@@ -61,6 +61,9 @@ def latent_log_path(
         walk *= skeleton.sigma[i]
         bridge = walk - frac * (walk[-1] - skeleton.diffusion[i])
         path = skeleton.log_price_start[i] + bridge[:STEPS_PER_MINUTE]
+        if skeleton.drift is not None:
+            # A scenario's drift, evenly over the minute's clock time.
+            path += skeleton.drift[i] * (np.arange(STEPS_PER_MINUTE) / STEPS_PER_MINUTE)
         # A jump unfolds over a ramp of ``ramp`` steps (up to ``jump_ramp_s``), not in one
         # step: large moves come as bursts of flow over seconds.
         ramp = 1 + int(u_ramp * (ramp_steps - 1))

@@ -1,9 +1,10 @@
-"""Flow parameters per minute block: arrays a future overlay can change over a window.
+"""Flow parameters per minute block: arrays a scenario overlay changes over its window.
 
-Rates, the market maker's depth, the quote band and the lean of informed flow are derived
-from the skeleton's activity and volatility minute by minute (draw), then passed through the
-overlay seam (a liquidity void, say, would thin ``mm_depth`` and raise rates over its window),
-then read by each minute's flow draw and by the kernel (integrate).
+Rates, the market maker's depth, spread and quote band, the lean of informed flow and the
+side of metaorders are derived from the skeleton's activity and volatility minute by minute
+(draw), then passed through the overlay step (a liquidity void thins ``mm_depth`` and widens
+the spread over its window; a flash crash also sends one-sided metaorders, see
+``_scenarios.py``), then read by each minute's flow draw and by the kernel (integrate).
 """
 
 from __future__ import annotations
@@ -16,16 +17,27 @@ import numpy.typing as npt
 
 from aleatoric.config import Preset
 from aleatoric.reactor._flow import STEPS_PER_MINUTE, FlowRow
-from aleatoric.reactor._skeleton import Skeleton
+from aleatoric.reactor._scenarios import ScenarioWindow
+from aleatoric.reactor._skeleton import HISTORY_MINUTES, Skeleton
 
-__all__ = ["FlowParams", "flow_params"]
+__all__ = ["PRICE_PROTECTION", "FlowParams", "flow_params"]
+
+#: Market order price protection inside scenario windows, as a fraction of the latent price
+#: (half the 5 % band that the integrity check holds trades to).
+PRICE_PROTECTION = 0.025
 
 F64 = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
 class FlowParams:
-    """Per skeleton minute: rates per second, maker depth (base asset), band, lean."""
+    """Per skeleton minute: rates per second, maker depth (base asset), band, lean.
+
+    ``width`` is the maker's spread in price steps (1 unless a scenario widens it) and
+    ``meta_sell`` the probability that a metaorder sells (0.5 unless a crash pushes it);
+    ``touch`` multiplies the share of limit orders placed at the quote; ``protect`` is the
+    market order price protection (a fraction of the price; 0 = none).
+    """
 
     limit_rate: F64
     market_rate: F64
@@ -33,6 +45,10 @@ class FlowParams:
     mm_depth: F64
     band_frac: F64  # quote band as a fraction of the price
     lean: F64
+    width: F64
+    meta_sell: F64
+    touch: F64
+    protect: F64
 
     def row(self, i: int, burst: F64) -> FlowRow:
         """Return what a minute's flow draw reads (skeleton index ``i``, its latent bursts)."""
@@ -42,15 +58,49 @@ class FlowParams:
             meta_rate=float(self.meta_rate[i]),
             mm_depth=float(self.mm_depth[i]),
             burst=burst,
+            meta_sell=float(self.meta_sell[i]),
+            touch=float(self.touch[i]),
         )
 
 
-def _overlay(params: FlowParams) -> FlowParams:
-    # The overlay seam for flow parameters; no overlays exist yet.
+def _overlay(
+    params: FlowParams, skeleton: Skeleton, scenarios: tuple[ScenarioWindow, ...]
+) -> FlowParams:
+    # Scenarios change the parameters of their window's minutes only (in place on the fresh
+    # arrays); minutes outside every window keep their values exactly.
+    n = params.mm_depth.shape[0]
+    for w in scenarios:
+        v = w.values()
+        if "depth" not in v:
+            continue  # a funding squeeze acts on the basis only (skeleton)
+        lo = min(n, w.first_minute + HISTORY_MINUTES)
+        hi = min(n, lo + w.minutes)
+        # Quotes are pulled from the touch (the maker's and others'); the book behind it
+        # keeps its flow, so a sweep meets resting orders within a few basis points.
+        params.mm_depth[lo:hi] *= v["depth"]
+        params.touch[lo:hi] *= v["depth"]
+        params.band_frac[lo:hi] *= v["band"]
+        params.width[lo:hi] = np.maximum(params.width[lo:hi], v["spread"])
+        # A thinned book lets a large market order walk far; the venue's price protection
+        # expires what would fill beyond it (calm books never reach it, so it is set here).
+        params.protect[lo:hi] = PRICE_PROTECTION
+        if w.kind == "flash-crash":
+            fall = min(n, lo + w.fall_minutes)
+            if skeleton.drift is not None:
+                # The maker moves at most four bands per step: keep the band at least half
+                # the crash's fall per step, so the book follows it (the latent price does not
+                # run away from the traded price beyond the venue's price band).
+                speed = np.abs(skeleton.drift[lo:fall]) / STEPS_PER_MINUTE
+                params.band_frac[lo:fall] = np.maximum(params.band_frac[lo:fall], 0.5 * speed)
+            params.meta_rate[lo:fall] *= v["meta"]
+            params.meta_sell[lo:fall] = v["sell_share"]
+            params.lean[lo:fall] *= v["lean"]
     return params
 
 
-def flow_params(preset: Preset, skeleton: Skeleton) -> FlowParams:
+def flow_params(
+    preset: Preset, skeleton: Skeleton, scenarios: tuple[ScenarioWindow, ...] = ()
+) -> FlowParams:
     """Return the flow parameters of every skeleton minute."""
     volume = skeleton.activity * np.exp(skeleton.season)
     params = FlowParams(
@@ -60,5 +110,9 @@ def flow_params(preset: Preset, skeleton: Skeleton) -> FlowParams:
         mm_depth=preset.mm_depth * np.power(skeleton.activity, -preset.mm_thin_exponent),
         band_frac=preset.quote_band * skeleton.sigma / math.sqrt(STEPS_PER_MINUTE),
         lean=np.full(skeleton.sigma.shape, preset.informed_lean),
+        width=np.ones(skeleton.sigma.shape),
+        meta_sell=np.full(skeleton.sigma.shape, 0.5),
+        touch=np.ones(skeleton.sigma.shape),
+        protect=np.zeros(skeleton.sigma.shape),
     )
-    return _overlay(params)
+    return _overlay(params, skeleton, scenarios)

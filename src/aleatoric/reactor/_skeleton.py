@@ -1,8 +1,9 @@
 """The sequential skeleton: per-minute latent state that every segment can rebuild cheaply.
 
 It is built in three steps: **draw** the per-day shocks from their keyed streams, **overlay**
-(the seam where scenarios will change shocks over a window, drawing from their own keyed
-streams so untouched minutes keep their values; none exist yet), **integrate** the recursions.
+(stress scenarios change the shocks over their windows, drawing from their own keyed streams
+so minutes before a window keep their values: a flash crash adds a drift to the latent log
+price, see ``_scenarios.py``), **integrate** the recursions.
 
 Everything path-dependent on a long horizon lives here, at one-minute resolution: stochastic
 volatility (a sum of AR(1) log-volatility factors with timescales from minutes to a day, which
@@ -16,7 +17,7 @@ per day and one pass of a few cheap recursions, so segments stay independent of 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numba as nb
 import numpy as np
@@ -24,6 +25,7 @@ import numpy.typing as npt
 
 from aleatoric._seeding import Stream, stream_rng
 from aleatoric.config import Preset
+from aleatoric.reactor._scenarios import ScenarioWindow, basis_offset, crash_drift
 
 __all__ = [
     "HISTORY_MINUTES",
@@ -59,6 +61,7 @@ class Skeleton:
     basis_start: F64
     log_oi_start: F64
     season: F64  # log multiplier of activity from the intraday profile (beyond volatility)
+    drift: F64 | None = None  # scenarios: log-price drift per minute, even in clock time
 
     @property
     def minutes(self) -> int:
@@ -128,6 +131,8 @@ class Shocks:
     jump_at: F64
     eps_basis: F64
     eps_oi: F64
+    drift: F64 | None = None  # scenarios: log-price drift per minute (see Skeleton.drift)
+    basis: F64 | None = None  # scenarios: added to the basis at minute starts (squeezes)
 
 
 def _draw(preset: Preset, *, seed: int, instrument: int, days: int) -> Shocks:
@@ -153,10 +158,18 @@ def _draw(preset: Preset, *, seed: int, instrument: int, days: int) -> Shocks:
     return Shocks(eps_vol, z, u_jump, jump_sizes, jump_at, eps_basis, eps_oi)
 
 
-def _overlay(shocks: Shocks) -> Shocks:
-    # The overlay seam: scenarios will transform the shocks over their windows here, each from
-    # its own keyed stream. With no overlays configured the shocks pass through unchanged.
-    return shocks
+def _overlay(
+    shocks: Shocks, scenarios: tuple[ScenarioWindow, ...], *, seed: int, instrument: int
+) -> Shocks:
+    # The overlay seam: scenarios transform the shocks over their windows here, each from its
+    # own keyed stream. With no scenario the shocks pass through unchanged (same bytes).
+    drift = crash_drift(
+        scenarios, seed=seed, instrument=instrument, n=shocks.z.shape[0], origin=HISTORY_MINUTES
+    )
+    basis = basis_offset(scenarios, n=shocks.z.shape[0] + 1, origin=HISTORY_MINUTES)
+    if drift is None and basis is None:
+        return shocks
+    return replace(shocks, drift=drift, basis=basis)
 
 
 def _integrate(
@@ -180,6 +193,9 @@ def _integrate(
     activity = (sigma / ref_sigma) ** preset.activity_exponent
 
     diffusion = sigma * shocks.z[:n]
+    # A scenario's latent move: part of the minute endpoints, spread evenly over clock time
+    # inside each minute by the bridge (not in bursty business time, so the book can follow).
+    drift = None if shocks.drift is None else shocks.drift[:n]
     lam = preset.jump_rate_per_day / MINUTES_PER_DAY * activity
     counts = _poisson_inverse(shocks.u_jump[:n], lam, MAX_JUMPS_PER_MINUTE)
     mask = np.arange(MAX_JUMPS_PER_MINUTE)[None, :] < counts[:, None]
@@ -187,13 +203,15 @@ def _integrate(
 
     log_price = np.empty(n + 1)
     log_price[0] = 0.0
-    np.cumsum(diffusion + jump, out=log_price[1:])
+    np.cumsum(diffusion + jump if drift is None else diffusion + jump + drift, out=log_price[1:])
     log_price += math.log(initial_price) - log_price[HISTORY_MINUTES]
 
     phi_b = math.exp(-1.0 / preset.basis_timescale_min)
     basis = preset.basis_mean_bps * 1e-4 + _ar1(
         shocks.eps_basis[:n], phi_b, preset.basis_std_bps * 1e-4
     )
+    if shocks.basis is not None:
+        basis = basis + shocks.basis[: n + 1]
     phi_oi = math.exp(-1.0 / preset.open_interest_timescale_min)
     log_oi = _ar1(shocks.eps_oi[:n], phi_oi, preset.open_interest_vol)
     return Skeleton(
@@ -206,6 +224,7 @@ def _integrate(
         basis_start=basis,
         log_oi_start=log_oi,
         season=preset.season_activity_amplitude * season,
+        drift=drift,
     )
 
 
@@ -219,6 +238,7 @@ def build_skeleton(
     end_minute: int,
     start_minute_of_day: int = 0,
     seasonality: str = "crypto",
+    scenarios: tuple[ScenarioWindow, ...] = (),
 ) -> Skeleton:
     """Return the skeleton from the origin up to dataset minute ``end_minute`` (exclusive).
 
@@ -227,7 +247,12 @@ def build_skeleton(
     """
     n = end_minute + HISTORY_MINUTES
     days = -(-n // MINUTES_PER_DAY)
-    shocks = _overlay(_draw(preset, seed=seed, instrument=instrument, days=days))
+    shocks = _overlay(
+        _draw(preset, seed=seed, instrument=instrument, days=days),
+        scenarios,
+        seed=seed,
+        instrument=instrument,
+    )
     origin = (start_minute_of_day - HISTORY_MINUTES) % MINUTES_PER_DAY
     return _integrate(
         preset,

@@ -64,7 +64,7 @@ S_LAST_TRADE = 6  #: level of the last trade, -1 before the first
 S_BASE = 7  #: price in ticks of level 0
 S_ERROR = 8  #: nonzero: a kernel error code (see ``errors``)
 S_EV_PTR = 9  #: next arrival to process
-S_CENTER = 10  #: the market maker's bid level (its ask is one price step above); -1 unset
+S_CENTER = 10  #: the market maker's bid level (its ask is ``width`` steps above); -1 unset
 N_SCALARS = 11
 
 # Float scalars in ``Book.fl``.
@@ -121,16 +121,19 @@ class Arrivals(NamedTuple):
 class Steps(NamedTuple):
     """Per 100 ms step: the latent price (ticks), when in the step it moves, ids and quotes.
 
-    ``band`` is the half-width (ticks) the latent price may drift from the quote centre
-    before the market maker requotes; ``lean`` is how strongly undecided market orders lean
-    toward the latent price; ``mm_size``/``mm_life`` are the sizes and lifetimes of the
-    market maker's new quotes ``[step, side]``; ``decay`` is the inventory kept per step;
-    ``hold`` is the share of the band beyond which the maker stops refilling the quote the
-    latent price leans against; ``take`` whether stale orders of others are picked off by a
-    sweep when the maker requotes (else they are pulled too); ``impact`` (ticks per square
-    root of a lot, per step) is how far each market order shifts the maker's fair value, a
-    shift that decays by ``impact_decay`` per step (transient impact), with sizes capped at
-    ``impact_cap`` lots.
+    ``band`` is the half-width (ticks) the latent price may drift from the quote centre before
+    the market maker requotes; ``lean`` is how strongly undecided market orders lean toward the
+    latent price; ``width`` is the market maker's spread in price steps (its ask is ``width``
+    steps above its bid; 1 outside stress scenarios); ``protect`` (ticks, 0 = none) is the
+    venue's market order price protection: a market order does not fill further than this from
+    the latent price, its remainder expires (set inside stress scenarios only);
+    ``mm_size``/``mm_life`` are the sizes and lifetimes of the market maker's new quotes
+    ``[step, side]``; ``decay`` is the inventory kept per step; ``hold`` is the share of the
+    band beyond which the maker stops refilling the quote the latent price leans against;
+    ``take`` whether stale orders of others are picked off by a sweep when the maker requotes
+    (else they are pulled too); ``impact`` (ticks per square root of a lot, per step) is how far
+    each market order shifts the maker's fair value, a shift that decays by ``impact_decay`` per
+    step (transient impact), with sizes capped at ``impact_cap`` lots.
     """
 
     t0: int
@@ -140,6 +143,8 @@ class Steps(NamedTuple):
     dyn_id: I64
     band: F64
     lean: F64
+    width: I64
+    protect: F64
     mm_size: I64
     mm_life: I64
     decay: float

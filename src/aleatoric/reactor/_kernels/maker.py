@@ -38,10 +38,22 @@ from aleatoric.reactor._kernels._bundles import (
     Steps,
 )
 from aleatoric.reactor._kernels.matching import REACT_BIT, add_and_emit, pull_maker, sweep
-from aleatoric.reactor._kernels.queues import snap_down, snap_up
+from aleatoric.reactor._kernels.queues import snap_down, snap_up, step_at
 from aleatoric.reactor.dtypes import ASK, BID
 
-__all__ = ["fair_value", "react", "reaction_id", "record_impact", "requote"]
+__all__ = ["ask_of", "fair_value", "react", "reaction_id", "record_impact", "requote"]
+
+
+def _ask_of_impl(steps: Steps, s: int, c: int) -> int:
+    # The maker's ask for bid ``c``: one price step above, or ``width`` steps in a scenario.
+    w = steps.width[s]
+    if w <= 1:
+        return snap_up(c + 1, steps.scale, steps.sig)
+    return snap_up(c + w * step_at(c, steps.scale, steps.sig), steps.scale, steps.sig)
+
+
+#: The maker's ask price (ticks) when its bid is at ``c``.
+ask_of = nb.njit(cache=True, inline="always")(_ask_of_impl)
 
 
 def _fair_value_impl(book: Book, f: float) -> float:
@@ -103,7 +115,7 @@ def _move_impl(
     # too), then quote the new near side. Ids: four per increment ``k`` of the step.
     base = book.sc[S_BASE]
     nl = book.lv_size.shape[1]
-    new_a = snap_up(to + 1, steps.scale, steps.sig)
+    new_a = ask_of(steps, s, to)
     ids = steps.dyn_id[s] + 4 * k
     if to > book.sc[S_CENTER]:
         n = _top_up(book, steps, out, n, on, ts, s, ASK, new_a, ids + 3)
@@ -155,7 +167,7 @@ def _requote_impl(book: Book, steps: Steps, out: I64, n: int, on: bool, ts: int,
     if c < 0:
         c = target
     else:
-        a = snap_up(c + 1, steps.scale, steps.sig)
+        a = ask_of(steps, s, c)
         gap = f - 0.5 * (c + a)
         band = steps.band[s]
         if abs(gap) > band:
@@ -177,7 +189,7 @@ def _requote_impl(book: Book, steps: Steps, out: I64, n: int, on: bool, ts: int,
                 c = nxt
                 k += 1
     book.sc[S_CENTER] = c
-    a = snap_up(c + 1, steps.scale, steps.sig)
+    a = ask_of(steps, s, c)
     if c - base < 0 or a - base >= nl:
         return n
     # Lean: the quote the latent price leans against is not topped up, so flow toward the
@@ -211,18 +223,26 @@ def _react_impl(
     c = book.sc[S_CENTER]
     if c < 0:
         return n
-    a = snap_up(c + 1, steps.scale, steps.sig)
+    a = ask_of(steps, s, c)
     mid = 0.5 * (c + a)
     bb = _best_px(book, BID)
     ba = _best_px(book, ASK)
     if ba < 0 or ba > a:
         if f > mid and (bb < 0 or bb <= c):
             # The ask queue is gone and the latent price is above: the bid improves to ``a``.
-            c = a
-            a = snap_up(c + 1, steps.scale, steps.sig)
+            if steps.width[s] <= 1:
+                c = a
+                a = snap_up(c + 1, steps.scale, steps.sig)
+            else:
+                c = snap_up(c + 1, steps.scale, steps.sig)
+                a = ask_of(steps, s, c)
     elif (bb < 0 or bb < c) and f < mid and (ba < 0 or ba >= a):
-        a = c
-        c = snap_down(c - 1, steps.scale, steps.sig)
+        if steps.width[s] <= 1:
+            a = c
+            c = snap_down(c - 1, steps.scale, steps.sig)
+        else:
+            c = snap_down(c - 1, steps.scale, steps.sig)
+            a = ask_of(steps, s, c)
     book.sc[S_CENTER] = c
     base = book.sc[S_BASE]
     if c - base < 0 or a - base >= book.lv_size.shape[1]:

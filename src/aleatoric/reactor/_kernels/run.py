@@ -32,6 +32,7 @@ from aleatoric.reactor._kernels._bundles import (
 )
 from aleatoric.reactor._kernels.heap import heap_pop
 from aleatoric.reactor._kernels.maker import (
+    ask_of,
     fair_value,
     react,
     reaction_id,
@@ -47,11 +48,11 @@ __all__ = ["run_steps"]
 NEVER = int(INF)
 
 
-def _limit_price_impl(book: Book, steps: Steps, side: int, dist: float, f: float) -> int:
+def _limit_price_impl(book: Book, steps: Steps, s: int, side: int, dist: float, f: float) -> int:
     # A distance behind the maker's quote on that side, never marketable.
     c = book.sc[S_CENTER]
     base = book.sc[S_BASE]
-    a = snap_up(c + 1, steps.scale, steps.sig)
+    a = ask_of(steps, s, c)
     d = int(dist * f)
     if dist > 0.0:
         d += 1
@@ -101,11 +102,17 @@ def _one_event_impl(
     f = fair_value(book, latent)
     if ev.kind[i] == EV_MARKET:
         if side > 1:
-            a = snap_up(c + 1, steps.scale, steps.sig)
+            a = ask_of(steps, s, c)
             x = (f - 0.5 * (c + a)) / steps.band[s]
             x = min(1.0, max(-1.0, x))
             side = BID if ev.dist[i] < 0.5 + steps.lean[s] * x else ASK
         limit_lvl = book.lv_size.shape[1] - 1 if side == BID else 0
+        if steps.protect[s] > 0.0:
+            # Price protection: the remainder beyond ``protect`` of the latent price expires.
+            if side == BID:
+                limit_lvl = min(limit_lvl, int(latent + steps.protect[s]) - book.sc[S_BASE])
+            else:
+                limit_lvl = max(limit_lvl, int(latent - steps.protect[s]) + 1 - book.sc[S_BASE])
         n = sweep(book, out, n, on, t_arr, side, limit_lvl, int(ev.size[i]), int(ev.id[i]), True)
         if ev.side[i] < 2:
             # Only orders whose side was drawn with the flow shift the maker's fair value, so
@@ -113,7 +120,7 @@ def _one_event_impl(
             record_impact(book, steps, s, side, int(ev.size[i]))
             f = fair_value(book, latent)
     else:
-        px = _limit_price(book, steps, side, float(ev.dist[i]), f)
+        px = _limit_price(book, steps, s, side, float(ev.dist[i]), f)
         n = add_and_emit(
             book, out, n, on, t_arr, side, px, int(ev.size[i]), int(ev.id[i]), int(ev.life[i])
         )
