@@ -22,8 +22,8 @@ from aleatoric.reactor._skeleton import HISTORY_MINUTES, Skeleton
 
 __all__ = ["PRICE_PROTECTION", "FlowParams", "flow_params"]
 
-#: Market order price protection inside scenario windows, as a fraction of the latent price
-#: (half the 5 % band that the integrity check holds trades to).
+#: Market order price protection, as a fraction of the latent price (half the 5 % band that
+#: the integrity check holds trades to).
 PRICE_PROTECTION = 0.025
 
 F64 = npt.NDArray[np.float64]
@@ -81,9 +81,6 @@ def _overlay(
         params.touch[lo:hi] *= v["depth"]
         params.band_frac[lo:hi] *= v["band"]
         params.width[lo:hi] = np.maximum(params.width[lo:hi], v["spread"])
-        # A thinned book lets a large market order walk far; the venue's price protection
-        # expires what would fill beyond it (calm books never reach it, so it is set here).
-        params.protect[lo:hi] = PRICE_PROTECTION
         if w.kind == "flash-crash":
             fall = min(n, lo + w.fall_minutes)
             if skeleton.drift is not None:
@@ -113,6 +110,9 @@ def flow_params(
         width=np.ones(skeleton.sigma.shape),
         meta_sell=np.full(skeleton.sigma.shape, 0.5),
         touch=np.ones(skeleton.sigma.shape),
-        protect=np.zeros(skeleton.sigma.shape),
+        # Venues refuse market fills far from the mark (Binance's percent-price filter,
+        # Hyperliquid's oracle band): a large child order meeting a thin stretch of book
+        # expires beyond PRICE_PROTECTION instead of walking to a price the venue would reject.
+        protect=np.full(skeleton.sigma.shape, PRICE_PROTECTION),
     )
     return _overlay(params, skeleton, scenarios)
