@@ -9,6 +9,10 @@ Book layout: ``lv_size[side, level]`` resting lots and ``lv_count[side, level]``
 orders, ``lv_head``/``lv_tail`` the FIFO queue ends, with ``level = price_ticks - base``; an
 order pool (``o_*``, ``o_side == -1`` marks a free slot) with a stack of free slots; a binary
 heap of scheduled cancellations keyed by ``(time, order id)``.
+
+Every kernel is compiled with ``_nrt=False`` (no Numba runtime): kernels never allocate, and
+without the runtime Numba does not increment and decrement the reference count of each array
+of a bundle on every call between kernels, which took about two thirds of the kernel time.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ def _less_impl(book: Book, a: int, b: int) -> bool:
     return bool(ta < tb or (ta == tb and book.h_id[a] < book.h_id[b]))
 
 
-_less = nb.njit(cache=True, inline="always")(_less_impl)
+_less = nb.njit(cache=True, _nrt=False, inline="always")(_less_impl)
 
 
 def _swap_impl(book: Book, a: int, b: int) -> None:
@@ -30,7 +30,7 @@ def _swap_impl(book: Book, a: int, b: int) -> None:
     h_slot[a], h_slot[b] = h_slot[b], h_slot[a]
 
 
-_swap = nb.njit(cache=True, inline="always")(_swap_impl)
+_swap = nb.njit(cache=True, _nrt=False, inline="always")(_swap_impl)
 
 
 def _heap_push_impl(book: Book, t: int, oid: int, slot: int) -> None:
@@ -51,7 +51,7 @@ def _heap_push_impl(book: Book, t: int, oid: int, slot: int) -> None:
 
 
 #: Schedule the cancellation of the order ``oid`` in pool slot ``slot`` at ``t``.
-heap_push = nb.njit(cache=True)(_heap_push_impl)
+heap_push = nb.njit(cache=True, _nrt=False)(_heap_push_impl)
 
 
 def _heap_pop_impl(book: Book) -> None:
@@ -73,4 +73,4 @@ def _heap_pop_impl(book: Book) -> None:
 
 
 #: Remove the earliest entry (``h_*[0]``); the heap must not be empty.
-heap_pop = nb.njit(cache=True)(_heap_pop_impl)
+heap_pop = nb.njit(cache=True, _nrt=False)(_heap_pop_impl)

@@ -43,7 +43,7 @@ def _step_at_impl(px: int, scale: int, sig: int) -> int:
 
 
 #: The price step (ticks) at ``px`` ticks.
-step_at = nb.njit(cache=True)(_step_at_impl)
+step_at = nb.njit(cache=True, _nrt=False)(_step_at_impl)
 
 
 def _snap_down_impl(px: int, scale: int, sig: int) -> int:
@@ -57,9 +57,9 @@ def _snap_up_impl(px: int, scale: int, sig: int) -> int:
 
 
 #: The largest valid price at or below ``px``.
-snap_down = nb.njit(cache=True)(_snap_down_impl)
+snap_down = nb.njit(cache=True, _nrt=False)(_snap_down_impl)
 #: The smallest valid price at or above ``px``.
-snap_up = nb.njit(cache=True)(_snap_up_impl)
+snap_up = nb.njit(cache=True, _nrt=False)(_snap_up_impl)
 
 
 def _refresh_best_impl(book: Book, side: int) -> None:
@@ -82,7 +82,7 @@ def _refresh_best_impl(book: Book, side: int) -> None:
     book.sc[idx] = lvl
 
 
-_refresh_best = nb.njit(cache=True)(_refresh_best_impl)
+_refresh_best = nb.njit(cache=True, _nrt=False)(_refresh_best_impl)
 
 
 def _add_order_impl(book: Book, side: int, lvl: int, size: int, oid: int, cancel_at: int) -> int:
@@ -123,7 +123,7 @@ def _add_order_impl(book: Book, side: int, lvl: int, size: int, oid: int, cancel
 
 
 #: Rest an order at the tail of its level's queue; return its slot, or -1 with an error code.
-add_order = nb.njit(cache=True)(_add_order_impl)
+add_order = nb.njit(cache=True, _nrt=False)(_add_order_impl)
 
 
 def _remove_order_impl(book: Book, slot: int) -> None:
@@ -156,7 +156,7 @@ def _remove_order_impl(book: Book, slot: int) -> None:
 
 
 #: Unlink a live order from its queue, free its slot and keep the best prices current.
-remove_order = nb.njit(cache=True)(_remove_order_impl)
+remove_order = nb.njit(cache=True, _nrt=False)(_remove_order_impl)
 
 
 def _record_levels_impl(book: Book, side: int, px_out: I64, sz_out: I64) -> None:
@@ -179,4 +179,4 @@ def _record_levels_impl(book: Book, side: int, px_out: I64, sz_out: I64) -> None
 
 
 #: Write the top levels of ``side`` (price ticks, lots) into the outputs; -1 when absent.
-record_levels = nb.njit(cache=True)(_record_levels_impl)
+record_levels = nb.njit(cache=True, _nrt=False)(_record_levels_impl)

@@ -68,7 +68,7 @@ def _limit_price_impl(book: Book, steps: Steps, side: int, dist: float, f: float
     return px
 
 
-_limit_price = nb.njit(cache=True)(_limit_price_impl)
+_limit_price = nb.njit(cache=True, _nrt=False)(_limit_price_impl)
 
 
 def _one_event_impl(
@@ -120,7 +120,7 @@ def _one_event_impl(
     return react(book, steps, out, n, on, t_arr, s, f, reaction_id(int(ev.id[i])))
 
 
-_one_event = nb.njit(cache=True)(_one_event_impl)
+_one_event = nb.njit(cache=True, _nrt=False)(_one_event_impl)
 
 
 def _marks_impl(book: Book, mk: Markers, out: I64, n: int, t_mark: int, t_snap: int,
@@ -149,7 +149,7 @@ def _marks_impl(book: Book, mk: Markers, out: I64, n: int, t_mark: int, t_snap: 
     return n
 
 
-_marks = nb.njit(cache=True)(_marks_impl)
+_marks = nb.njit(cache=True, _nrt=False)(_marks_impl)
 
 
 def _run_steps_impl(
@@ -223,4 +223,4 @@ def _run_steps_impl(
 #: Simulate steps ``[s_begin, s_end)``; return ``(rows written, next step)``. Stops early,
 #: before a step, when ``out`` might not hold that step's rows; the caller flushes and calls
 #: again. Where it stops never changes what is simulated.
-run_steps = nb.njit(cache=True)(_run_steps_impl)
+run_steps = nb.njit(cache=True, _nrt=False)(_run_steps_impl)
