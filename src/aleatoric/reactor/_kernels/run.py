@@ -9,8 +9,6 @@ the book as it is after everything before their instant.
 
 from __future__ import annotations
 
-import numba as nb
-
 from aleatoric.reactor._kernels._bundles import (
     EV_MARKET,
     I64,
@@ -29,6 +27,7 @@ from aleatoric.reactor._kernels._bundles import (
     Book,
     Markers,
     Steps,
+    kernel,
 )
 from aleatoric.reactor._kernels.heap import heap_pop
 from aleatoric.reactor._kernels.maker import (
@@ -68,7 +67,7 @@ def _limit_price_impl(book: Book, steps: Steps, side: int, dist: float, f: float
     return px
 
 
-_limit_price = nb.njit(cache=True, _nrt=False)(_limit_price_impl)
+_limit_price = kernel()(_limit_price_impl)
 
 
 def _one_event_impl(
@@ -120,7 +119,7 @@ def _one_event_impl(
     return react(book, steps, out, n, on, t_arr, s, f, reaction_id(int(ev.id[i])))
 
 
-_one_event = nb.njit(cache=True, _nrt=False)(_one_event_impl)
+_one_event = kernel()(_one_event_impl)
 
 
 def _marks_impl(book: Book, mk: Markers, out: I64, n: int, t_mark: int, t_snap: int,
@@ -149,7 +148,7 @@ def _marks_impl(book: Book, mk: Markers, out: I64, n: int, t_mark: int, t_snap: 
     return n
 
 
-_marks = nb.njit(cache=True, _nrt=False)(_marks_impl)
+_marks = kernel()(_marks_impl)
 
 
 def _run_steps_impl(
@@ -223,4 +222,4 @@ def _run_steps_impl(
 #: Simulate steps ``[s_begin, s_end)``; return ``(rows written, next step)``. Stops early,
 #: before a step, when ``out`` might not hold that step's rows; the caller flushes and calls
 #: again. Where it stops never changes what is simulated.
-run_steps = nb.njit(cache=True, _nrt=False)(_run_steps_impl)
+run_steps = kernel()(_run_steps_impl)
