@@ -66,7 +66,9 @@ def segment_tables(
     columns = np.ascontiguousarray(result.rows.T)
     code = columns[d.COL_CODE]
     kind = code & 0xFF
-    selected = np.isin(kind, [TABLE_KINDS[t] for t in config.tables])
+    wanted = np.zeros(256, dtype=np.bool_)
+    wanted[[TABLE_KINDS[t] for t in config.tables]] = True
+    selected = wanted[kind]  # a lookup per row: kinds are one byte
     seq_all = np.cumsum(selected, dtype=np.int64) - 1 + offsets.seq
     # Over every row, selected or not, so a table's delays never depend on the others chosen.
     recv_all = receive_times(config, columns[d.COL_TS])
