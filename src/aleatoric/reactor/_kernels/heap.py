@@ -49,7 +49,7 @@ def _heap_push_impl(book: Book, t: int, oid: int, slot: int) -> None:
 
 
 #: Schedule the cancellation of the order ``oid`` in pool slot ``slot`` at ``t``.
-heap_push = kernel()(_heap_push_impl)
+heap_push = kernel(inline=True)(_heap_push_impl)
 
 
 def _heap_pop_impl(book: Book) -> None:
@@ -71,4 +71,4 @@ def _heap_pop_impl(book: Book) -> None:
 
 
 #: Remove the earliest entry (``h_*[0]``); the heap must not be empty.
-heap_pop = kernel()(_heap_pop_impl)
+heap_pop = kernel(inline=True)(_heap_pop_impl)

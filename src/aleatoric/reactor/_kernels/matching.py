@@ -65,7 +65,7 @@ def _emit_impl(
 
 
 #: Write one row; return the new row count.
-emit = kernel()(_emit_impl)
+emit = kernel(inline=True)(_emit_impl)
 
 
 def _set_last_impl(out: I64, row: int) -> None:

@@ -56,7 +56,7 @@ def _step_at_impl(px: int, scale: int, sig: int) -> int:
 
 
 #: The price step (ticks) at ``px`` ticks.
-step_at = kernel()(_step_at_impl)
+step_at = kernel(inline=True)(_step_at_impl)
 
 
 def _snap_down_impl(px: int, scale: int, sig: int) -> int:
@@ -70,9 +70,9 @@ def _snap_up_impl(px: int, scale: int, sig: int) -> int:
 
 
 #: The largest valid price at or below ``px``.
-snap_down = kernel()(_snap_down_impl)
+snap_down = kernel(inline=True)(_snap_down_impl)
 #: The smallest valid price at or above ``px``.
-snap_up = kernel()(_snap_up_impl)
+snap_up = kernel(inline=True)(_snap_up_impl)
 
 
 def _mark_impl(book: Book, side: int, lvl: int) -> None:
@@ -184,7 +184,7 @@ def _add_order_impl(book: Book, side: int, lvl: int, size: int, oid: int, cancel
 
 
 #: Rest an order at the tail of its level's queue; return its slot, or -1 with an error code.
-add_order = kernel()(_add_order_impl)
+add_order = kernel(inline=True)(_add_order_impl)
 
 
 def _remove_order_impl(book: Book, slot: int) -> None:
@@ -218,7 +218,7 @@ def _remove_order_impl(book: Book, slot: int) -> None:
 
 
 #: Unlink a live order from its queue, free its slot and keep the best prices current.
-remove_order = kernel()(_remove_order_impl)
+remove_order = kernel(inline=True)(_remove_order_impl)
 
 
 def _record_levels_impl(book: Book, side: int, px_out: I64, sz_out: I64) -> None:
