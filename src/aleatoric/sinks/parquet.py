@@ -51,13 +51,30 @@ class FileEntry:
     schema: str = ""
 
 
+class _HashSink:
+    # A write-only file that hashes what it is given: the IPC stream is never held in memory.
+    def __init__(self) -> None:
+        self.hash = hashlib.sha256()
+        self.closed = False
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+
 def content_sha256(table: pa.Table) -> str:
     """Return the SHA-256 of a table's rows: Arrow IPC stream of its columns, no metadata."""
     plain = table.replace_schema_metadata(None).combine_chunks()
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, plain.schema) as writer:
+    sink = _HashSink()
+    with pa.ipc.new_stream(pa.PythonFile(sink, mode="w"), plain.schema) as writer:
         writer.write_table(plain)
-    return hashlib.sha256(sink.getvalue()).hexdigest()  # the Arrow buffer itself, no copy
+    return sink.hash.hexdigest()
 
 
 def schema_fingerprint(schema: pa.Schema) -> str:

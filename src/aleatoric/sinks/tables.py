@@ -62,33 +62,36 @@ def segment_tables(
     offsets: Offsets,
 ) -> dict[str, pa.Table]:
     """Return the segment's selected tables, rows in ``seq`` order."""
-    rows = result.rows
-    code = rows[:, d.COL_CODE]
+    # Columns of the row buffer, each contiguous, so each table takes its rows by index.
+    columns = np.ascontiguousarray(result.rows.T)
+    code = columns[d.COL_CODE]
     kind = code & 0xFF
-    selected = np.isin(kind, [TABLE_KINDS[t] for t in config.tables])
+    wanted = np.zeros(256, dtype=np.bool_)
+    wanted[[TABLE_KINDS[t] for t in config.tables]] = True
+    selected = wanted[kind]  # a lookup per row: kinds are one byte
     seq_all = np.cumsum(selected, dtype=np.int64) - 1 + offsets.seq
     # Over every row, selected or not, so a table's delays never depend on the others chosen.
-    recv_all = receive_times(config, rows[:, d.COL_TS])
+    recv_all = receive_times(config, columns[d.COL_TS])
     price_grid = instrument.price_grid
     size_grid = instrument.size_grid
     out: dict[str, pa.Table] = {}
     for table in config.tables:
-        mask = kind == TABLE_KINDS[table]
-        r = rows[mask]
-        ts = r[:, d.COL_TS]
+        at = np.flatnonzero(kind == TABLE_KINDS[table])
+        ts = columns[d.COL_TS][at]
         cols: dict[str, pa.Array | npt.NDArray[np.generic]] = {
             "ts_event": ts,
-            "ts_recv": recv_all[mask],
-            "seq": seq_all[mask].astype(np.uint64),
+            "ts_recv": recv_all[at],
+            "seq": seq_all[at].astype(np.uint64),
         }
-        action = (r[:, d.COL_CODE] >> 8) & 0xFF
-        side = (r[:, d.COL_CODE] >> 16) & 0xFF
-        flags = ((r[:, d.COL_CODE] >> 24) & 0xFF).astype(np.uint8)
-        price = price_grid.to_float(r[:, d.COL_PRICE])
-        size = size_grid.to_float(r[:, d.COL_SIZE])
-        aux = r[:, d.COL_AUX]
+        r_code = code[at]
+        action = (r_code >> 8) & 0xFF
+        side = (r_code >> 16) & 0xFF
+        flags = ((r_code >> 24) & 0xFF).astype(np.uint8)
+        price = price_grid.to_float(columns[d.COL_PRICE][at])
+        size = size_grid.to_float(columns[d.COL_SIZE][at])
+        aux = columns[d.COL_AUX][at]
         if table == "mbo":
-            cols["order_id"] = r[:, d.COL_ORDER_ID].astype(np.uint64)
+            cols["order_id"] = columns[d.COL_ORDER_ID][at].astype(np.uint64)
             cols["action"] = _letters(action, {a: chr(a) for a in b"ACMTF"})
             cols["side"] = _letters(side, {d.BID: "B", d.ASK: "A", d.SIDE_NONE: "N"})
             cols["price"] = price
@@ -103,7 +106,7 @@ def segment_tables(
             cols["is_last"] = (flags & d.F_LAST) != 0
         elif table == "trades":
             first = offsets.trades + 1
-            cols["trade_id"] = np.arange(first, first + r.shape[0], dtype=np.uint64)
+            cols["trade_id"] = np.arange(first, first + at.size, dtype=np.uint64)
             cols["price"] = price
             cols["size"] = size
             cols["side"] = _letters(side, {d.BID: "buy", d.ASK: "sell"})

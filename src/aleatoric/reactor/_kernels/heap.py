@@ -7,9 +7,7 @@ have been reused, hence the id in the key).
 
 from __future__ import annotations
 
-import numba as nb
-
-from aleatoric.reactor._kernels._bundles import S_ERROR, S_HEAP_N, Book
+from aleatoric.reactor._kernels._bundles import S_ERROR, S_HEAP_N, Book, kernel
 from aleatoric.reactor._kernels.errors import ERR_HEAP_FULL
 
 __all__ = ["heap_pop", "heap_push"]
@@ -20,7 +18,7 @@ def _less_impl(book: Book, a: int, b: int) -> bool:
     return bool(ta < tb or (ta == tb and book.h_id[a] < book.h_id[b]))
 
 
-_less = nb.njit(cache=True, inline="always")(_less_impl)
+_less = kernel(inline=True)(_less_impl)
 
 
 def _swap_impl(book: Book, a: int, b: int) -> None:
@@ -30,7 +28,7 @@ def _swap_impl(book: Book, a: int, b: int) -> None:
     h_slot[a], h_slot[b] = h_slot[b], h_slot[a]
 
 
-_swap = nb.njit(cache=True, inline="always")(_swap_impl)
+_swap = kernel(inline=True)(_swap_impl)
 
 
 def _heap_push_impl(book: Book, t: int, oid: int, slot: int) -> None:
@@ -51,7 +49,7 @@ def _heap_push_impl(book: Book, t: int, oid: int, slot: int) -> None:
 
 
 #: Schedule the cancellation of the order ``oid`` in pool slot ``slot`` at ``t``.
-heap_push = nb.njit(cache=True)(_heap_push_impl)
+heap_push = kernel(inline=True)(_heap_push_impl)
 
 
 def _heap_pop_impl(book: Book) -> None:
@@ -73,4 +71,4 @@ def _heap_pop_impl(book: Book) -> None:
 
 
 #: Remove the earliest entry (``h_*[0]``); the heap must not be empty.
-heap_pop = nb.njit(cache=True)(_heap_pop_impl)
+heap_pop = kernel(inline=True)(_heap_pop_impl)

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import math
 
-import numba as nb
-
 from aleatoric.reactor._kernels._bundles import (
     F_INVENTORY,
     F_OFFSET,
@@ -36,6 +34,7 @@ from aleatoric.reactor._kernels._bundles import (
     S_CENTER,
     Book,
     Steps,
+    kernel,
 )
 from aleatoric.reactor._kernels.matching import REACT_BIT, add_and_emit, pull_maker, sweep
 from aleatoric.reactor._kernels.queues import snap_down, snap_up, step_at
@@ -61,7 +60,7 @@ def _fair_value_impl(book: Book, f: float) -> float:
 
 
 #: The maker's fair value (ticks): the latent price plus the flow-driven shift.
-fair_value = nb.njit(cache=True, inline="always")(_fair_value_impl)
+fair_value = kernel(inline=True)(_fair_value_impl)
 
 
 def _record_impact_impl(book: Book, steps: Steps, s: int, side: int, size: int) -> None:
@@ -70,7 +69,7 @@ def _record_impact_impl(book: Book, steps: Steps, s: int, side: int, size: int) 
 
 
 #: Shift the maker's fair value after a market order of ``size`` lots on ``side``.
-record_impact = nb.njit(cache=True)(_record_impact_impl)
+record_impact = kernel()(_record_impact_impl)
 
 
 def _quote_size_impl(book: Book, steps: Steps, s: int, side: int) -> int:
@@ -80,7 +79,7 @@ def _quote_size_impl(book: Book, steps: Steps, s: int, side: int) -> int:
     return max(1, int(steps.mm_size[s, side] * factor))
 
 
-_quote_size = nb.njit(cache=True)(_quote_size_impl)
+_quote_size = kernel()(_quote_size_impl)
 
 
 def _best_px_impl(book: Book, side: int) -> int:
@@ -88,7 +87,7 @@ def _best_px_impl(book: Book, side: int) -> int:
     return int(lvl + book.sc[S_BASE]) if lvl >= 0 else -1
 
 
-_best_px = nb.njit(cache=True, inline="always")(_best_px_impl)
+_best_px = kernel(inline=True)(_best_px_impl)
 
 
 def _top_up_impl(
@@ -103,7 +102,7 @@ def _top_up_impl(
     return add_and_emit(book, out, n, on, ts, side, px, target - have, oid, steps.mm_life[s, side])
 
 
-_top_up = nb.njit(cache=True)(_top_up_impl)
+_top_up = kernel()(_top_up_impl)
 
 
 def _move_impl(
@@ -143,7 +142,7 @@ def _move_impl(
     return n
 
 
-_move = nb.njit(cache=True)(_move_impl)
+_move = kernel()(_move_impl)
 
 #: Most increments of one requote (ids: four per increment, 64 per step).
 MAX_INCREMENTS = 16
@@ -203,7 +202,7 @@ def _requote_impl(book: Book, steps: Steps, out: I64, n: int, on: bool, ts: int,
     return n
 
 
-requote = nb.njit(cache=True)(_requote_impl)
+requote = kernel()(_requote_impl)
 
 
 def _reaction_id_impl(arrival_id: int) -> int:
@@ -213,7 +212,7 @@ def _reaction_id_impl(arrival_id: int) -> int:
 
 
 #: The first id of the maker's quotes in reaction to an arrival (four per arrival).
-reaction_id = nb.njit(cache=True)(_reaction_id_impl)
+reaction_id = kernel()(_reaction_id_impl)
 
 
 def _react_impl(
@@ -254,4 +253,4 @@ def _react_impl(
     return n
 
 
-react = nb.njit(cache=True)(_react_impl)
+react = kernel()(_react_impl)

@@ -6,7 +6,6 @@ returns the new row count. ``emit`` false (the warm-up) changes the book without
 
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
 from aleatoric.reactor._kernels._bundles import (
@@ -19,6 +18,7 @@ from aleatoric.reactor._kernels._bundles import (
     S_LIVE_ASK,
     S_LIVE_BID,
     Book,
+    kernel,
 )
 from aleatoric.reactor._kernels.queues import add_order, remove_order
 from aleatoric.reactor.dtypes import (
@@ -48,7 +48,7 @@ def _is_maker_impl(oid: int) -> bool:
 
 
 #: Whether an order id belongs to the market maker.
-is_maker = nb.njit(cache=True, inline="always")(_is_maker_impl)
+is_maker = kernel(inline=True)(_is_maker_impl)
 
 
 def _emit_impl(
@@ -65,7 +65,7 @@ def _emit_impl(
 
 
 #: Write one row; return the new row count.
-emit = nb.njit(cache=True)(_emit_impl)
+emit = kernel(inline=True)(_emit_impl)
 
 
 def _set_last_impl(out: I64, row: int) -> None:
@@ -74,7 +74,7 @@ def _set_last_impl(out: I64, row: int) -> None:
 
 
 #: Flag row ``row`` as the last of its message (nothing when ``row`` is -1).
-set_last = nb.njit(cache=True)(_set_last_impl)
+set_last = kernel()(_set_last_impl)
 
 
 def _add_and_emit_impl(
@@ -91,7 +91,7 @@ def _add_and_emit_impl(
 
 
 #: Rest a new order at ``px`` ticks (one message: add and level change).
-add_and_emit = nb.njit(cache=True)(_add_and_emit_impl)
+add_and_emit = kernel()(_add_and_emit_impl)
 
 
 def _cancel_and_emit_impl(book: Book, out: I64, n: int, on: bool, ts: int, slot: int) -> int:
@@ -109,7 +109,7 @@ def _cancel_and_emit_impl(book: Book, out: I64, n: int, on: bool, ts: int, slot:
 
 
 #: Cancel the resting order in ``slot`` (one message).
-cancel_and_emit = nb.njit(cache=True)(_cancel_and_emit_impl)
+cancel_and_emit = kernel()(_cancel_and_emit_impl)
 
 
 def _sweep_impl(
@@ -163,7 +163,7 @@ def _sweep_impl(
 
 #: Match an aggressive order (one message); the unfilled rest is dropped. With ``protect`` it
 #: never takes the last order of a side (the venue's price protection).
-sweep = nb.njit(cache=True)(_sweep_impl)
+sweep = kernel()(_sweep_impl)
 
 
 def _pull_maker_impl(book: Book, out: I64, n: int, on: bool, ts: int, side: int,
@@ -201,4 +201,4 @@ def _pull_maker_impl(book: Book, out: I64, n: int, on: bool, ts: int, side: int,
 
 
 #: Cancel the market maker's stale quotes on one side (one message).
-pull_maker = nb.njit(cache=True)(_pull_maker_impl)
+pull_maker = kernel()(_pull_maker_impl)

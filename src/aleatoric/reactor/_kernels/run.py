@@ -9,8 +9,6 @@ the book as it is after everything before their instant.
 
 from __future__ import annotations
 
-import numba as nb
-
 from aleatoric.reactor._kernels._bundles import (
     EV_MARKET,
     I64,
@@ -29,6 +27,7 @@ from aleatoric.reactor._kernels._bundles import (
     Book,
     Markers,
     Steps,
+    kernel,
 )
 from aleatoric.reactor._kernels.heap import heap_pop
 from aleatoric.reactor._kernels.maker import (
@@ -69,7 +68,7 @@ def _limit_price_impl(book: Book, steps: Steps, s: int, side: int, dist: float, 
     return px
 
 
-_limit_price = nb.njit(cache=True)(_limit_price_impl)
+_limit_price = kernel()(_limit_price_impl)
 
 
 def _one_event_impl(
@@ -127,7 +126,7 @@ def _one_event_impl(
     return react(book, steps, out, n, on, t_arr, s, f, reaction_id(int(ev.id[i])))
 
 
-_one_event = nb.njit(cache=True)(_one_event_impl)
+_one_event = kernel()(_one_event_impl)
 
 
 def _marks_impl(book: Book, mk: Markers, out: I64, n: int, t_mark: int, t_snap: int,
@@ -156,7 +155,7 @@ def _marks_impl(book: Book, mk: Markers, out: I64, n: int, t_mark: int, t_snap: 
     return n
 
 
-_marks = nb.njit(cache=True)(_marks_impl)
+_marks = kernel()(_marks_impl)
 
 
 def _run_steps_impl(
@@ -230,4 +229,4 @@ def _run_steps_impl(
 #: Simulate steps ``[s_begin, s_end)``; return ``(rows written, next step)``. Stops early,
 #: before a step, when ``out`` might not hold that step's rows; the caller flushes and calls
 #: again. Where it stops never changes what is simulated.
-run_steps = nb.njit(cache=True)(_run_steps_impl)
+run_steps = kernel()(_run_steps_impl)
