@@ -52,7 +52,7 @@ def _ask_of_impl(steps: Steps, s: int, c: int) -> int:
 
 
 #: The maker's ask price (ticks) when its bid is at ``c``.
-ask_of = nb.njit(cache=True, inline="always")(_ask_of_impl)
+ask_of = kernel(inline=True)(_ask_of_impl)
 
 
 def _fair_value_impl(book: Book, f: float) -> float:
