@@ -1,6 +1,6 @@
 """Build the SDK test vectors: small golden datasets and the Python engine's figures for them.
 
-    python sdk/vectors/generate.py [--out DIR]
+    python sdk/vectors/generate.py [--out DIR] [--only NAME ...]
 
 The vectors are the cross-language contract of the native SDKs: each SDK reads the datasets
 written here and must reproduce the figures in ``expected.json`` (row counts, digests, chosen
@@ -11,7 +11,9 @@ envelope is kept when it still signs exactly the new statement; a fresh output d
 a fresh (equally valid) ECDSA signature.
 
 Whoever changes the engine's bytes runs this script again and commits the result; the test
-``tests/test_sdk_vectors.py`` fails while the committed vectors are stale.
+``tests/test_sdk_vectors.py`` fails while the committed vectors are stale. ``--only`` rebuilds
+the named vectors (and the tampered copies of them) and keeps every other folder and entry of
+``expected.json`` as it is, for adding a vector without touching the others.
 """
 
 from __future__ import annotations
@@ -476,8 +478,17 @@ def _tampered_figures(t: Tampered, root: Path, key_paths: dict[str, Path]) -> di
     }
 
 
-def build(out: Path) -> dict[str, Any]:
-    """Write every vector, the public keys and ``expected.json`` under ``out``."""
+def build(out: Path, only: frozenset[str] | None = None) -> dict[str, Any]:
+    """Write the vectors, the public keys and ``expected.json`` under ``out``.
+
+    With ``only``, just the vectors of those names (and the tampered copies of them) are
+    rebuilt; the other folders and their ``expected.json`` entries stay as they are.
+    """
+    names = {v.name for v in VECTORS + MULTI_VECTORS}
+    if only is not None and not only <= names:
+        unknown = ", ".join(sorted(only - names))
+        raise SystemExit(f"--only: must be among {', '.join(sorted(names))}, was {unknown}")
+    chosen = names if only is None else only
     keys = _keys()
     out.mkdir(parents=True, exist_ok=True)
     (out / "keys").mkdir(exist_ok=True)
@@ -485,29 +496,36 @@ def build(out: Path) -> dict[str, Any]:
     for name, key in keys.items():
         key_paths[name] = out / "keys" / f"{name}.pub"
         key_paths[name].write_bytes(_public_pem(key))
+    expected: dict[str, Any] = {
+        "format": "aleatoric-sdk-vectors/1",
+        "keys": {n: p.relative_to(out).as_posix() for n, p in key_paths.items()},
+        "datasets": {},
+        "multi_instrument": {},
+    }
+    if only is not None and (out / "expected.json").is_file():
+        kept = json.loads((out / "expected.json").read_text())
+        expected["datasets"] = kept.get("datasets", {})
+        expected["multi_instrument"] = kept.get("multi_instrument", {})
+    vectors = [v for v in VECTORS if v.name in chosen]
+    multi_vectors = [v for v in MULTI_VECTORS if v.name in chosen]
+    tampered_copies = [t for t in TAMPERED if t.source in chosen]
     stage = Path(tempfile.mkdtemp(prefix=".vectors-", dir=out))
     try:
-        expected: dict[str, Any] = {
-            "format": "aleatoric-sdk-vectors/1",
-            "keys": {n: p.relative_to(out).as_posix() for n, p in key_paths.items()},
-            "datasets": {},
-        }
-        for v in VECTORS:
+        for v in vectors:
             root = stage / v.name
             _write(v, root, out, keys)
             expected["datasets"][v.name] = {
                 **_signed_figures(v, root, key_paths),
                 **_figures(root),
             }
-        for t in TAMPERED:
+        for t in tampered_copies:
             root = stage / t.name
             shutil.copytree(stage / t.source, root)
             expected["datasets"][t.name] = {
                 "copy_of": t.source,
                 **_tampered_figures(t, root, key_paths),
             }
-        expected["multi_instrument"] = {}
-        for v in MULTI_VECTORS:
+        for v in multi_vectors:
             root = stage / v.name
             _write(v, root, out, keys)
             # The tampered case, on a scratch copy that is not kept.
@@ -524,7 +542,7 @@ def build(out: Path) -> dict[str, Any]:
                 **_multi_figures(root),
                 "tampered": _tampered_figures(tampered, scratch, key_paths),
             }
-        for name in [v.name for v in VECTORS + MULTI_VECTORS] + [t.name for t in TAMPERED]:
+        for name in [v.name for v in vectors + multi_vectors] + [t.name for t in tampered_copies]:
             shutil.rmtree(out / name, ignore_errors=True)
             (stage / name).rename(out / name)
     finally:
@@ -538,8 +556,11 @@ def main(argv: list[str] | None = None) -> int:
     """Build the vectors into ``--out`` (default: this script's folder)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE, help="output folder")
+    parser.add_argument(
+        "--only", nargs="+", metavar="NAME", help="rebuild only these vectors; keep the others"
+    )
     args = parser.parse_args(argv)
-    expected = build(args.out)
+    expected = build(args.out, frozenset(args.only) if args.only else None)
     size = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
     multi = expected["multi_instrument"]
     shown = {**expected["datasets"], **multi}
