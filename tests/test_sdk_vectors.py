@@ -155,6 +155,27 @@ def test_committed_verdicts_match_expected() -> None:
     assert datasets["hyperliquid-eth"]["verify"]["ecdsa-p256"]["ok"]
 
 
+def test_multi_instrument_verdicts_match_expected() -> None:
+    # The multi-instrument vector verifies with its key, and each instrument's figures add up
+    # to the dataset's; the tampered case changes the last instrument's file.
+    multi = json.loads((VECTORS / "expected.json").read_text())["multi_instrument"]
+    assert multi
+    for name, figures in multi.items():
+        report = verify_dataset_with(VECTORS / name, _public(figures["signed_with"]))
+        assert figures["verify"][figures["signed_with"]] == {
+            "ok": True,
+            "exit": 0,
+            "files": report.files,
+            "key_id": report.key_id,
+        }
+        instruments = figures["instruments"]
+        assert len(instruments) >= 2
+        for table, rows in figures["tables"].items():
+            assert rows == sum(i["tables"][table] for i in instruments), (name, table)
+        assert figures["tampered"]["tampered"]["file"] in instruments[-1]["files"]
+        assert not any(v["ok"] for v in figures["tampered"]["verify"].values())
+
+
 def test_vectors_stay_small() -> None:
     size = sum(p.stat().st_size for p in VECTORS.rglob("*") if p.is_file())
     assert size < 10_000_000, f"sdk/vectors holds {size} bytes"

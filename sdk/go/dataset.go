@@ -58,29 +58,36 @@ func (f File) Partition() (venue, symbol, date string) {
 	return venue, symbol, date
 }
 
-// Segment is one entry of the manifest's "segments" list: a unit of parallel work.
+// Segment is one entry of the manifest's "segments" list: a unit of parallel work. In a
+// dataset of several instruments each instrument has its own segments, named by Venue and
+// Symbol (empty in a single-instrument dataset).
 type Segment struct {
-	Index              int   `json:"index"`
-	StartNs            int64 `json:"start_ns"`
-	EndNs              int64 `json:"end_ns"`
-	Rows               int64 `json:"rows"`
-	Trades             int64 `json:"trades"`
-	ReconciliationRows int64 `json:"reconciliation_rows"`
+	Index              int    `json:"index"`
+	StartNs            int64  `json:"start_ns"`
+	EndNs              int64  `json:"end_ns"`
+	Rows               int64  `json:"rows"`
+	Trades             int64  `json:"trades"`
+	ReconciliationRows int64  `json:"reconciliation_rows"`
+	Venue              string `json:"venue,omitempty"`
+	Symbol             string `json:"symbol,omitempty"`
 }
 
-// Manifest is a dataset's manifest.json. Config and Instrument keep the raw JSON, so
-// fields added by newer engines are not lost.
+// Manifest is a dataset's manifest.json. Config and the instrument rules keep the raw JSON,
+// so fields added by newer engines are not lost. A single-instrument dataset writes its rules
+// as "instrument", a dataset of several instruments as "instruments" (a list); see
+// Dataset.InstrumentRules for either.
 type Manifest struct {
-	Format       string                     `json:"format"`
-	Engine       map[string]string          `json:"engine"`
-	Libraries    map[string]string          `json:"libraries"`
-	Seed         json.Number                `json:"seed"`
-	Config       map[string]json.RawMessage `json:"config"`
-	Instrument   map[string]json.RawMessage `json:"instrument"`
-	TableRows    map[string]int64           `json:"tables"`
-	TableDigests map[string]string          `json:"table_digests"`
-	Segments     []Segment                  `json:"segments"`
-	Files        []File                     `json:"files"`
+	Format       string                       `json:"format"`
+	Engine       map[string]string            `json:"engine"`
+	Libraries    map[string]string            `json:"libraries"`
+	Seed         json.Number                  `json:"seed"`
+	Config       map[string]json.RawMessage   `json:"config"`
+	Instrument   map[string]json.RawMessage   `json:"instrument"`
+	Instruments  []map[string]json.RawMessage `json:"instruments"`
+	TableRows    map[string]int64             `json:"tables"`
+	TableDigests map[string]string            `json:"table_digests"`
+	Segments     []Segment                    `json:"segments"`
+	Files        []File                       `json:"files"`
 }
 
 // Instrument names one venue's symbol.
@@ -168,8 +175,18 @@ func (d *Dataset) Tables() []string {
 	return out
 }
 
-// Rows returns the manifest's row count of a table (0 when it has none).
+// Rows returns the manifest's row count of a table over every instrument (0 when it has none).
 func (d *Dataset) Rows(table string) int64 { return d.Manifest.TableRows[table] }
+
+// InstrumentRows returns one instrument's row count of a table: the sum of the manifest's
+// rows of its files.
+func (d *Dataset) InstrumentRows(table string, inst Instrument) int64 {
+	var n int64
+	for _, f := range d.InstrumentFiles(table, inst) {
+		n += f.Rows
+	}
+	return n
+}
 
 // Files returns the manifest's files of a table in manifest order, which is path order:
 // by instrument, then date, then segment, so ascending seq within an instrument.
@@ -202,14 +219,61 @@ func (d *Dataset) Path(rel string) string {
 	return filepath.Join(d.Root, filepath.FromSlash(rel))
 }
 
-// LotSize returns the instrument's lot size from the manifest (0 if absent).
-func (d *Dataset) LotSize() float64 { return d.instrumentFloat("lot_size") }
+// LotSize returns the instrument's lot size from the manifest (0 if absent, or if the
+// dataset holds several instruments: see InstrumentLotSize).
+func (d *Dataset) LotSize() float64 { return ruleFloat(d.onlyRules(), "lot_size") }
 
-// TickSize returns the instrument's tick size from the manifest (0 if absent).
-func (d *Dataset) TickSize() float64 { return d.instrumentFloat("tick_size") }
+// TickSize returns the instrument's tick size from the manifest (0 if absent, or if the
+// dataset holds several instruments: see InstrumentTickSize).
+func (d *Dataset) TickSize() float64 { return ruleFloat(d.onlyRules(), "tick_size") }
 
-func (d *Dataset) instrumentFloat(key string) float64 {
-	raw, ok := d.Manifest.Instrument[key]
+// InstrumentLotSize returns one instrument's lot size from the manifest (0 if absent).
+func (d *Dataset) InstrumentLotSize(inst Instrument) float64 {
+	return ruleFloat(d.InstrumentRules(inst), "lot_size")
+}
+
+// InstrumentTickSize returns one instrument's tick size from the manifest (0 if absent).
+func (d *Dataset) InstrumentTickSize(inst Instrument) float64 {
+	return ruleFloat(d.InstrumentRules(inst), "tick_size")
+}
+
+// InstrumentRules returns the manifest's rules of one instrument (tick and lot size, funding
+// rules, ...) as raw JSON values, from "instrument" or "instruments"; nil if it lists none.
+func (d *Dataset) InstrumentRules(inst Instrument) map[string]json.RawMessage {
+	for _, rules := range d.allRules() {
+		if ruleString(rules, "venue") == inst.Venue && ruleString(rules, "symbol") == inst.Symbol {
+			return rules
+		}
+	}
+	return nil
+}
+
+// allRules returns every instrument's rules the manifest lists.
+func (d *Dataset) allRules() []map[string]json.RawMessage {
+	if d.Manifest.Instrument != nil {
+		return []map[string]json.RawMessage{d.Manifest.Instrument}
+	}
+	return d.Manifest.Instruments
+}
+
+// onlyRules returns the rules of the dataset's one instrument; nil for several.
+func (d *Dataset) onlyRules() map[string]json.RawMessage {
+	if all := d.allRules(); len(all) == 1 {
+		return all[0]
+	}
+	return nil
+}
+
+func ruleString(rules map[string]json.RawMessage, key string) string {
+	var s string
+	if json.Unmarshal(rules[key], &s) != nil {
+		return ""
+	}
+	return s
+}
+
+func ruleFloat(rules map[string]json.RawMessage, key string) float64 {
+	raw, ok := rules[key]
 	if !ok {
 		return 0
 	}

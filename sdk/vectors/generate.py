@@ -1,6 +1,6 @@
 """Build the SDK test vectors: small golden datasets and the Python engine's figures for them.
 
-    python sdk/vectors/generate.py [--out DIR]
+    python sdk/vectors/generate.py [--out DIR] [--only NAME ...]
 
 The vectors are the cross-language contract of the native SDKs: each SDK reads the datasets
 written here and must reproduce the figures in ``expected.json`` (row counts, digests, chosen
@@ -11,7 +11,9 @@ envelope is kept when it still signs exactly the new statement; a fresh output d
 a fresh (equally valid) ECDSA signature.
 
 Whoever changes the engine's bytes runs this script again and commits the result; the test
-``tests/test_sdk_vectors.py`` fails while the committed vectors are stale.
+``tests/test_sdk_vectors.py`` fails while the committed vectors are stale. ``--only`` rebuilds
+the named vectors (and the tampered copies of them) and keeps every other folder and entry of
+``expected.json`` as it is, for adding a vector without touching the others.
 """
 
 from __future__ import annotations
@@ -100,6 +102,35 @@ VECTORS = (
     ),
 )
 
+#: Datasets of several instruments. Their per-instrument figures go under ``expected.json``'s
+#: ``multi_instrument`` key (the figures under ``datasets`` assume one instrument). Their
+#: tampered case is not stored: ``expected.json`` gives the change and the verdicts, and each
+#: SDK's test applies the change to a scratch copy.
+MULTI_VECTORS = (
+    # Three instruments: two symbols of one venue, and one of them on another venue. One
+    # minute from 00:00, so every instrument writes a funding row; sparse snapshots keep the
+    # folder small.
+    Vector(
+        "multi-instrument",
+        {
+            "instruments": [
+                {"venue": "binance", "symbol": "BTCUSDT"},
+                {"venue": "binance", "symbol": "ETHUSDT"},
+                {"venue": "hyperliquid", "symbol": "ETH"},
+            ],
+            "preset": "calm",
+            "seed": 14,
+            "start": "2026-01-02T00:00:00Z",
+            "duration": "1m",
+            "segment": "1m",
+            "warmup": "5m",
+            "snapshot_depth": 5,
+            "snapshot_interval": "1s",
+        },
+        key="ed25519",
+    ),
+)
+
 
 # --- keys ---------------------------------------------------------------------------------
 
@@ -155,6 +186,19 @@ def _edit_envelope(root: Path) -> dict[str, Any]:
     return {"file": "provenance.intoto.jsonl", "subject": rel}
 
 
+def _flip_last_trades_byte(root: Path) -> dict[str, Any]:
+    # The last trades file in manifest order belongs to the last instrument in path order, so
+    # a reader that checks only the first instrument's files misses the change.
+    manifest = json.loads((root / "manifest.json").read_text())
+    rel = [f["path"] for f in manifest["files"] if f["table"] == "trades"][-1]
+    path = root / rel
+    data = bytearray(path.read_bytes())
+    offset = len(data) // 2
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+    return {"file": rel, "offset": offset, "xor": 1}
+
+
 TAMPERED = (
     Tampered(
         "tampered-data", "binance-btcusdt", "one byte of a trades file changed", _flip_data_byte
@@ -166,7 +210,6 @@ TAMPERED = (
         _edit_envelope,
     ),
 )
-
 
 # --- figures ------------------------------------------------------------------------------
 
@@ -347,6 +390,50 @@ def _figures(root: Path) -> dict[str, Any]:
     }
 
 
+def _multi_figures(root: Path) -> dict[str, Any]:
+    """Per-instrument figures of a dataset of several instruments.
+
+    ``instruments`` lists them sorted by venue, then symbol (as the SDKs list them from the
+    table paths), each with its lot and tick size from the manifest, its files of every
+    canonical table in manifest order, rows per table counted by reading those files, and its
+    merged stream's length and digest.
+    """
+    manifest = json.loads((root / "manifest.json").read_text())
+    rules = {(i["venue"], i["symbol"]): i for i in manifest["instruments"]}
+    entries = []
+    for venue, symbol in sorted(rules):
+        files = [
+            f["path"]
+            for f in manifest["files"]
+            if f["table"] in TABLES
+            and f["path"].split("/")[1:3] == [f"venue={venue}", f"symbol={symbol}"]
+        ]
+        one = {**manifest, "files": [f for f in manifest["files"] if f["path"] in files]}
+        stored = {t: tb for t in TABLES if (tb := _read_table(root, one, t)) is not None}
+        stream = _merged_stream({t: ns_table(tb) for t, tb in stored.items()})
+        entries.append(
+            {
+                "venue": venue,
+                "symbol": symbol,
+                "lot_size": rules[(venue, symbol)]["lot_size"],
+                "tick_size": rules[(venue, symbol)]["tick_size"],
+                "files": files,
+                "tables": {t: stored[t].num_rows if t in stored else 0 for t in TABLES},
+                "merged_stream": {k: stream[k] for k in ("events", "sha256")},
+            }
+        )
+    return {
+        "instruments": entries,
+        "tables": {t: manifest["tables"].get(t, 0) for t in TABLES},
+        "table_digests": manifest["table_digests"],
+        "segments": manifest["segments"],
+        "files": [
+            {k: f[k] for k in ("path", "table", "rows", "bytes", "sha256")}
+            for f in manifest["files"]
+        ],
+    }
+
+
 # --- build --------------------------------------------------------------------------------
 
 
@@ -362,8 +449,46 @@ def _keep_old_ecdsa(new: Path, old: Path, public: Any) -> None:
         shutil.copyfile(old / "provenance.intoto.jsonl", new / "provenance.intoto.jsonl")
 
 
-def build(out: Path) -> dict[str, Any]:
-    """Write every vector, the public keys and ``expected.json`` under ``out``."""
+def _write(v: Vector, root: Path, out: Path, keys: dict[str, Any]) -> None:
+    # Generate and sign one vector (keeping a committed ECDSA envelope that still fits).
+    config = aleatoric.load_config(**v.config)
+    aleatoric.generate(config, root, formats=v.formats)  # type: ignore[arg-type]
+    sign_dataset_with(root, keys[v.key])
+    if v.key == "ecdsa-p256" and (out / v.name).is_dir():
+        _keep_old_ecdsa(root, out / v.name, keys[v.key].public_key())
+
+
+def _signed_figures(v: Vector, root: Path, key_paths: dict[str, Path]) -> dict[str, Any]:
+    manifest = json.loads((root / "manifest.json").read_text())
+    return {
+        "signed_with": v.key,
+        "config": manifest["config"],
+        "manifest_check": _manifest_check(root, manifest),
+        "verify": _verdicts(root, key_paths),
+    }
+
+
+def _tampered_figures(t: Tampered, root: Path, key_paths: dict[str, Path]) -> dict[str, Any]:
+    change = t.change(root)
+    manifest = json.loads((root / "manifest.json").read_text())
+    return {
+        "tampered": {"what": t.what, **change},
+        "manifest_check": _manifest_check(root, manifest),
+        "verify": _verdicts(root, key_paths),
+    }
+
+
+def build(out: Path, only: frozenset[str] | None = None) -> dict[str, Any]:
+    """Write the vectors, the public keys and ``expected.json`` under ``out``.
+
+    With ``only``, just the vectors of those names (and the tampered copies of them) are
+    rebuilt; the other folders and their ``expected.json`` entries stay as they are.
+    """
+    names = {v.name for v in VECTORS + MULTI_VECTORS}
+    if only is not None and not only <= names:
+        unknown = ", ".join(sorted(only - names))
+        raise SystemExit(f"--only: must be among {', '.join(sorted(names))}, was {unknown}")
+    chosen = names if only is None else only
     keys = _keys()
     out.mkdir(parents=True, exist_ok=True)
     (out / "keys").mkdir(exist_ok=True)
@@ -371,41 +496,53 @@ def build(out: Path) -> dict[str, Any]:
     for name, key in keys.items():
         key_paths[name] = out / "keys" / f"{name}.pub"
         key_paths[name].write_bytes(_public_pem(key))
+    expected: dict[str, Any] = {
+        "format": "aleatoric-sdk-vectors/1",
+        "keys": {n: p.relative_to(out).as_posix() for n, p in key_paths.items()},
+        "datasets": {},
+        "multi_instrument": {},
+    }
+    if only is not None and (out / "expected.json").is_file():
+        kept = json.loads((out / "expected.json").read_text())
+        expected["datasets"] = kept.get("datasets", {})
+        expected["multi_instrument"] = kept.get("multi_instrument", {})
+    vectors = [v for v in VECTORS if v.name in chosen]
+    multi_vectors = [v for v in MULTI_VECTORS if v.name in chosen]
+    tampered_copies = [t for t in TAMPERED if t.source in chosen]
     stage = Path(tempfile.mkdtemp(prefix=".vectors-", dir=out))
     try:
-        expected: dict[str, Any] = {
-            "format": "aleatoric-sdk-vectors/1",
-            "keys": {n: p.relative_to(out).as_posix() for n, p in key_paths.items()},
-            "datasets": {},
-        }
-        for v in VECTORS:
+        for v in vectors:
             root = stage / v.name
-            config = aleatoric.load_config(**v.config)
-            aleatoric.generate(config, root, formats=v.formats)  # type: ignore[arg-type]
-            sign_dataset_with(root, keys[v.key])
-            if v.key == "ecdsa-p256" and (out / v.name).is_dir():
-                _keep_old_ecdsa(root, out / v.name, keys[v.key].public_key())
+            _write(v, root, out, keys)
             expected["datasets"][v.name] = {
-                "signed_with": v.key,
-                "config": json.loads((root / "manifest.json").read_text())["config"],
-                "manifest_check": _manifest_check(
-                    root, json.loads((root / "manifest.json").read_text())
-                ),
-                "verify": _verdicts(root, key_paths),
+                **_signed_figures(v, root, key_paths),
                 **_figures(root),
             }
-        for t in TAMPERED:
+        for t in tampered_copies:
             root = stage / t.name
             shutil.copytree(stage / t.source, root)
-            change = t.change(root)
-            manifest = json.loads((root / "manifest.json").read_text())
             expected["datasets"][t.name] = {
                 "copy_of": t.source,
-                "tampered": {"what": t.what, **change},
-                "manifest_check": _manifest_check(root, manifest),
-                "verify": _verdicts(root, key_paths),
+                **_tampered_figures(t, root, key_paths),
             }
-        for name in [v.name for v in VECTORS] + [t.name for t in TAMPERED]:
+        for v in multi_vectors:
+            root = stage / v.name
+            _write(v, root, out, keys)
+            # The tampered case, on a scratch copy that is not kept.
+            scratch = stage / f".{v.name}-tampered"
+            shutil.copytree(root, scratch)
+            tampered = Tampered(
+                "tampered",
+                v.name,
+                "one byte of the last instrument's trades file changed",
+                _flip_last_trades_byte,
+            )
+            expected["multi_instrument"][v.name] = {
+                **_signed_figures(v, root, key_paths),
+                **_multi_figures(root),
+                "tampered": _tampered_figures(tampered, scratch, key_paths),
+            }
+        for name in [v.name for v in vectors + multi_vectors] + [t.name for t in tampered_copies]:
             shutil.rmtree(out / name, ignore_errors=True)
             (stage / name).rename(out / name)
     finally:
@@ -419,10 +556,16 @@ def main(argv: list[str] | None = None) -> int:
     """Build the vectors into ``--out`` (default: this script's folder)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=HERE, help="output folder")
+    parser.add_argument(
+        "--only", nargs="+", metavar="NAME", help="rebuild only these vectors; keep the others"
+    )
     args = parser.parse_args(argv)
-    expected = build(args.out)
+    expected = build(args.out, frozenset(args.only) if args.only else None)
     size = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
-    for name, d in expected["datasets"].items():
+    multi = expected["multi_instrument"]
+    shown = {**expected["datasets"], **multi}
+    shown.update({f"{n} (tampered copy)": d["tampered"] for n, d in multi.items()})
+    for name, d in shown.items():
         verdicts = ", ".join(f"{k}: {'ok' if v['ok'] else 'fails'}" for k, v in d["verify"].items())
         print(f"{name}: {verdicts}")
     print(f"wrote {args.out} ({size / 1e6:.1f} MB)")

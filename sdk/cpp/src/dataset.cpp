@@ -195,6 +195,8 @@ Dataset Dataset::open(const std::filesystem::path& root) {
       seg.rows = s.value("rows", std::uint64_t{0});
       seg.trades = s.value("trades", std::uint64_t{0});
       seg.reconciliation_rows = s.value("reconciliation_rows", std::uint64_t{0});
+      seg.venue = s.value("venue", std::string());
+      seg.symbol = s.value("symbol", std::string());
       ds.segments_.push_back(seg);
     }
   }
@@ -214,15 +216,34 @@ std::vector<Instrument> Dataset::instruments() const {
     if (!f.venue.empty() && !f.symbol.empty()) seen.emplace(f.venue, f.symbol);
   if (seen.empty() && manifest_["config"].is_object() && manifest_["config"].contains("venue"))
     seen.emplace(manifest_["config"].value("venue", ""), manifest_["config"].value("symbol", ""));
+  // One instrument's rules are written as "instrument", several as "instruments".
+  std::vector<nlohmann::json> listed;
+  if (manifest_.contains("instrument")) listed.push_back(manifest_["instrument"]);
+  if (manifest_.contains("instruments") && manifest_["instruments"].is_array())
+    for (const auto& r : manifest_["instruments"]) listed.push_back(r);
+  if (seen.empty())
+    for (const auto& r : listed)
+      if (r.is_object() && r.contains("venue") && r.contains("symbol"))
+        seen.emplace(r.value("venue", ""), r.value("symbol", ""));
   std::vector<Instrument> out;
-  const auto& rules = manifest_.contains("instrument") ? manifest_["instrument"] : nlohmann::json();
   for (const auto& [venue, symbol] : seen) {
     Instrument ins{venue, symbol, nlohmann::json()};
-    if (rules.is_object() && rules.value("venue", "") == venue && rules.value("symbol", "") == symbol)
-      ins.rules = rules;
+    for (const auto& rules : listed)
+      if (rules.is_object() && rules.value("venue", "") == venue && rules.value("symbol", "") == symbol)
+        ins.rules = rules;
     out.push_back(std::move(ins));
   }
   return out;
+}
+
+Instrument Dataset::instrument(std::string_view venue, std::string_view symbol) const {
+  std::string known;
+  for (auto& ins : instruments()) {
+    if (ins.venue == venue && ins.symbol == symbol) return ins;
+    known += (known.empty() ? "" : ", ") + ins.venue + ":" + ins.symbol;
+  }
+  throw InputError("instrument must be one of " + known + ", was " + std::string(venue) + ":" +
+                   std::string(symbol));
 }
 
 std::vector<Table> Dataset::tables() const {
@@ -237,6 +258,12 @@ std::uint64_t Dataset::rows(Table table) const {
   const auto& t = manifest_.contains("tables") ? manifest_["tables"] : nlohmann::json();
   std::string name(table_name(table));
   return t.is_object() && t.contains(name) ? t[name].get<std::uint64_t>() : 0;
+}
+
+std::uint64_t Dataset::rows(Table table, const Instrument& instrument) const {
+  std::uint64_t n = 0;
+  for (const auto& f : files(table, &instrument)) n += f.rows;
+  return n;
 }
 
 std::map<std::string, std::string> Dataset::table_digests() const {

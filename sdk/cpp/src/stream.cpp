@@ -66,8 +66,12 @@ EventStream::EventStream(const Dataset& dataset, std::vector<Table> tables, std:
     : impl_(std::make_unique<Impl>()) {
   if (!instrument) {
     auto all = dataset.instruments();
-    if (all.size() != 1)
-      throw InputError("the dataset has " + std::to_string(all.size()) + " instruments; choose one");
+    if (all.size() != 1) {
+      std::string names;
+      for (const auto& i : all) names += (names.empty() ? "" : ", ") + i.venue + ":" + i.symbol;
+      throw InputError("the dataset has " + std::to_string(all.size()) + " instruments (" + names +
+                       "); choose one");
+    }
     instrument = all.front();
   }
   options.instrument = instrument;

@@ -22,7 +22,7 @@ int usage() {
                "  aleatoric-cpp check DIR                      every file's SHA-256 against the manifest\n"
                "  aleatoric-cpp verify DIR --key PUB           signature, digests, no file added\n"
                "  aleatoric-cpp digests DIR                    recompute per-table content digests\n"
-               "  aleatoric-cpp replay DIR                     merged stream; books against snapshots\n"
+               "  aleatoric-cpp replay DIR                     merged stream per instrument; books against snapshots\n"
 #ifdef ALEATORIC_WITH_CLIENT
                "  aleatoric-cpp generate --remote URL --out DIR (--config FILE.json | --json TEXT)\n"
                "                [--format F] [--overwrite] [--key PUB] [--timeout S]\n"
@@ -53,8 +53,11 @@ int info(const al::Dataset& ds) {
   for (const auto& i : ds.instruments()) std::cout << "instrument " << i.venue << " " << i.symbol << "\n";
   for (auto t : ds.tables())
     std::cout << "table " << al::table_name(t) << " rows " << ds.rows(t) << " files " << ds.files(t).size() << "\n";
-  for (const auto& s : ds.segments())
-    std::cout << "segment " << s.index << " [" << s.start_ns << ", " << s.end_ns << ") rows " << s.rows << "\n";
+  for (const auto& s : ds.segments()) {
+    std::cout << "segment " << s.index << " [" << s.start_ns << ", " << s.end_ns << ") rows " << s.rows;
+    if (!s.venue.empty()) std::cout << " instrument " << s.venue << " " << s.symbol;
+    std::cout << "\n";
+  }
   for (const auto& f : ds.files()) std::cout << "file " << f.path << " rows " << f.rows << " sha256 " << f.sha256 << "\n";
   return 0;
 }
@@ -85,9 +88,9 @@ int digests(const al::Dataset& ds) {
   return bad ? 1 : 0;
 }
 
-int replay(const al::Dataset& ds) {
-  auto instrument = ds.instruments().at(0);
-  al::EventStream stream(ds);
+// Replay one instrument's merged stream; the books must equal every snapshot.
+int replay_one(const al::Dataset& ds, const al::Instrument& instrument, bool several) {
+  al::EventStream stream(ds, {}, instrument);
   al::OrderBook l2;
   al::L3Book l3(instrument.size_grid());
   al::Event e;
@@ -114,9 +117,17 @@ int replay(const al::Dataset& ds) {
       }
     }
   }
+  if (several) std::cout << "instrument " << instrument.venue << " " << instrument.symbol << " ";
   std::cout << "events " << events << " snapshots " << snapshots << " l2_mismatches " << l2_bad
             << " l3_mismatches " << l3_bad << " ordered " << (order_ok ? "yes" : "no") << "\n";
   return (l2_bad || l3_bad || !order_ok) ? 1 : 0;
+}
+
+int replay(const al::Dataset& ds) {
+  auto instruments = ds.instruments();
+  int rc = 0;
+  for (const auto& instrument : instruments) rc |= replay_one(ds, instrument, instruments.size() > 1);
+  return rc;
 }
 
 #ifdef ALEATORIC_WITH_CLIENT

@@ -23,8 +23,12 @@ fn main() -> aleatoric::Result<()> {
             ds.files(table, None).len()
         );
     }
-    let grid = ds.manifest().instrument.size_grid()?;
     for instrument in ds.instruments() {
+        // Each instrument has its own lot size (a dataset may hold several).
+        let grid = match ds.instrument_rules(&instrument) {
+            Some(rules) => rules.size_grid()?,
+            None => ds.manifest().instrument.size_grid()?,
+        };
         let began = Instant::now();
         let (mut l2, mut l3) = (L2Book::new(), L3Book::new(grid));
         let (mut events, mut snapshots, mut last) = (0u64, 0u64, (i64::MIN, 0u64));

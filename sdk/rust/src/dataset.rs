@@ -8,7 +8,8 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::manifest::{
-    FileEntry, Instrument, Manifest, Segment, Table, MANIFEST_FORMAT, MANIFEST_NAME,
+    FileEntry, Instrument, InstrumentRules, Manifest, Segment, Table, MANIFEST_FORMAT,
+    MANIFEST_NAME,
 };
 use crate::provenance::{self, file_sha256, hex, rel_path, PublicKey, VerifyReport};
 use crate::reader::{BatchReader, Records};
@@ -80,8 +81,8 @@ impl Dataset {
         &self.manifest_sha256
     }
 
-    /// Every instrument with at least one file, sorted; the manifest's own instrument if the
-    /// dataset has no file at all.
+    /// Every instrument with at least one file, sorted by venue, then symbol; the manifest's
+    /// own instruments if the dataset has no file at all.
     pub fn instruments(&self) -> Vec<Instrument> {
         let found: BTreeSet<Instrument> = self
             .manifest
@@ -91,13 +92,32 @@ impl Dataset {
             .map(|p| p.instrument)
             .collect();
         if found.is_empty() {
-            let i = &self.manifest.instrument;
-            return vec![Instrument {
-                venue: i.venue.clone(),
-                symbol: i.symbol.clone(),
-            }];
+            let listed: BTreeSet<Instrument> = self
+                .manifest
+                .instruments
+                .iter()
+                .map(InstrumentRules::instrument)
+                .collect();
+            return listed.into_iter().collect();
         }
         found.into_iter().collect()
+    }
+
+    /// The manifest's rules of `instrument` (tick and lot size, contract value, funding), or
+    /// `None` if the manifest lists no rules for it.
+    pub fn instrument_rules(&self, instrument: &Instrument) -> Option<&InstrumentRules> {
+        self.manifest
+            .instruments
+            .iter()
+            .find(|r| r.venue == instrument.venue && r.symbol == instrument.symbol)
+    }
+
+    /// Rows of `table` of one instrument: the sum of the manifest's rows of its files.
+    pub fn instrument_rows(&self, table: Table, instrument: &Instrument) -> u64 {
+        self.files(table, Some(instrument))
+            .iter()
+            .map(|f| f.rows)
+            .sum()
     }
 
     /// The tables the dataset was generated with, in canonical order (a table may have no
@@ -112,7 +132,7 @@ impl Dataset {
             .collect()
     }
 
-    /// Rows of `table` according to the manifest.
+    /// Rows of `table` according to the manifest, over every instrument.
     pub fn rows(&self, table: Table) -> u64 {
         self.manifest
             .tables

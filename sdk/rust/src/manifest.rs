@@ -18,7 +18,13 @@ pub const MANIFEST_FORMAT: &str = "aleatoric-dataset/1";
 pub const MANIFEST_NAME: &str = "manifest.json";
 
 /// A parsed `manifest.json`.
+///
+/// A dataset of one instrument writes its rules as `instrument`, a dataset of several as
+/// `instruments` (a list, in config order); both read into [`Manifest::instruments`], and
+/// [`Manifest::instrument`] is the first of them. Written back, a manifest keeps the form it
+/// was read in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ManifestDoc", into = "ManifestDoc")]
 pub struct Manifest {
     /// Always [`MANIFEST_FORMAT`].
     pub format: String,
@@ -30,8 +36,13 @@ pub struct Manifest {
     pub seed: u64,
     /// The full config with defaults filled in (durations as strings).
     pub config: Map<String, Value>,
-    /// The instrument rules used.
+    /// The instrument rules used: of the dataset's instrument, or of the first listed when
+    /// it holds several (see [`Manifest::instruments`] and
+    /// [`crate::Dataset::instrument_rules`]).
     pub instrument: InstrumentRules,
+    /// Every instrument's rules, in the manifest's order (one entry for a single-instrument
+    /// dataset).
+    pub instruments: Vec<InstrumentRules>,
     /// Rows per table (a selected table with no rows counts 0).
     #[serde(default)]
     pub tables: BTreeMap<String, u64>,
@@ -46,6 +57,83 @@ pub struct Manifest {
     /// Keys this crate does not know yet.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// `manifest.json` as written: `instrument` for one instrument, `instruments` for several.
+#[derive(Serialize, Deserialize)]
+struct ManifestDoc {
+    format: String,
+    engine: Engine,
+    libraries: BTreeMap<String, String>,
+    seed: u64,
+    config: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    instrument: Option<InstrumentRules>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    instruments: Option<Vec<InstrumentRules>>,
+    #[serde(default)]
+    tables: BTreeMap<String, u64>,
+    #[serde(default)]
+    table_digests: BTreeMap<String, String>,
+    #[serde(default)]
+    segments: Vec<Segment>,
+    files: Vec<FileEntry>,
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+}
+
+impl TryFrom<ManifestDoc> for Manifest {
+    type Error = String;
+
+    fn try_from(doc: ManifestDoc) -> std::result::Result<Manifest, String> {
+        let instruments = match (doc.instrument, doc.instruments) {
+            (Some(one), None) => vec![one],
+            (None, Some(many)) if !many.is_empty() => many,
+            (None, Some(_)) => return Err("instruments: must list at least one".to_owned()),
+            (Some(_), Some(_)) => {
+                return Err("give instrument or instruments, not both".to_owned());
+            }
+            (None, None) => return Err("missing field `instrument` (or `instruments`)".to_owned()),
+        };
+        Ok(Manifest {
+            format: doc.format,
+            engine: doc.engine,
+            libraries: doc.libraries,
+            seed: doc.seed,
+            config: doc.config,
+            instrument: instruments[0].clone(),
+            instruments,
+            tables: doc.tables,
+            table_digests: doc.table_digests,
+            segments: doc.segments,
+            files: doc.files,
+            extra: doc.extra,
+        })
+    }
+}
+
+impl From<Manifest> for ManifestDoc {
+    fn from(m: Manifest) -> ManifestDoc {
+        let (instrument, instruments) = if m.instruments.len() > 1 {
+            (None, Some(m.instruments))
+        } else {
+            (Some(m.instrument), None)
+        };
+        ManifestDoc {
+            format: m.format,
+            engine: m.engine,
+            libraries: m.libraries,
+            seed: m.seed,
+            config: m.config,
+            instrument,
+            instruments,
+            tables: m.tables,
+            table_digests: m.table_digests,
+            segments: m.segments,
+            files: m.files,
+            extra: m.extra,
+        }
+    }
 }
 
 /// Engine name and version that wrote a dataset.
@@ -99,6 +187,12 @@ pub struct Segment {
     /// Rows written to reconcile the book at the segment's start.
     #[serde(default)]
     pub reconciliation_rows: u64,
+    /// The segment's venue, in a dataset of several instruments (each has its own segments).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venue: Option<String>,
+    /// The segment's symbol, in a dataset of several instruments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
 }
 
 /// One data file listed in the manifest.
@@ -308,6 +402,14 @@ fn parse_decimal(s: &str) -> Option<(i64, u32)> {
 }
 
 impl InstrumentRules {
+    /// The venue and symbol these rules are for.
+    pub fn instrument(&self) -> Instrument {
+        Instrument {
+            venue: self.venue.clone(),
+            symbol: self.symbol.clone(),
+        }
+    }
+
     /// The instrument's price grid (one tick).
     pub fn price_grid(&self) -> Result<Grid, Error> {
         Grid::from_decimal(&self.tick_size)

@@ -75,6 +75,10 @@ struct Segment {
   std::uint64_t rows = 0;
   std::uint64_t trades = 0;
   std::uint64_t reconciliation_rows = 0;
+  /// The segment's instrument, in a dataset of several (each has its own segments); empty
+  /// in a single-instrument dataset.
+  std::string venue;
+  std::string symbol;
 };
 
 /// A dataset directory: `manifest.json` plus hive-partitioned Parquet files.
@@ -93,12 +97,19 @@ class Dataset {
   std::uint64_t seed() const;
   std::string engine_version() const;
 
-  /// The instruments of the dataset's files (venue=/symbol= partitions), sorted.
+  /// The instruments of the dataset's files (venue=/symbol= partitions), sorted by venue,
+  /// then symbol, each with its rules from the manifest's `instrument` (one instrument) or
+  /// `instruments` (several).
   std::vector<Instrument> instruments() const;
+  /// The instrument `venue`/`symbol` with its rules; throws InputError naming the dataset's
+  /// instruments if it holds no such instrument.
+  Instrument instrument(std::string_view venue, std::string_view symbol) const;
   /// The tables of the manifest (rows per table, also empty ones), in engine order.
   std::vector<Table> tables() const;
-  /// Rows of a table according to the manifest (0 when not listed).
+  /// Rows of a table according to the manifest, over every instrument (0 when not listed).
   std::uint64_t rows(Table table) const;
+  /// Rows of one instrument's table: the sum of the manifest's rows of its files.
+  std::uint64_t rows(Table table, const Instrument& instrument) const;
   /// The manifest's table_digests: SHA-256 over each table's content digests in path order.
   std::map<std::string, std::string> table_digests() const;
   /// The generation's segments.

@@ -84,8 +84,14 @@ func info(args []string) int {
 	if err != nil {
 		return fail(2, "%v", err)
 	}
-	for _, inst := range ds.Instruments() {
+	instruments := ds.Instruments()
+	for _, inst := range instruments {
 		fmt.Printf("instrument %s\n", inst)
+		if len(instruments) > 1 {
+			for _, t := range ds.Tables() {
+				fmt.Printf("  %-13s %10d rows\n", t, ds.InstrumentRows(t, inst))
+			}
+		}
 	}
 	for _, t := range ds.Tables() {
 		fmt.Printf("table %-13s %10d rows  %d files\n", t, ds.Rows(t), len(ds.Files(t)))
