@@ -89,7 +89,7 @@ def main() -> None:
             print(f"{preset:<10}{band:<24}{now:>9}/{args.seeds}{before:>11}/{args.seeds}")
         passes = ", ".join(f"{k} {v}/{args.seeds}" for k, v in day_scale.items())
         print(f"{preset:<10}skeleton passes: {passes}; intraday ratio median "
-              f"{np.median(ratios):.2f}, max {max(ratios):.2f}")  # fmt: skip
+              f"{np.median(ratios):.2f}, range {min(ratios):.2f}-{max(ratios):.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
