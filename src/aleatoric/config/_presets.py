@@ -35,7 +35,9 @@ class Preset(BaseModel):
     vol_stds: tuple[float, ...]
     jump_rate_per_day: float = Field(ge=0)
     jump_scale: float = Field(ge=0)
+    jump_exponent: float
     activity_exponent: float
+    activity_slow_exponent: float
     limit_rate_s: float = Field(gt=0)
     touch_prob: float = Field(ge=0, le=1)
     depth_scale_bps: float = Field(gt=0)
