@@ -204,34 +204,6 @@ def test_stressed_dataset_passes_the_integrity_check(stressed: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-#: Digests of ``simulate_segment(...).rows`` for two configs without scenarios, measured on
-#: the order-flow model before scenarios existed: a config without scenarios keeps its bytes.
-BEFORE_SCENARIOS: list[tuple[dict[str, Any], list[str]]] = [
-    (
-        {"duration": "20m", "segment": "10m", "seed": 5},
-        ["b81e7fd4567bd72bc0d2ca3a59559e2bc70ea2f0bf2411d2ae3c4ed17e94daa2",
-         "61498dde8445fddf5f563160ef63f95bdb97627e5d840330a5b3d9069d80468a"],
-    ),
-    (
-        {"venue": "okx", "symbol": "ETH-USDT-SWAP", "preset": "volatile", "duration": "20m",
-         "segment": "10m", "seed": 6},
-        ["9abe347641b040945a82ab226a78ddc890822e1f293f22fdf4c48917e1e17f0f",
-         "07830f59af5b2fb6b8961a3a56a74e175870ea3b14b4cb0ee0d396ee76f1b9a6"],
-    ),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("case", "digests"), BEFORE_SCENARIOS)
-def test_no_scenario_no_byte_change(case: dict[str, Any], digests: list[str]) -> None:
-    import hashlib
-
-    from aleatoric.reactor import simulate_segment
-
-    config = load_config(None, **case)
-    got = [hashlib.sha256(simulate_segment(config, i).rows.tobytes()).hexdigest() for i in (0, 1)]
-    assert got == digests
-
-
 # --- validation (no generation) --------------------------------------------------------
 
 
