@@ -44,6 +44,7 @@ def _events(ts: npt.NDArray[np.int64], sign: F64, size: F64 | None = None) -> Ev
 def make_tick(
     mid: F64 | None = None, *, hours: float = 2.0, events: Events | None = None,
     bid_size: float = 3.0, depth: float = 8.0, ofi: F64 | None = None,
+    source: str = "book_delta",
 ) -> TickObservations:  # fmt: skip
     """A 100 ms grid with the given mid (default constant), one-tick spread and fixed sizes."""
     n = int(hours * 36_000)
@@ -53,7 +54,7 @@ def make_tick(
     ts = (np.arange(n, dtype=np.int64) + 1) * GRID_NS - 1
     empty = np.empty(0, dtype=np.int64)
     return TickObservations(
-        source="test", start_ns=0, end_ns=n * GRID_NS, grid_ns=GRID_NS,
+        source=source, start_ns=0, end_ns=n * GRID_NS, grid_ns=GRID_NS,
         bid=mid - 0.05, ask=mid + 0.05, bid_size=np.full(n, bid_size),
         ask_size=np.full(n, bid_size), bid_depth=np.full(n, depth), ask_depth=np.full(n, depth),
         ofi=np.zeros(n // 10) if ofi is None else ofi, change_ts=ts[change],
@@ -204,6 +205,9 @@ def test_ofi_r2_on_a_linear_price_response() -> None:
     assert fact.passed is True
     noise = make_tick(mid, ofi=rng.normal(0, 5.0, seconds), events=events)
     assert ofi_fact(noise).passed is False
+    # OFI between book states (snapshots) is shown but not judged against the event-level band.
+    states = ofi_fact(make_tick(mid, ofi=ofi, events=events, source="book_snapshot every 1000 ms"))
+    assert states.passed is None and states.value == fact.value and "book_delta" in states.reason
 
 
 def test_impact_of_events_that_move_the_mid() -> None:
