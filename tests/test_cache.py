@@ -286,3 +286,29 @@ def test_cli_bad_cache_limit_is_exit_2_naming_the_variable(
     assert "Traceback" not in res.stderr and not (tmp_path / "a").exists()
     res = _cli("cache", "info", "--cache-dir", str(tmp_path / "c"))
     assert res.returncode == 2 and "ALEATORIC_CACHE_MAX_SIZE" in res.stderr
+
+
+def _key_from(src: Path, root: Path) -> str:
+    code = (
+        "import aleatoric; from aleatoric.cache import CacheStore; "
+        f"print(CacheStore({str(root)!r}).segment_key(aleatoric.load_config(), 0))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, check=True)  # fmt: skip
+    return done.stdout.strip()
+
+
+def test_segment_keys_change_with_the_engine_code(tmp_path: Path) -> None:
+    # Two builds of one version (a checkout before and after a model change) must not serve
+    # each other's segments from a shared cache.
+    import shutil
+
+    package = Path(aleatoric.__file__).parent
+    copy = tmp_path / "src"
+    shutil.copytree(package, copy / "aleatoric", ignore=shutil.ignore_patterns("__pycache__"))
+    original = CacheStore(tmp_path / "c").segment_key(aleatoric.load_config(), 0)
+    assert _key_from(copy, tmp_path / "c") == original
+    flow = copy / "aleatoric" / "reactor" / "_flow.py"
+    flow.write_text(flow.read_text() + "\n# a changed build\n")
+    assert _key_from(copy, tmp_path / "c") != original

@@ -21,6 +21,7 @@ all (a truncated file, a corrupt or wrongly typed manifest), is deleted with a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -123,13 +124,35 @@ def _digest(document: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+#: Files whose content decides what the engine writes.
+_CODE_SUFFIXES = frozenset({".py", ".toml", ".json", ".csv"})
+
+
 def _identity() -> dict[str, Any]:
     # The column types are part of what a cached dataset is: an entry written with another
     # schema (int64 timestamps before they were typed) is not reused.
     libs = library_versions()
     schemas = "".join(schema_fingerprint(schema_for(t)) for t in TABLES)
-    return {"engine": __version__, "libraries": {k: libs[k] for k in sorted(libs)},
+    return {"engine": __version__, "code": code_digest(),
+            "libraries": {k: libs[k] for k in sorted(libs)},
             "schema": hashlib.sha256(schemas.encode()).hexdigest()[:16]}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """Return a digest of the installed package's source and data files.
+
+    The version number alone does not say which bytes a build produces: two builds of one
+    version (a development checkout before and after a model change, or two branches sharing
+    the user cache) would otherwise serve each other's segments.
+    """
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in _CODE_SUFFIXES and "__pycache__" not in path.parts:
+            h.update(path.relative_to(root).as_posix().encode() + b"\0")
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
