@@ -118,7 +118,7 @@ def _wait_for(predicate: Any, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
-LONG = ["--duration", "30m", "--segment", "5m", "--warmup", "5m", "--tables", "trades,ticker"]
+LONG = ["--duration", "3h", "--segment", "5m", "--warmup", "5m", "--tables", "trades,ticker"]
 
 
 @pytest.mark.slow

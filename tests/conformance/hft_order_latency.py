@@ -33,6 +33,8 @@ def main() -> None:
             price = (depth.best_bid_tick - 1000) * depth.tick_size
             hbt.submit_buy_order(0, n + 1, price, qty, GTX, LIMIT, True)  # wait for response
             order = hbt.orders(0).get(n + 1)
+            if hbt.current_timestamp < order.exch_timestamp:
+                break  # the data ended before the order reached the exchange: no answer
             out[n, 0] = sent
             out[n, 1] = order.exch_timestamp
             out[n, 2] = hbt.current_timestamp
