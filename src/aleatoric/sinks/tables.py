@@ -117,7 +117,12 @@ def segment_tables(
             for s in (0, 1):
                 for level in range(config.snapshot_depth):
                     p = px[:, s, level]
-                    cols[next(names)] = pa.array(price_grid.to_float(p), mask=p < 0)
+                    # Zero under the nulls, as every Parquet reader gives them back, so the
+                    # content digest of a read-back table equals the written one.
+                    empty = p < 0
+                    cols[next(names)] = pa.array(
+                        np.where(empty, 0.0, price_grid.to_float(p)), mask=empty
+                    )
                 for level in range(config.snapshot_depth):
                     cols[next(names)] = size_grid.to_float(sz[:, s, level])
         elif table == "ticker":
