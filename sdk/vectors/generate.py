@@ -162,7 +162,11 @@ def _first_file(root: Path, table: str) -> str:
 
 
 def _flip_data_byte(root: Path) -> dict[str, Any]:
-    rel = _first_file(root, "trades")
+    return _flip_byte(root, _first_file(root, "trades"))
+
+
+def _flip_byte(root: Path, rel: str) -> dict[str, Any]:
+    # Flip one bit in the middle of a data file; the returned record lets readers redo it.
     path = root / rel
     data = bytearray(path.read_bytes())
     offset = len(data) // 2
@@ -191,12 +195,7 @@ def _flip_last_trades_byte(root: Path) -> dict[str, Any]:
     # a reader that checks only the first instrument's files misses the change.
     manifest = json.loads((root / "manifest.json").read_text())
     rel = [f["path"] for f in manifest["files"] if f["table"] == "trades"][-1]
-    path = root / rel
-    data = bytearray(path.read_bytes())
-    offset = len(data) // 2
-    data[offset] ^= 0x01
-    path.write_bytes(bytes(data))
-    return {"file": rel, "offset": offset, "xor": 1}
+    return _flip_byte(root, rel)
 
 
 TAMPERED = (
