@@ -171,6 +171,41 @@ def test_funding_squeeze_runs_funding_to_its_cap(stressed: Path) -> None:
     assert squeeze_only["spread"].mean() < 1.5 * TICK
 
 
+def test_scorecard_judges_calm_bands_outside_windows_and_each_scenario(stressed: Path) -> None:
+    from aleatoric.realism import compute_facts, load_observations, scorecard
+    from aleatoric.realism._stress import read_labels, scenario_facts
+
+    card = scorecard(stressed)
+    # Calm bands: outside the void (5m-13m) and the crash (18m-33m), each plus 3 minutes.
+    t0 = open_dataset(stressed).config.start_ns
+    assert card.stressed == ((t0 + 5 * MIN, t0 + 16 * MIN), (t0 + 18 * MIN, t0 + 36 * MIN))
+    assert card.fact("spread_one_tick").passed is True
+    # Over every minute, the same band fails: the stress is where it was placed.
+    whole = {f.name: f for f in compute_facts(load_observations(stressed))}
+    assert whole["spread_one_tick"].passed is False
+    # Each scenario's measures are checked against its configured shape, and hold.
+    names = {f.name: f for f in card.scenarios}
+    for name in ("peak_to_trough", "time_to_trough_s", "recovered_share", "spread_multiple",
+                 "depth_multiple"):  # fmt: skip
+        assert names[f"flash-crash@18m.{name}"].passed is True, names[f"flash-crash@18m.{name}"]
+    assert names["liquidity-void@5m.depth_multiple"].passed is True
+    assert names["liquidity-void@5m.spread_multiple"].passed is True
+    assert names["funding-squeeze@20m.mean_premium"].passed is True
+    assert names["funding-squeeze@20m.peak_funding_rate"].passed is True
+    assert not card.failed
+    # The same data against another configured shape fail: a deeper drop, a later trough,
+    # a thinner book and a smaller premium.
+    labels = read_labels(stressed, "binance", "BTCUSDT")
+    for row in labels:
+        row["params"] = {**row["params"], "drop": 0.15, "fall_min": 10, "depth": 0.01,
+                         "premium_bps": 400}  # fmt: skip
+    wrong = {f.name: f for f in scenario_facts(labels, funding_cap=CAP, start_ns=t0)}
+    for name in ("flash-crash@18m.peak_to_trough", "flash-crash@18m.time_to_trough_s",
+                 "flash-crash@18m.depth_multiple", "liquidity-void@5m.depth_multiple",
+                 "funding-squeeze@20m.mean_premium"):  # fmt: skip
+        assert wrong[name].passed is False, wrong[name]
+
+
 def test_same_bytes_for_one_and_two_workers(stressed: Path, stressed_serial: Path) -> None:
     a, b = open_dataset(stressed).manifest, open_dataset(stressed_serial).manifest
     assert a.table_digests == b.table_digests

@@ -36,6 +36,7 @@ from aleatoric.realism._series import (
     spread_ticks,
     window_counts,
 )
+from aleatoric.realism._stress import calm_observations, outside, read_labels, scenario_facts
 from aleatoric.realism._tick_facts import TICK_FACT_NAMES, compute_tick_facts, duration_text
 
 __all__ = [
@@ -277,7 +278,7 @@ def spread_one_tick_fact(obs: Observations) -> Fact:
     """Return the share of snapshots with a one-tick spread; the band applies to ``calm``."""
     name, title = "spread_one_tick", "Share of one-tick spreads"
     band = f">= {ONE_TICK_SHARE_MIN:.0%} (calm preset)"
-    ticks = spread_ticks(obs)
+    ticks = spread_ticks(obs)[obs.calm_snapshots]
     share = float(np.mean(ticks == 1.0))
     values, freq = np.unique(ticks, return_counts=True)
     counts = {str(int(t)): int(c) for t, c in zip(values, freq, strict=True)}
@@ -297,7 +298,7 @@ def spread_mean_fact(obs: Observations) -> Fact:
     """Return the mean quoted spread in basis points; the band applies to BTC."""
     name, title = "spread_mean", "Mean quoted spread (bps)"
     band = f"<= {SPREAD_MEAN_BPS_MAX:g} bps (BTC)"
-    bps = spread_bps(obs)
+    bps = spread_bps(obs)[obs.calm_snapshots]
     mean = float(bps.mean())
     details = {"snapshots": int(bps.size), "median_bps": float(np.median(bps))}
     base = obs.meta.instrument.base
@@ -316,6 +317,9 @@ def trade_clustering_fact(obs: Observations) -> Fact:
     if obs.trade_ts.size == 0:
         return _insufficient(name, title, band, "no trades")
     per_second = window_counts(obs.trade_ts, obs.start_ns, obs.end_ns, NS_PER_SECOND)
+    if obs.stressed:  # seconds in scenario windows are left out, the rest joined up
+        second = obs.start_ns + np.arange(per_second.size, dtype=np.int64) * NS_PER_SECOND
+        per_second = per_second[outside(second, obs.stressed)]
     by_window: dict[str, float] = {}
     for w in FANO_WINDOWS_S:
         n = per_second.size // w
@@ -324,7 +328,7 @@ def trade_clustering_fact(obs: Observations) -> Fact:
     fano = by_window[str(FANO_WINDOW_S)]
     # Information: the same count over distinct trade times (one aggressor sweeping several
     # resting orders is one event), which removes the clustering that sweeps alone create.
-    events = np.unique(obs.trade_ts)
+    events = np.unique(obs.trade_ts[outside(obs.trade_ts, obs.stressed)])
     per_window = window_counts(events, obs.start_ns, obs.end_ns, FANO_WINDOW_S * NS_PER_SECOND)
     details = {
         "by_window_s": by_window,
@@ -434,6 +438,8 @@ def scorecard(path: str | Path, instrument: str | None = None) -> Scorecard:
     """Return the realism scorecard of (one instrument of) the dataset at ``path``.
 
     ``instrument`` (``venue:symbol`` or the symbol) is needed when the dataset holds several.
+    A dataset with stress scenarios is scored on its calm spans only, and each scenario gets
+    facts of its own (``Scorecard.scenarios``, see :mod:`aleatoric.realism._stress`).
 
     Raises
     ------
@@ -442,6 +448,9 @@ def scorecard(path: str | Path, instrument: str | None = None) -> Scorecard:
     """
     obs = load_observations(path, instrument)
     meta = obs.meta
+    labels = read_labels(meta.path, meta.venue, meta.symbol)
+    obs = calm_observations(obs, labels)
+    cap = float(meta.instrument.funding_cap)
     return Scorecard(
         path=str(meta.path),
         venue=meta.venue,
@@ -450,4 +459,6 @@ def scorecard(path: str | Path, instrument: str | None = None) -> Scorecard:
         seed=meta.seed,
         facts=compute_facts(obs),
         observations=obs,
+        scenarios=scenario_facts(labels, funding_cap=cap, start_ns=obs.start_ns),
+        stressed=obs.stressed,
     )

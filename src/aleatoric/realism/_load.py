@@ -73,6 +73,17 @@ class Observations:
     funding_ts: I64
     funding_rate: F64
     tick: TickObservations | None = None
+    #: Spans ``[lo, hi)`` of stress scenarios (with their aftermath) left out of the calm
+    #: facts; set by the scorecard from the dataset's ``scenario_labels``.
+    stressed: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def calm_snapshots(self) -> npt.NDArray[np.bool_]:
+        """Return which snapshots lie outside every stressed span."""
+        keep = np.ones(self.snapshot_ts.shape, dtype=np.bool_)
+        for lo, hi in self.stressed:
+            keep &= (self.snapshot_ts < lo) | (self.snapshot_ts >= hi)
+        return keep
 
     @property
     def start_ns(self) -> int:

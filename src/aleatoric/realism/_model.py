@@ -107,7 +107,12 @@ class Fact:
 
 @dataclass(frozen=True, eq=False)
 class Scorecard:
-    """Every stylized fact of one dataset; ``observations`` keeps the loaded series for plots."""
+    """Every stylized fact of one dataset; ``observations`` keeps the loaded series for plots.
+
+    ``scenarios`` holds the measures of the dataset's stress scenarios checked against their
+    configured shapes; they count in the verdict like the facts. ``stressed`` lists the spans
+    ``[lo, hi)`` (ns) left out of the calm facts.
+    """
 
     path: str
     venue: str
@@ -116,6 +121,8 @@ class Scorecard:
     seed: int | None
     facts: tuple[Fact, ...]
     observations: Observations | None = field(default=None, repr=False)
+    scenarios: tuple[Fact, ...] = ()
+    stressed: tuple[tuple[int, int], ...] = ()
 
     @property
     def insufficient(self) -> tuple[Fact, ...]:
@@ -142,16 +149,16 @@ class Scorecard:
     @property
     def passed(self) -> bool:
         """Return whether every applicable band that counts passes (N/A does not count)."""
-        return all(f.passed is not False for f in self.facts if f.counts)
+        return not self.failed
 
     @property
     def failed(self) -> tuple[Fact, ...]:
-        """Return the facts that count in the verdict whose band applies and fails."""
-        return tuple(f for f in self.facts if f.passed is False and f.counts)
+        """Return the facts (and scenario measures) that count and whose band fails."""
+        return tuple(f for f in self.facts + self.scenarios if f.passed is False and f.counts)
 
     def fact(self, name: str) -> Fact:
-        """Return the fact called ``name``."""
-        for f in self.facts:
+        """Return the fact (or scenario measure) called ``name``."""
+        for f in self.facts + self.scenarios:
             if f.name == name:
                 return f
         raise KeyError(f"no fact {name!r}; facts: {', '.join(f.name for f in self.facts)}")
@@ -171,6 +178,8 @@ class Scorecard:
             "min_duration_s": self.min_duration_s,
             "counts": counts,
             "facts": [f.to_dict() for f in self.facts],
+            "scenarios": [f.to_dict() for f in self.scenarios],
+            "stressed": [list(span) for span in self.stressed],
         }
 
 

@@ -153,6 +153,9 @@ def render_terminal(
     console.print(_facts_table(head, main))
     if tick:
         console.print(_facts_table(f"{head}: tick-level facts", tick))
+    if scorecard.scenarios:
+        console.print(_facts_table(f"{head}: stress scenarios", list(scorecard.scenarios)))
+        console.print(escape(_stressed_line(scorecard)), highlight=False)
     if comparison is not None:
         console.print(_comparison_table(comparison))
         if comparison.fact_pairs():
@@ -170,6 +173,24 @@ def render_terminal(
             f"{counts['FAIL']} fail, {counts['N/A']} N/A",
             highlight=False,
         )
+
+
+def _stressed_line(scorecard: Scorecard) -> str:
+    from aleatoric.realism._stress import SETTLE_NS
+
+    if not scorecard.stressed:
+        return "calm facts: no scenario stresses the book, every minute counts"
+    spans = ", ".join(f"{_hhmm(lo)}-{_hhmm(hi)}" for lo, hi in scorecard.stressed)
+    return (
+        f"calm facts measured outside the scenario windows (each with "
+        f"{SETTLE_NS // 60_000_000_000} min after it): {spans} UTC left out"
+    )
+
+
+def _hhmm(ns: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ns / 1e9, dt.UTC).strftime("%H:%M")
 
 
 def _latency_terminal(scorecard: Scorecard, console: Console, head: str) -> None:
@@ -261,6 +282,21 @@ def _summary_table(scorecard: Scorecard) -> str:
         "<th>note</th></tr>"
     )
     return f"<table>{head}{rows}</table>"
+
+
+def _scenarios_html(scorecard: Scorecard) -> str:
+    if not scorecard.scenarios:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_e(f.title)}</td><td>{_e(f.value_text)}</td><td>{_e(f.band)}</td>"
+        f"<td class='{_css(f)}'>{_e(f.status)}</td><td>{_e(f.reason)}</td></tr>"
+        for f in scorecard.scenarios
+    )
+    head = "<tr><th>measure</th><th>value</th><th>band</th><th>status</th><th>note</th></tr>"
+    return (
+        f"<section id='scenarios'><h2>Stress scenarios</h2><p>{_e(_stressed_line(scorecard))}"
+        f"</p><table>{head}{rows}</table></section>"
+    )
 
 
 def _overview_html(scorecard: Scorecard) -> str:
@@ -362,7 +398,8 @@ def _document(scorecard: Scorecard, comparison: Comparison | None) -> str:
         f"<h1>{_e(title)} <span class='{verdict.split()[0]}'>{_e(verdict)}</span></h1>"
         f"<p>{_e(scorecard.path)}{_e(seed)}. A band marked N/A does not count. {tick_note}</p>"
         f"{lines}{_overview_html(scorecard)}{_latency_html(scorecard)}<h2>Facts</h2>"
-        f"{_summary_table(scorecard)}{''.join(sections)}{compare_html}</body></html>\n"
+        f"{_summary_table(scorecard)}{''.join(sections)}{_scenarios_html(scorecard)}"
+        f"{compare_html}</body></html>\n"
     )
 
 

@@ -53,10 +53,28 @@ def _mid(obs: Observations) -> F64:
     return np.asarray(0.5 * (obs.bid + obs.ask), dtype=np.float64)
 
 
+def _calm_returns(obs: Observations, buckets: I64, width_ns: int) -> npt.NDArray[np.bool_]:
+    # Return i runs from the end of bucket i to the end of bucket i + 1; it is calm when that
+    # interval misses every stressed span of ``obs``.
+    keep = np.ones(max(0, buckets.size - 1), dtype=np.bool_)
+    first = (buckets[:-1] + 1) * width_ns
+    last = (buckets[1:] + 1) * width_ns
+    for lo, hi in obs.stressed:
+        keep &= (last <= lo) | (first >= hi)
+    return keep
+
+
 def horizon_returns(obs: Observations, minutes: int) -> F64:
-    """Return log returns of the mid price on a ``minutes`` grid (last snapshot per bucket)."""
-    _, prices = resample_last(obs.snapshot_ts, _mid(obs), minutes * NS_PER_MINUTE, obs.end_ns)
-    return log_returns(prices)
+    """Return log returns of the mid price on a ``minutes`` grid (last snapshot per bucket).
+
+    Returns overlapping a stressed span of ``obs`` (a scenario window) are left out.
+    """
+    width = minutes * NS_PER_MINUTE
+    buckets, prices = resample_last(obs.snapshot_ts, _mid(obs), width, obs.end_ns)
+    ret = log_returns(prices)
+    if obs.stressed and ret.size:
+        ret = ret[_calm_returns(obs, buckets, width)]
+    return ret
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,7 +87,10 @@ class Bars:
 
 
 def minute_bars(obs: Observations) -> Bars:
-    """Return one-minute bars: return over each minute and the base-asset size traded in it."""
+    """Return one-minute bars: return over each minute and the base-asset size traded in it.
+
+    Minutes overlapping a stressed span of ``obs`` (a scenario window) are left out.
+    """
     buckets, prices = resample_last(obs.snapshot_ts, _mid(obs), NS_PER_MINUTE, obs.end_ns)
     ret = log_returns(prices)
     minute = buckets[1:]
@@ -78,6 +99,9 @@ def minute_bars(obs: Observations) -> Bars:
         idx = obs.trade_ts // NS_PER_MINUTE - minute[0]
         keep = (idx >= 0) & (idx < minute.size)
         volume += np.bincount(idx[keep], weights=obs.trade_size[keep], minlength=minute.size)
+    if obs.stressed and minute.size:
+        calm = _calm_returns(obs, buckets, NS_PER_MINUTE)
+        return Bars(minute=minute[calm], ret=ret[calm], volume=volume[calm])
     return Bars(minute=minute, ret=ret, volume=volume)
 
 

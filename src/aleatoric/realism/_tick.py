@@ -129,6 +129,8 @@ class TickObservations:
     empty: int
     crossed: int
     events: Events
+    #: Spans ``[lo, hi)`` of stress scenarios masked out of the grid and the events.
+    stressed: tuple[tuple[int, int], ...] = ()
 
     @property
     def mid(self) -> F64:

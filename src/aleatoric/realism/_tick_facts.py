@@ -253,8 +253,15 @@ def burstiness_fact(tick: TickObservations) -> Fact:
                      reason=f"{ev.size} events, need 100")  # fmt: skip
     n = (tick.end_ns - tick.start_ns) // NS_PER_SECOND
     counts = np.bincount((ev - tick.start_ns) // NS_PER_SECOND, minlength=n)[:n]
-    fano = fano_factor(counts)
     gaps = np.diff(ev).astype(np.float64)
+    second = tick.start_ns + np.arange(counts.size, dtype=np.int64) * NS_PER_SECOND
+    calm_second = np.ones(counts.size, dtype=np.bool_)
+    calm_gap = np.ones(gaps.size, dtype=np.bool_)
+    for lo, hi in tick.stressed:  # scenario windows: their seconds and the gaps across them
+        calm_second &= (second < lo) | (second >= hi)
+        calm_gap &= ~((ev[:-1] < lo) & (ev[1:] >= lo))
+    counts, gaps = counts[calm_second], gaps[calm_gap]
+    fano = fano_factor(counts)
     cv = float(gaps.std() / gaps.mean()) if gaps.mean() > 0 else math.nan
     return _fact(name, title, fano, band, fano >= 10.0 and cv >= 1.2, tick.duration_s,
                  display=f"{fano:.3g}; CV {cv:.2f}", fano=fano, cv=cv,
