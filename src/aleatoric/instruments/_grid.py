@@ -50,7 +50,11 @@ class Grid:
     def to_float(self, units: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Return the float64 values of integer grid units, exactly rounded."""
         n = np.asarray(units, dtype=np.int64)
-        return (n * self.numerator).astype(np.float64) / float(self.denominator)
+        out = (n * self.numerator if self.numerator != 1 else n).astype(np.float64)
+        if out.ndim == 0:
+            return out / float(self.denominator)
+        out /= float(self.denominator)  # in place: one pass fewer over large columns
+        return out
 
     def to_units(self, values: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Return the nearest integer grid units of float values."""

@@ -48,11 +48,22 @@ def segment_counts(result: SegmentResult, tables: tuple[TableName, ...]) -> tupl
 
 
 def _letters(codes: npt.NDArray[np.int64], table: dict[int, str]) -> pa.Array:
-    # Map small integer codes to strings through a dictionary array (vectorized in Arrow).
-    keys = np.array(sorted(table), dtype=np.int64)
-    indices = pa.array(np.searchsorted(keys, codes).astype(np.int32))
-    dictionary = pa.array([table[k] for k in keys.tolist()], type=pa.string())
-    return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())
+    # Map one-byte codes to short strings: one-character strings by building the string
+    # array's buffers directly, longer ones by an Arrow ``take`` from the distinct strings.
+    keys = sorted(table)
+    index = np.full(256, -1, dtype=np.int32)
+    index[keys] = np.arange(len(keys), dtype=np.int32)
+    small = codes.astype(np.uint8)
+    picked = index[small]
+    if codes.size and (picked.min() < 0 or not np.array_equal(codes, small)):
+        raise ValueError(f"row codes outside {keys}, were {sorted(set(codes.tolist()))}")
+    if all(len(table[k]) == 1 for k in keys):
+        chars = np.frombuffer("".join(table[k] for k in keys).encode(), dtype=np.uint8)
+        offsets = np.arange(codes.size + 1, dtype=np.int32)
+        return pa.StringArray.from_buffers(
+            codes.size, pa.py_buffer(offsets), pa.py_buffer(chars[picked])
+        )
+    return pa.array([table[k] for k in keys], type=pa.string()).take(pa.array(picked))
 
 
 def segment_tables(
@@ -81,7 +92,7 @@ def segment_tables(
         cols: dict[str, pa.Array | npt.NDArray[np.generic]] = {
             "ts_event": ts,
             "ts_recv": recv_all[at],
-            "seq": seq_all[at].astype(np.uint64),
+            "seq": seq_all[at].view(np.uint64),
         }
         r_code = code[at]
         action = (r_code >> 8) & 0xFF
@@ -111,20 +122,22 @@ def segment_tables(
             cols["size"] = size
             cols["side"] = _letters(side, {d.BID: "buy", d.ASK: "sell"})
         elif table == "book_snapshot":
-            px = result.snapshot_price[aux]
-            sz = result.snapshot_size[aux]
+            # Level-major copies, so each column is one contiguous run of the arrays.
+            px = np.ascontiguousarray(result.snapshot_price[aux].transpose(1, 2, 0))
+            sz = size_grid.to_float(
+                np.ascontiguousarray(result.snapshot_size[aux].transpose(1, 2, 0))
+            )
+            # Zero under the nulls, as every Parquet reader gives them back, so the content
+            # digest of a read-back table equals the written one.
+            empty = px < 0
+            px_float = price_grid.to_float(px)
+            px_float[empty] = 0.0
             names = iter(snapshot_columns(config.snapshot_depth))
             for s in (0, 1):
                 for level in range(config.snapshot_depth):
-                    p = px[:, s, level]
-                    # Zero under the nulls, as every Parquet reader gives them back, so the
-                    # content digest of a read-back table equals the written one.
-                    empty = p < 0
-                    cols[next(names)] = pa.array(
-                        np.where(empty, 0.0, price_grid.to_float(p)), mask=empty
-                    )
+                    cols[next(names)] = pa.array(px_float[s, level], mask=empty[s, level])
                 for level in range(config.snapshot_depth):
-                    cols[next(names)] = size_grid.to_float(sz[:, s, level])
+                    cols[next(names)] = sz[s, level]
         elif table == "ticker":
             t = result.ticker
             cols["mark_price"] = price_grid.to_float(t["mark_price"][aux])
