@@ -19,6 +19,7 @@ from aleatoric.integrity._model import CheckReport, Example, IntegrityInputError
 from aleatoric.venues import REGISTRY
 from aleatoric.venues._capture import ReadStats, read_capture
 from aleatoric.venues._frames import MAX_EXAMPLES, FrameRule, LocalAfterExchange
+from aleatoric.venues._gaps import capture_gaps
 
 __all__ = ["FRAME_RULES", "check_capture"]
 
@@ -53,6 +54,9 @@ def check_capture(
         raise IntegrityInputError(f"unknown venue {venue!r}; allowed: {', '.join(REGISTRY)}")
     frame_rules: list[FrameRule] = [LocalAfterExchange()]
     frame_rules += [cls() for cls in spec.frame_rules]
+    gaps = [(g.start_ns, g.end_ns) for g in capture_gaps(capture)]
+    for frame_rule in frame_rules:
+        frame_rule.gaps = gaps
     frame_names = [r.name for r in frame_rules]
     canonical = [n for n in rule_names() if n not in spec.not_checked]
     if rules is not None:

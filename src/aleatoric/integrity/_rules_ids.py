@@ -5,6 +5,9 @@ public trades per instrument the same way, so a normalized capture keeps that nu
 a missing trade line shows as a jump. OKX merges fills into one message (its ids advance by
 ``count``: the frame rule ``okx_trade_id_gap_free`` checks them on the capture) and
 Hyperliquid's ids are not consecutive, so the rule is not applied to their captures.
+
+A jump across a labelled feed gap (the ``feed_gaps`` table a normalized capture carries,
+:mod:`aleatoric.venues._gaps`) is accepted: the capture says those trades were lost.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ import polars as pl
 from aleatoric.integrity._context import CheckContext
 from aleatoric.integrity._model import RuleResult
 from aleatoric.integrity._registry import Finding, missing, outcome, rule, violations
+from aleatoric.venues._gaps import across_gap, read_gaps
 
 __all__ = ["trade_id_gap_free"]
 
 I64 = npt.NDArray[np.int64]
 
 
-@rule("trade_id_gap_free", {"trades": ("trade_id",)})
+@rule("trade_id_gap_free", {"trades": ("trade_id", "ts_event")})
 def trade_id_gap_free(ctx: CheckContext) -> RuleResult:
     """Check that each trade's id is the previous trade's id plus one, in ``seq`` order."""
     if not ctx.has("trades"):
@@ -36,6 +40,14 @@ def trade_id_gap_free(ctx: CheckContext) -> RuleResult:
     jump = np.zeros(ids.size, dtype=np.bool_)
     both = known[1:] & known[:-1]
     jump[1:] = both & (ids[1:] != ids[:-1] + 1)
+    gaps = read_gaps(ctx.dataset.root)
+    accepted = 0
+    if gaps and jump.any():
+        ts = frame["ts_event"].to_numpy().astype(np.int64)
+        for i in np.flatnonzero(jump).tolist():
+            if ids[i] > ids[i - 1] and across_gap(int(ts[i - 1]), int(ts[i]), gaps):
+                jump[i] = False
+                accepted += 1
 
     def describe(_rows: pl.DataFrame, idx: I64) -> list[str]:
         out = []
@@ -46,4 +58,5 @@ def trade_id_gap_free(ctx: CheckContext) -> RuleResult:
         return out
 
     findings: list[Finding] = [violations(ctx, "trades", jump, describe)]
-    return outcome(ctx, "trade_id_gap_free", findings, frame.height)
+    note = f"{accepted} jump(s) across labelled feed gaps accepted" if accepted else ""
+    return outcome(ctx, "trade_id_gap_free", findings, frame.height, note)

@@ -101,6 +101,8 @@ class Drops:
     text: list[str] = field(default_factory=list)
     messages: int = 0
     resyncs: int = 0
+    #: Venue-outage windows ``[lo, hi)`` (send time, ns) of the capture's dataset.
+    outages: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _lost(

@@ -11,6 +11,7 @@ venue's book carry from one day's capture to the next.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,6 +72,7 @@ class NativeLatency:
             instrument=instrument_key(config.venue, config.symbol),
             origin_ns=config.start_ns, end_ns=config.end_ns, outages=outages,
         )  # fmt: skip
+        drops.outages = sorted(outages)
         out = Messages()
         out.add(kept_local, kept, priority=0)
         return out, drops
@@ -86,9 +88,13 @@ def write_drops(path: Path, drops: Drops) -> int:
     """Write the drops table (one row per lost message); return its row count.
 
     The schema metadata holds the capture's message count before losses (``messages``) and
-    the resyncs written (``resyncs``), so a loss chain can be fitted from the table alone.
+    the resyncs written (``resyncs``), so a loss chain can be fitted from the table alone,
+    and with a venue outage its windows (``outages``, JSON ``[[lo, hi], ...]`` in ns), so
+    ``check`` can accept the gap (:mod:`aleatoric.venues._gaps`).
     """
     meta = {b"messages": str(drops.messages).encode(), b"resyncs": str(drops.resyncs).encode()}
+    if drops.outages:  # only then: drops tables of latency losses keep their bytes
+        meta[b"outages"] = json.dumps([list(w) for w in drops.outages]).encode()
     table = pa.table(
         {"position": pa.array(drops.position, pa.uint64()),
          "sent_ns": pa.array(drops.sent_ns, pa.int64()),

@@ -23,6 +23,8 @@ class FrameRule:
         self.rows = 0
         self.violations = 0
         self.examples: list[dict[str, Any]] = []
+        #: Labelled feed gaps ``[lo, hi]`` (ns) of the capture (its drops table).
+        self.gaps: list[tuple[int, int]] = []
 
     def bad(self, line: int, ts: int, message: str) -> None:
         """Record a violation at capture line ``line`` (exchange time ``ts`` ns)."""

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from aleatoric.sinks.schema import TIMESTAMP
 from aleatoric.venues._capture import NORMALIZED_MARKER, ReadStats, read_capture
+from aleatoric.venues._gaps import capture_gaps, write_gaps
 from aleatoric.venues._stream import DecodedRows
 
 __all__ = ["NORMALIZED_MARKER", "NORMALIZED_SCHEMAS", "NormalizeReport", "normalize"]
@@ -176,6 +177,10 @@ def normalize(
         # Tells `check` that this folder is a decoded capture: the capture's rule set applies.
         marker = {"venue": venue, "symbol": sym, "capture": path.name,
                   "lines": stats.lines, "truncated": stats.truncated}  # fmt: skip
+        # The capture's labelled gaps (from its drops table) become the feed_gaps table.
+        gaps = capture_gaps(path)
+        if write_gaps(tmp, gaps) is not None:
+            marker["feed_gaps"] = len(gaps)
         (tmp / NORMALIZED_MARKER).write_text(json.dumps(marker, indent=2) + "\n")
         if target.exists():
             shutil.rmtree(target)

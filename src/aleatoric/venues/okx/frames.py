@@ -6,6 +6,7 @@ import zlib
 from typing import Any
 
 from aleatoric.venues._frames import FrameRule
+from aleatoric.venues._gaps import across_gap
 
 __all__ = ["OkxChecksum", "OkxSeqChain", "OkxTradeIds", "okx_crc32"]
 
@@ -72,13 +73,15 @@ class OkxSeqChain(_Resyncable):
 
 class OkxTradeIds(FrameRule):
     """OKX ``trades``: each message's ``tradeId`` is the previous one plus its ``count``
-    (the channel merges fills at one price into one message); a jump is a lost trade."""
+    (the channel merges fills at one price into one message); a jump is a lost trade, accepted
+    only across a labelled feed gap (the capture's drops table)."""
 
     name = "okx_trade_id_gap_free"
 
     def __init__(self) -> None:
         super().__init__()
         self.prev: int | None = None
+        self.prev_ts = 0
 
     def see(self, line: int, local: int, msg: dict[str, Any]) -> None:
         arg = msg.get("arg", {})
@@ -90,11 +93,15 @@ class OkxTradeIds(FrameRule):
                 trade_id, count = int(item["tradeId"]), int(item.get("count", 1))
             except (KeyError, TypeError, ValueError):
                 continue
-            if self.prev is not None and trade_id != self.prev + count:
-                ts = int(item.get("ts", 0)) * 1_000_000
+            ts = int(item.get("ts", 0)) * 1_000_000
+            if (
+                self.prev is not None
+                and trade_id != self.prev + count
+                and not (trade_id > self.prev and across_gap(self.prev_ts, ts, self.gaps))
+            ):
                 self.bad(line, ts, f"tradeId {trade_id} after {self.prev} with count {count}: "
                                    f"{trade_id - self.prev - count} trade(s) missing")  # fmt: skip
-            self.prev = trade_id
+            self.prev, self.prev_ts = trade_id, ts
 
 
 class OkxChecksum(_Resyncable):
