@@ -273,7 +273,8 @@ def test_clean_dataset_passes_every_rule(clean_report: CheckReport) -> None:
 
 
 def test_every_rule_has_a_mutation() -> None:
-    assert {rule for _, rule, _ in MUTATIONS} == set(RULES)
+    # session_open needs a futures dataset: its mutation is in test_futures_generation.py.
+    assert {rule for _, rule, _ in MUTATIONS} == set(RULES) - {"session_open"}
 
 
 @pytest.mark.parametrize(

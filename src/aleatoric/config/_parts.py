@@ -24,7 +24,7 @@ from pydantic import (
 
 from aleatoric.config._durations import format_duration, parse_duration_ns
 from aleatoric.config._scenarios import SCENARIO_KINDS, resolve_params
-from aleatoric.instruments import symbols_for, venues
+from aleatoric.instruments import futures_venues, get_instrument, symbols_for, venues
 from aleatoric.latency._model import LatencyModel, latency_model, profile_names
 
 __all__ = [
@@ -79,14 +79,21 @@ class InstrumentRef(BaseModel):
     @field_validator("venue")
     @classmethod
     def _known_venue(cls, value: str) -> str:
-        if value not in venues():
-            raise ValueError(f"unknown venue {value!r}; allowed: {', '.join(venues())}")
+        if value not in venues() and value not in futures_venues():
+            allowed = ", ".join((*venues(), *futures_venues()))
+            raise ValueError(f"unknown venue {value!r}; allowed: {allowed}")
         return value
 
     @field_validator("symbol")
     @classmethod
     def _known_symbol(cls, value: str, info: ValidationInfo) -> str:
         venue = info.data.get("venue")
+        if venue in futures_venues():
+            try:
+                get_instrument(venue, value)
+            except KeyError as exc:
+                raise ValueError(str(exc.args[0])) from None
+            return value
         if venue is not None and value not in symbols_for(venue):
             allowed = ", ".join(symbols_for(venue))
             raise ValueError(f"unknown symbol {value!r} for venue {venue!r}; allowed: {allowed}")

@@ -10,13 +10,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from aleatoric.instruments._futures import futures_row, futures_venues
 from aleatoric.instruments._grid import Grid
 
 __all__ = [
     "Instrument",
     "bases_for",
+    "futures_venues",
     "get_instrument",
     "instruments",
+    "is_futures",
     "symbol_of",
     "symbols_for",
     "venues",
@@ -104,11 +107,31 @@ def get_instrument(venue: str, symbol: str) -> Instrument:
     for inst in _load():
         if inst.venue == venue and inst.symbol == symbol:
             return inst
+    if venue in futures_venues():
+        return _futures_instrument(venue, symbol)
     if venue not in venues():
-        raise KeyError(f"unknown venue {venue!r}; allowed: {', '.join(venues())}")
+        allowed = ", ".join((*venues(), *futures_venues()))
+        raise KeyError(f"unknown venue {venue!r}; allowed: {allowed}")
     raise KeyError(
         f"unknown symbol {symbol!r} for venue {venue!r}; allowed: {', '.join(symbols_for(venue))}"
     )
+
+
+@cache
+def _futures_instrument(venue: str, symbol: str) -> Instrument:
+    row = futures_row(venue, symbol)
+    if row is None:
+        raise KeyError(
+            f"unknown symbol {symbol!r} for venue {venue!r}; allowed: a futures contract, "
+            "root + month code (FGHJKMNQUVXZ) + year digit (MBTK6), or a perpetual's root "
+            "(aleatoric futures products lists them)"
+        )
+    return Instrument.model_validate(row)
+
+
+def is_futures(venue: str) -> bool:
+    """Return whether ``venue`` lists exchange-traded futures (``cme``, ``sgx``)."""
+    return venue in futures_venues()
 
 
 def bases_for(venue: str) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from pathlib import Path
 # isort: off
 # Importing the rule modules registers their rules; this order is the report order.
 from aleatoric.integrity import _rules_grid, _rules_time, _rules_book, _rules_perp  # noqa: F401
-from aleatoric.integrity import _rules_ids, _rules_band  # noqa: F401
+from aleatoric.integrity import _rules_ids, _rules_band, _rules_futures  # noqa: F401
 
 # isort: on
 from aleatoric.integrity._context import CheckContext, CheckTarget, open_targets, plan_columns

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from aleatoric.instruments import is_futures
 from aleatoric.integrity._context import CheckContext
 from aleatoric.integrity._model import RuleResult
 from aleatoric.integrity._registry import Finding, missing, outcome, rule, violations
@@ -64,6 +65,8 @@ def funding_on_interval_grid(ctx: CheckContext) -> RuleResult:
     Every funding ``ts_event`` is a multiple of the instrument's interval; every ticker
     ``next_funding_ts`` is the next such multiple after its ``ts_event``.
     """
+    if is_futures(ctx.instrument.venue):
+        return RuleResult("funding_on_interval_grid", True, 0, [], 0, "futures pay no funding")
     interval = ctx.instrument.funding_interval_ns
     findings: list[Finding] = []
     rows = 0

@@ -12,7 +12,7 @@ a file or a global RNG.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -21,21 +21,30 @@ import numpy.typing as npt
 
 from aleatoric._seeding import BLOCK_OFFSET, instrument_key
 from aleatoric.config import DatasetConfig, Preset, get_preset
-from aleatoric.instruments import Instrument, get_instrument
+from aleatoric.instruments import Instrument, get_instrument, is_futures
 from aleatoric.reactor import dtypes as d
 from aleatoric.reactor._flow import (
     NS_PER_MINUTE,
     STEP_NS,
     STEPS_PER_MINUTE,
     Flow,
+    FlowRow,
     draw_flow,
 )
+from aleatoric.reactor._futures import FuturesTerms, activity_scale, futures_terms, sessions
+from aleatoric.reactor._gated import run_sessions
 from aleatoric.reactor._kernels._bundles import INF, S_ERROR, Arrivals, Markers, Steps
 from aleatoric.reactor._kernels.errors import KernelCodeError
 from aleatoric.reactor._kernels.run import run_steps
 from aleatoric.reactor._latent import latent_log_path
 from aleatoric.reactor._params import FlowParams, flow_params
-from aleatoric.reactor._perp import funding_path, interp_minutes, mark_prices, settled_rates
+from aleatoric.reactor._perp import (
+    FundingPath,
+    funding_path,
+    interp_minutes,
+    mark_prices,
+    settled_rates,
+)
 from aleatoric.reactor._scenarios import ScenarioWindow, scenario_windows
 from aleatoric.reactor._skeleton import Skeleton, build_skeleton
 from aleatoric.reactor._state import LiveOrders, empty_book, live_orders
@@ -126,6 +135,12 @@ class _Context:
     lot: float
     scale: int
     sig: int
+    futures: FuturesTerms | None = None
+
+    @property
+    def latent_key(self) -> int:
+        """The key of the latent path: the instrument's own, a future's reference perp's."""
+        return self.key if self.futures is None else self.futures.latent_key
 
 
 def _context(config: DatasetConfig, end_minute: int) -> _Context:
@@ -134,9 +149,11 @@ def _context(config: DatasetConfig, end_minute: int) -> _Context:
     asset = preset.asset(inst.base)
     key = instrument_key(config.venue, config.symbol)
     day_minute = (config.start_ns // NS_PER_MINUTE) % 1440
+    terms = futures_terms(inst, config.start_ns, config.seed) if is_futures(inst.venue) else None
     skeleton, params = _skeleton(
-        config.preset, asset.sigma_scale, float(asset.initial_price), config.seed, key,
-        end_minute, day_minute, config.seasonality, scenario_windows(config),
+        config.preset, asset.sigma_scale, float(asset.initial_price), config.seed,
+        key if terms is None else terms.latent_key, end_minute, day_minute, config.seasonality,
+        scenario_windows(config),
     )  # fmt: skip
     grid = inst.price_grid
     return _Context(
@@ -150,6 +167,7 @@ def _context(config: DatasetConfig, end_minute: int) -> _Context:
         lot=float(inst.lot_size * inst.contract_value),
         scale=grid.scale if grid.numerator == 1 else 0,
         sig=inst.significant_figures,
+        futures=terms,
     )
 
 
@@ -159,7 +177,7 @@ def _flows(ctx: _Context, first_minute: int, last_minute: int, bursts: F64) -> l
     return [
         draw_flow(
             ctx.preset,
-            ctx.params.row(ctx.skeleton.index(m), bursts[m - first_minute]),
+            _flow_row(ctx, m, bursts[m - first_minute]),
             seed=cfg.seed,
             instrument=ctx.key,
             minute=m,
@@ -170,6 +188,17 @@ def _flows(ctx: _Context, first_minute: int, last_minute: int, bursts: F64) -> l
         )
         for m in range(first_minute, last_minute)
     ]
+
+
+def _flow_row(ctx: _Context, m: int, bursts: F64) -> FlowRow:
+    row = ctx.params.row(ctx.skeleton.index(m), bursts)
+    if ctx.futures is None:
+        return row
+    k = activity_scale(ctx.futures, ctx.config.start_ns + m * NS_PER_MINUTE)
+    return replace(
+        row, limit_rate=row.limit_rate * k, market_rate=row.market_rate * k,
+        meta_rate=row.meta_rate * k,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -183,7 +212,7 @@ def _inputs(ctx: _Context, first_minute: int, last_minute: int) -> _Inputs:
     log_path, bursts = latent_log_path(
         ctx.skeleton,
         seed=ctx.config.seed,
-        instrument=ctx.key,
+        instrument=ctx.latent_key,
         first_minute=first_minute,
         last_minute=last_minute,
         ramp_steps=min(STEPS_PER_MINUTE // 2, int(ctx.preset.jump_ramp_s * 1e9) // STEP_NS + 1),
@@ -202,6 +231,11 @@ def _inputs(ctx: _Context, first_minute: int, last_minute: int) -> _Inputs:
         life=np.concatenate([f.life for f in flows])[order],
         id=ids[order],
     )
+    if ctx.futures is not None:
+        # Spot (the reference perpetual without its premium) plus the carry to expiry.
+        t = ctx.config.start_ns + first_minute * NS_PER_MINUTE + STEP_NS * np.arange(log_path.size)
+        basis = interp_minutes(ctx.skeleton.basis_start, t, ctx.config.start_ns)
+        log_path = log_path - basis + ctx.futures.log_carry(t)
     fair = np.exp(log_path) / ctx.tick
     idx = [ctx.skeleton.index(m) for m in range(first_minute, last_minute)]
     band = np.repeat(ctx.params.band_frac[idx], STEPS_PER_MINUTE) * fair
@@ -403,6 +437,8 @@ def simulate_segment(
     tick_ask = np.full(tick_t.size, -1, dtype=np.int64)
     tick_last = np.full(tick_t.size, -1, dtype=np.int64)
     fund_t = _grid(start_ns, end_ns, ctx.inst.funding_interval_ns)
+    if ctx.futures is not None:
+        fund_t = fund_t[:0]  # futures pay no funding
 
     inputs = _inputs(ctx, first - warm, last)
     runner = _Runner(
@@ -415,10 +451,13 @@ def simulate_segment(
     )
     warm_steps = warm * STEPS_PER_MINUTE
     total_steps = (last - first + warm) * STEPS_PER_MINUTE
-    runner.run(0, warm_steps)
-    if index == 0:
-        runner.append(_snapshot_rows(live_orders(runner.book), start_ns))
-    runner.run(warm_steps, total_steps, progress)
+    if ctx.futures is not None:
+        _run_futures(ctx, runner, emit=(start_ns, end_ns), first_segment=index == 0)
+    else:
+        runner.run(0, warm_steps)
+        if index == 0:
+            runner.append(_snapshot_rows(live_orders(runner.book), start_ns))
+        runner.run(warm_steps, total_steps, progress)
 
     # The next segment's warm-up, run here too, so the boundary can be made exact.
     next_inputs = _inputs(ctx, last - warm, last) if last - first < warm else None
@@ -435,7 +474,10 @@ def simulate_segment(
         ticker=(0, no_ticks, no_ticks, no_ticks),
         funding_times=no_ticks,
     )
-    next_runner.run(0, warm_steps)
+    if ctx.futures is not None:
+        _run_futures(ctx, next_runner, emit=None, first_segment=False)
+    else:
+        next_runner.run(0, warm_steps)
     recon = _reconcile(live_orders(runner.book), live_orders(next_runner.book), end_ns - 1)
     runner.append(recon)
 
@@ -458,6 +500,26 @@ def simulate_segment(
         funding_mark=np.asarray(ticker["mark_price"][tick_pos], dtype=np.float64),
         reconciliation_rows=int(recon.shape[0]),
     )
+
+
+def _run_futures(
+    ctx: _Context, runner: _Runner, *, emit: tuple[int, int] | None, first_segment: bool
+) -> None:
+    # Sessions only; the run ends where the runner's steps end (the segment's end).
+    assert ctx.futures is not None
+    base = runner.inputs
+    t0 = int(base.steps.t0)
+    t1 = t0 + base.steps.fair.size * STEP_NS
+
+    def slice_from(ns: int) -> _Inputs:
+        offset = (ns - t0) // STEP_NS
+        return _slice_inputs(base, offset, ctx, (ns - ctx.config.start_ns) // NS_PER_MINUTE)
+
+    run_sessions(
+        runner, sessions(ctx.futures, t0, t1), slice_from=slice_from, emit=emit,
+        snapshot_at_start=first_segment, snapshot_rows=_snapshot_rows, clear_rows=_reconcile,
+        run_end=t1,
+    )  # fmt: skip
 
 
 def _slice_inputs(inputs: _Inputs, offset_steps: int, ctx: _Context, first_minute: int) -> _Inputs:
@@ -494,13 +556,18 @@ def _ticker(
     cfg = ctx.config
     step = np.clip((t - inputs.steps.t0) // STEP_NS, 0, inputs.steps.fair.size - 1)
     fair = inputs.steps.fair[step]
-    basis = interp_minutes(ctx.skeleton.basis_start, t, cfg.start_ns)
+    if ctx.futures is None:
+        basis = interp_minutes(ctx.skeleton.basis_start, t, cfg.start_ns)
+    else:
+        basis = ctx.futures.log_carry(t)  # the index of a future is the asset's spot
     index = fair * np.exp(-basis)
     bid = np.where(bid_t >= 0, bid_t, np.floor(fair)).astype(np.float64)
     ask = np.where(ask_t >= 0, ask_t, np.ceil(fair)).astype(np.float64)
     mid = 0.5 * (bid + ask)
     last = np.where(last_t >= 0, last_t, mid).astype(np.float64)
     funding = funding_path(ctx.skeleton, ctx.preset, ctx.inst, cfg.start_ns, t)
+    if ctx.futures is not None:
+        funding = FundingPath(rate=np.zeros(t.size), predicted=np.zeros(t.size), next_ts=t)
     interval = ctx.inst.funding_interval_ns
     until = (funding.next_ts - t) / interval
     mark = mark_prices(

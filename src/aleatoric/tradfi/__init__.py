@@ -18,6 +18,7 @@ from aleatoric.tradfi._contracts import (
     Contract,
     contract,
     contract_for_symbol,
+    contract_of,
     front_month,
     last_trade_day,
     listed_contracts,
@@ -26,7 +27,12 @@ from aleatoric.tradfi._errors import TradfiError
 from aleatoric.tradfi._limits import PRICE_LIMITS, LimitCheck, PriceLimits, price_limit_check
 from aleatoric.tradfi._products import Product, get_product, products
 from aleatoric.tradfi._returns import SessionReturns, session_returns
-from aleatoric.tradfi._session_check import SESSION_TABLES, SessionCheck, check_sessions
+from aleatoric.tradfi._session_check import (
+    SESSION_TABLES,
+    SessionCheck,
+    check_sessions,
+    outside_sessions,
+)
 from aleatoric.tradfi._sessions import (
     CALENDARS,
     CME_CONTINUOUS_FROM_NS,
@@ -78,11 +84,13 @@ __all__ = [
     "cme_settlement_window",
     "contract",
     "contract_for_symbol",
+    "contract_of",
     "contract_state_at",
     "front_month",
     "get_product",
     "last_trade_day",
     "listed_contracts",
+    "outside_sessions",
     "price_limit_check",
     "products",
     "reference_rate",

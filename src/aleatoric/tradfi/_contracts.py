@@ -18,13 +18,14 @@ import numpy as np
 
 from aleatoric.tradfi._business_days import business_days
 from aleatoric.tradfi._errors import TradfiError
-from aleatoric.tradfi._products import Product, get_product
+from aleatoric.tradfi._products import Product, get_product, products
 
 __all__ = [
     "MONTH_CODES",
     "Contract",
     "contract",
     "contract_for_symbol",
+    "contract_of",
     "front_month",
     "last_trade_day",
     "listed_contracts",
@@ -106,6 +107,22 @@ def contract_for_symbol(product: Product | str, symbol: str, near: date) -> Cont
         key=lambda y: abs(y - near.year),
     )
     return contract(p, year, MONTH_CODES.index(rest[0]) + 1)
+
+
+def contract_of(venue: str, symbol: str, near: date) -> Contract:
+    """Return the contract with exchange symbol ``symbol`` at ``venue`` (``cme``, ``MBTK6``).
+
+    The product is the one whose root the symbol starts with (followed by a month code and
+    a year digit, or alone for a perpetual); the year is the one nearest ``near``.
+    """
+    for p in products():
+        if p.venue != venue:
+            continue
+        dated = p.kind == "monthly" and symbol.startswith(p.root) and len(symbol) == len(p.root) + 2
+        if dated or (p.kind == "perpetual" and symbol == p.root):
+            return contract_for_symbol(p, symbol, near)
+    roots = ", ".join(p.root for p in products() if p.venue == venue)
+    raise TradfiError("symbol", f"no {venue} product has symbol {symbol!r}; roots: {roots}")
 
 
 def last_trade_day(product: Product | str, year: int, month: int) -> date:

@@ -20,7 +20,7 @@ from aleatoric.tradfi._contracts import Contract
 from aleatoric.tradfi._sessions import calendar_for
 from aleatoric.tradfi._timeline import SessionState, as_ns
 
-__all__ = ["SESSION_TABLES", "SessionCheck", "check_sessions"]
+__all__ = ["SESSION_TABLES", "SessionCheck", "check_sessions", "outside_sessions"]
 
 #: The tables whose rows are market events (``ticker`` and ``funding`` are state samples).
 SESSION_TABLES = ("mbo", "book_delta", "book_snapshot", "trades")
@@ -62,17 +62,43 @@ def check_sessions(
     out = SessionCheck()
     if not present:
         return out
+    for name, (bad, state) in outside_sessions(contract, present, **calendar_options).items():
+        where = np.flatnonzero(bad)
+        ts = as_ns(_column(present[name], "ts_event"))
+        out.violations[name] = int(where.size)
+        out.examples[name] = [
+            (int(ts[i]), SessionState(int(state[i])).name) for i in where[:max_examples]
+        ]
+    return out
+
+
+def outside_sessions(
+    contract: Contract, tables: Mapping[str, Any], **calendar_options: object
+) -> dict[str, tuple[npt.NDArray[np.bool_], npt.NDArray[np.int8]]]:
+    """Return, per table of :data:`SESSION_TABLES`, which rows break the session rule.
+
+    Each value is ``(bad, state)``: a mask over the table's rows and the session state at
+    each row. Rows at the instant of a close or of the last trade (the book being cleared)
+    and snapshot rows in a pre-open are allowed.
+    """
+    present = {
+        n: t for n, t in tables.items() if n in SESSION_TABLES and len(_column(t, "ts_event"))
+    }
+    if not present:
+        return {}
     stamps = {n: as_ns(_column(t, "ts_event")) for n, t in present.items()}
     lo = min(int(s.min()) for s in stamps.values())
     hi = max(int(s.max()) for s in stamps.values()) + 1
     timeline = calendar_for(contract.product.calendar, **calendar_options).timeline(lo, hi)
     closes = timeline.spans(SessionState.OPEN)[1]
     last = contract.last_trade_ns
+    out: dict[str, tuple[npt.NDArray[np.bool_], npt.NDArray[np.int8]]] = {}
     for name, ts in stamps.items():
         state = timeline.state_at(ts)
         ok = state == int(SessionState.OPEN)
         if last is not None:
             ok &= ts < last
+            ok |= ts == last  # the book is cleared at the last trade
         ok |= np.isin(ts, closes)  # the book may be cleared at the close
         if name in ("mbo", "book_delta"):
             table = present[name]
@@ -82,9 +108,5 @@ def check_sessions(
                 else _column(table, "is_snapshot").astype(bool)
             )
             ok |= snap & (state == int(SessionState.PRE_OPEN))
-        bad = np.flatnonzero(~ok)
-        out.violations[name] = int(bad.size)
-        out.examples[name] = [
-            (int(ts[i]), SessionState(int(state[i])).name) for i in bad[:max_examples]
-        ]
+        out[name] = (~ok, state)
     return out
