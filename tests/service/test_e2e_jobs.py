@@ -240,3 +240,27 @@ def test_a_two_instrument_job_publishes_the_bytes_of_a_local_run(
         result = client.generate(config, tmp_path / "client", cache=CacheStore(tmp_path / "c"),
                                  timeout=90)  # fmt: skip
     assert tree_digests(result.path) == digests
+
+
+def test_a_scenario_job_publishes_the_bytes_and_labels_of_a_local_run(
+    http: httpx.Client, worker: ServiceProcess, tmp_path: Path
+) -> None:
+    # A flash crash over chunks 2 and 3: the service's dataset, labels included, is the local
+    # run's, byte for byte.
+    crash = {"kind": "flash-crash", "start": "5m", "duration": "8m",
+             "params": {"drop": 0.06, "fall_min": 3}}  # fmt: skip
+    job = {**SMALL_JOB, "seed": 45, "tables": ["book_snapshot", "trades", "ticker"],
+           "overlays": [crash]}  # fmt: skip
+    submitted = http.post("/v1/jobs", json=job)
+    assert submitted.status_code == 202, submitted.text
+    record = _wait_job(http, submitted.json()["id"], worker)
+    assert record["state"] == "succeeded", record
+    local = aleatoric.generate(aleatoric.load_config(**job), tmp_path / "local").path
+    _download(http, record["id"], tmp_path / "remote")
+    digests = tree_digests(tmp_path / "remote")
+    assert digests == tree_digests(local)
+    assert "scenario_labels/part-00000.parquet" in digests
+    # A bad scenario is refused with the field named.
+    bad = http.post("/v1/jobs", json={**job, "overlays": [{**crash, "kind": "flash-crsh"}]})
+    assert bad.status_code in (400, 422), bad.text
+    assert "overlays.0.kind" in bad.text
