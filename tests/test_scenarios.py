@@ -246,7 +246,7 @@ def test_stressed_dataset_passes_the_integrity_check(stressed: Path) -> None:
     ("overlays", "field", "words"),
     [
         ([{**CRASH, "kind": "flash-crsh"}], "overlays.0.kind",
-         "allowed: flash-crash, funding-squeeze, latency, liquidity-void"),
+         "allowed: flash-crash, funding-squeeze, latency, liquidation-cascade, liquidity-void"),
         ([{**CRASH, "params": {"dorp": 0.1}}], "overlays.0", "params.dorp: not a parameter"),
         ([{**CRASH, "params": {"drop": 0.9}}], "overlays.0",
          "params.drop: must be in [0.001, 0.5]"),

@@ -438,7 +438,9 @@ def _generate_into(
                 for table in config.tables:
                     shutil.rmtree(tmp / table, ignore_errors=True)
                 files = [
-                    f for f in files if f.table.startswith("native") or f.table == LABELS_TABLE
+                    f
+                    for f in files
+                    if f.table.startswith("native") or f.table in (LABELS_TABLE, "liquidations")
                 ]
         files.sort(key=lambda f: f.path)
         manifest = build_manifest(config, files, segments)

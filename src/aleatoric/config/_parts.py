@@ -198,12 +198,13 @@ class Overlay(BaseModel):
         if self.intensity is not None and not 0.0 < self.intensity <= 10.0:
             raise ValueError(f"intensity: must be in (0, 10], was {self.intensity:g}")
         params = self.scenario_params()
-        fall = params.get("fall_min")
-        if fall is not None and fall * 60_000_000_000 > self.duration:
-            raise ValueError(
-                f"params.fall_min: the trough must fall inside the window "
-                f"({format_duration(self.duration)}), was {fall:g} minutes"
-            )
+        for name, what in (("fall_min", "trough"), ("trigger_min", "trigger")):
+            fall = params.get(name)
+            if fall is not None and fall * 60_000_000_000 > self.duration:
+                raise ValueError(
+                    f"params.{name}: the {what} must fall inside the window "
+                    f"({format_duration(self.duration)}), was {fall:g} minutes"
+                )
         return self
 
     def latency_model(self) -> LatencyModel:

@@ -80,6 +80,31 @@ SCENARIO_KINDS: dict[str, ScenarioKind] = {
         "`pu` chain restart, Bybit and OKX snapshot); canonical tables are unchanged",
         {},
     ),
+    "liquidation-cascade": ScenarioKind(
+        "a `trigger` fall over `trigger_min` minutes crosses the liquidation levels of a "
+        "synthetic book of leveraged longs; each crossed position sends a forced market sell, "
+        "each minute's liquidations push the price further (`impact`) and open interest falls; "
+        "depth thins and the spread widens over the window; `recovery` of the fall regained "
+        "after it with `half_life_min`",
+        {
+            "trigger": ParamSpec(0.03, 0.001, 0.3, "fraction of the price lost by the trigger"),
+            "trigger_min": ParamSpec(2.0, 1.0, 60.0, "minutes the trigger takes"),
+            "positions": ParamSpec(300.0, 1.0, 5000.0, "leveraged long positions at risk"),
+            "position_size": ParamSpec(
+                1.0, 0.01, 100.0, "median size of one, multiple of the maker's calm quote size"
+            ),
+            "leverage": ParamSpec(25.0, 2.0, 125.0, "median leverage of the positions"),
+            "impact": ParamSpec(
+                0.15, 0.0, 0.9, "fall over the next minute per unit of the book liquidated"
+            ),
+            "oi_share": ParamSpec(0.1, 0.0, 0.9, "share of open interest the positions hold"),
+            "recovery": ParamSpec(0.3, 0.0, 1.0, "fraction of the fall regained after the window"),
+            "half_life_min": ParamSpec(15.0, 0.5, 1440.0, "half-life of the recovery, minutes"),
+            "depth": ParamSpec(0.3, 0.001, 1.0, _STRESS["depth"].doc),
+            "spread": ParamSpec(4.0, 1.0, 200.0, _STRESS["spread"].doc),
+            "band": ParamSpec(2.0, 1.0, 50.0, _STRESS["band"].doc),
+        },
+    ),
     "liquidity-void": ScenarioKind(
         "depth at the touch thins and the spread widens over the window, no forced price move",
         {

@@ -120,7 +120,7 @@ def _skeleton(
         seasonality=seasonality,
         scenarios=scenarios,
     )
-    return skeleton, flow_params(p, skeleton, scenarios)
+    return skeleton, flow_params(p, skeleton, scenarios, key=(seed, key))
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,8 @@ class FlowRow:
     burst: F64  # per second of the minute: variance multiplier of the latent price (mean 1)
     meta_sell: float = 0.5  # probability that a metaorder sells (scenarios push it up)
     touch: float = 1.0  # multiple of the share of limit orders placed at the quote
+    #: A liquidation cascade's forced sells: (fraction of the minute, maker quote sizes).
+    forced: tuple[F64, F64] | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,16 @@ def draw_flow(
     size_add = lots(rng, n_add, median=p.limit_size_median, sigma=p.limit_size_sigma, **limit_kw)
     life_add = _lifetimes(rng, p.lifetime_median_s, p.lifetime_sigma, lifetime_cap_ns, n_add)
 
+    if row.forced is not None:
+        # Forced sells of a liquidation cascade: market orders after every draw of the
+        # minute (its other flow is drawn as without them), selling at their crossing times.
+        frac, quotes = row.forced
+        t_mkt = np.concatenate([t_mkt, frac * NS_PER_MINUTE])
+        side_mkt = np.concatenate([side_mkt, np.full(frac.size, 1, np.int8)])
+        forced_lots = np.maximum(1, np.rint(quotes * p.mm_depth * size_scale / lot))
+        size_mkt = np.concatenate([size_mkt, forced_lots.astype(size_mkt.dtype)])
+        u_mkt = np.concatenate([u_mkt, np.full(frac.size, 0.5)])
+        n_mkt = t_mkt.size
     n = n_limit + n_mkt + n_add
     if n > MAX_ARRIVALS:
         raise ValueError(

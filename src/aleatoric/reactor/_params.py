@@ -10,14 +10,14 @@ the spread over its window; a flash crash also sends one-sided metaorders, see
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from aleatoric.config import Preset
 from aleatoric.reactor._flow import STEPS_PER_MINUTE, FlowRow
-from aleatoric.reactor._scenarios import ScenarioWindow
+from aleatoric.reactor._scenarios import ScenarioWindow, cascade_of
 from aleatoric.reactor._skeleton import HISTORY_MINUTES, Skeleton
 
 __all__ = ["PRICE_PROTECTION", "FlowParams", "flow_params"]
@@ -49,6 +49,9 @@ class FlowParams:
     meta_sell: F64
     touch: F64
     protect: F64
+    #: Forced market sells of liquidation cascades by skeleton minute: (fraction of the
+    #: minute, size in the maker's calm quote size) per order.
+    forced: dict[int, tuple[F64, F64]] = field(default_factory=dict)
 
     def row(self, i: int, burst: F64) -> FlowRow:
         """Return what a minute's flow draw reads (skeleton index ``i``, its latent bursts)."""
@@ -60,12 +63,14 @@ class FlowParams:
             burst=burst,
             meta_sell=float(self.meta_sell[i]),
             touch=float(self.touch[i]),
+            forced=self.forced.get(i),
         )
 
 
 def _overlay(
-    params: FlowParams, skeleton: Skeleton, scenarios: tuple[ScenarioWindow, ...]
-) -> FlowParams:
+    params: FlowParams, skeleton: Skeleton, scenarios: tuple[ScenarioWindow, ...],
+    key: tuple[int, int] | None,
+) -> FlowParams:  # fmt: skip
     # Scenarios change the parameters of their window's minutes only (in place on the fresh
     # arrays); minutes outside every window keep their values exactly.
     n = params.mm_depth.shape[0]
@@ -81,7 +86,7 @@ def _overlay(
         params.touch[lo:hi] *= v["depth"]
         params.band_frac[lo:hi] *= v["band"]
         params.width[lo:hi] = np.maximum(params.width[lo:hi], v["spread"])
-        if w.kind == "flash-crash":
+        if w.kind in ("flash-crash", "liquidation-cascade"):
             fall = min(n, lo + w.fall_minutes)
             if skeleton.drift is not None:
                 # The maker moves at most four bands per step: keep the band at least half
@@ -89,16 +94,28 @@ def _overlay(
                 # run away from the traded price beyond the venue's price band).
                 speed = np.abs(skeleton.drift[lo:fall]) / STEPS_PER_MINUTE
                 params.band_frac[lo:fall] = np.maximum(params.band_frac[lo:fall], 0.5 * speed)
-            params.meta_rate[lo:fall] *= v["meta"]
-            params.meta_sell[lo:fall] = v["sell_share"]
-            params.lean[lo:fall] *= v["lean"]
+            if w.kind == "flash-crash":
+                params.meta_rate[lo:fall] *= v["meta"]
+                params.meta_sell[lo:fall] = v["sell_share"]
+                params.lean[lo:fall] *= v["lean"]
+        if w.kind == "liquidation-cascade" and key is not None:
+            seed, instrument = key
+            c = cascade_of(w, seed=seed, instrument=instrument, minutes=w.minutes)
+            for m in np.unique(c.minute).tolist():
+                if lo + m < n:
+                    k = c.minute == m
+                    params.forced[lo + m] = (c.frac[k], c.size[k])
     return params
 
 
 def flow_params(
-    preset: Preset, skeleton: Skeleton, scenarios: tuple[ScenarioWindow, ...] = ()
-) -> FlowParams:
-    """Return the flow parameters of every skeleton minute."""
+    preset: Preset, skeleton: Skeleton, scenarios: tuple[ScenarioWindow, ...] = (),
+    *, key: tuple[int, int] | None = None,
+) -> FlowParams:  # fmt: skip
+    """Return the flow parameters of every skeleton minute.
+
+    ``key`` (seed, instrument key) draws the forced orders of liquidation cascades.
+    """
     volume = skeleton.activity * np.exp(skeleton.season)
     params = FlowParams(
         limit_rate=preset.limit_rate_s * volume,
@@ -115,4 +132,4 @@ def flow_params(
         # expires beyond PRICE_PROTECTION instead of walking to a price the venue would reject.
         protect=np.full(skeleton.sigma.shape, PRICE_PROTECTION),
     )
-    return _overlay(params, skeleton, scenarios)
+    return _overlay(params, skeleton, scenarios, key)

@@ -24,19 +24,22 @@ import numpy.typing as npt
 
 from aleatoric._seeding import Stream, stream_rng
 from aleatoric.config import DatasetConfig
+from aleatoric.reactor._cascade import Cascade, cascade
 
 __all__ = [
     "ScenarioWindow",
     "basis_offset",
+    "cascade_of",
     "crash_drift",
     "effective_params",
+    "oi_offset",
     "scenario_windows",
 ]
 
 F64 = npt.NDArray[np.float64]
 NS_PER_MINUTE = 60_000_000_000
 #: Scenario kinds that change the simulation (a venue outage changes native captures only).
-REACTOR_KINDS = ("flash-crash", "liquidity-void", "funding-squeeze")
+REACTOR_KINDS = ("flash-crash", "liquidity-void", "funding-squeeze", "liquidation-cascade")
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,9 @@ class ScenarioWindow:
 
     @property
     def fall_minutes(self) -> int:
-        """Return the whole minutes of a crash's fall (0 for other kinds)."""
+        """Return the whole minutes of a crash's fall (a cascade's window; 0 for others)."""
+        if self.kind == "liquidation-cascade":
+            return self.minutes
         fall = dict(self.params).get("fall_min")
         return 0 if fall is None else max(1, min(self.minutes, round(fall)))
 
@@ -75,6 +80,8 @@ def effective_params(params: dict[str, float], intensity: float) -> dict[str, fl
         out["depth"] = out["depth"] ** k
     if "drop" in out:
         out["drop"] = min(0.9, out["drop"] * k)
+    if "trigger" in out:
+        out["trigger"] = min(0.3, out["trigger"] * k)
     if "premium_bps" in out:
         out["premium_bps"] = out["premium_bps"] * k
     if "sell_share" in out:
@@ -142,6 +149,29 @@ def basis_offset(windows: tuple[ScenarioWindow, ...], *, n: int, origin: int) ->
     return out
 
 
+def cascade_of(window: ScenarioWindow, *, seed: int, instrument: int, minutes: int) -> Cascade:
+    """Return the cascade of a ``liquidation-cascade`` window over ``minutes`` from its start."""
+    return cascade(window.values(), window_minutes=window.minutes, first_minute=window.first_minute,
+                   seed=seed, instrument=instrument, minutes=minutes)  # fmt: skip
+
+
+def oi_offset(
+    windows: tuple[ScenarioWindow, ...], *, seed: int, instrument: int, n: int, origin: int
+) -> F64 | None:
+    """Return the log open interest every cascade removes per skeleton minute (``None``: none)."""
+    cascades = [w for w in windows if w.kind == "liquidation-cascade"]
+    if not cascades:
+        return None
+    out = np.zeros(n)
+    for w in cascades:
+        first = w.first_minute + origin
+        if first >= n:
+            continue
+        c = cascade_of(w, seed=seed, instrument=instrument, minutes=n - first)
+        out[first:] += c.oi[: n - first]
+    return out
+
+
 def crash_drift(
     windows: tuple[ScenarioWindow, ...], *, seed: int, instrument: int, n: int, origin: int
 ) -> F64 | None:
@@ -149,7 +179,7 @@ def crash_drift(
 
     Index ``i`` of the result is skeleton minute ``i``; dataset minute 0 is index ``origin``.
     """
-    crashes = [w for w in windows if w.kind == "flash-crash"]
+    crashes = [w for w in windows if w.kind in ("flash-crash", "liquidation-cascade")]
     if not crashes:
         return None
     drift = np.zeros(n)
@@ -157,6 +187,9 @@ def crash_drift(
         first = w.first_minute + origin
         if first >= n:
             continue
-        offset = crash_offset(w, seed=seed, instrument=instrument, minutes=n - first)
+        if w.kind == "flash-crash":
+            offset = crash_offset(w, seed=seed, instrument=instrument, minutes=n - first)
+        else:
+            offset = cascade_of(w, seed=seed, instrument=instrument, minutes=n - first).offset
         drift[first:] += np.diff(offset)
     return drift

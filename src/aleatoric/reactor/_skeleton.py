@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from aleatoric._seeding import Stream, stream_rng
 from aleatoric.config import Preset
-from aleatoric.reactor._scenarios import ScenarioWindow, basis_offset, crash_drift
+from aleatoric.reactor._scenarios import ScenarioWindow, basis_offset, crash_drift, oi_offset
 
 __all__ = [
     "HISTORY_MINUTES",
@@ -133,6 +133,7 @@ class Shocks:
     eps_oi: F64
     drift: F64 | None = None  # scenarios: log-price drift per minute (see Skeleton.drift)
     basis: F64 | None = None  # scenarios: added to the basis at minute starts (squeezes)
+    oi: F64 | None = None  # scenarios: added to the log open interest (cascades)
 
 
 def _draw(preset: Preset, *, seed: int, instrument: int, days: int) -> Shocks:
@@ -164,12 +165,17 @@ def _overlay(
     # The overlay seam: scenarios transform the shocks over their windows here, each from its
     # own keyed stream. With no scenario the shocks pass through unchanged (same bytes).
     drift = crash_drift(
-        scenarios, seed=seed, instrument=instrument, n=shocks.z.shape[0], origin=HISTORY_MINUTES
-    )
+        scenarios, seed=seed, instrument=instrument, n=shocks.z.shape[0] + 1,
+        origin=HISTORY_MINUTES,
+    )  # fmt: skip
     basis = basis_offset(scenarios, n=shocks.z.shape[0] + 1, origin=HISTORY_MINUTES)
-    if drift is None and basis is None:
+    oi = oi_offset(
+        scenarios, seed=seed, instrument=instrument, n=shocks.z.shape[0] + 1,
+        origin=HISTORY_MINUTES,
+    )  # fmt: skip
+    if drift is None and basis is None and oi is None:
         return shocks
-    return replace(shocks, drift=drift, basis=basis)
+    return replace(shocks, drift=drift, basis=basis, oi=oi)
 
 
 #: Volatility factors at least this slow (minutes) drive activity with ``activity_slow_exponent``.
@@ -237,6 +243,8 @@ def _integrate(
         basis = basis + shocks.basis[: n + 1]
     phi_oi = math.exp(-1.0 / preset.open_interest_timescale_min)
     log_oi = _ar1(shocks.eps_oi[:n], phi_oi, preset.open_interest_vol)
+    if shocks.oi is not None:
+        log_oi = log_oi + shocks.oi[: log_oi.shape[0]]
     return Skeleton(
         log_price_start=log_price,
         sigma=sigma,

@@ -253,7 +253,12 @@ def scenario_facts(
         elif kind == "funding-squeeze":
             out += _squeeze(prefix, title, row, v, funding_cap)
         elif kind == "liquidation-cascade":
+            out += _liquidity(prefix, title, row, v)
             out += _liquidated(prefix, title, row)
+            p = row["peak_to_trough"]
+            out.append(_fact(f"{prefix}.peak_to_trough", f"{title}: peak to trough", p, "-",
+                             None, display="-" if p is None else f"{p:.2%}",
+                             reason="information: the fall is the cascade's own"))  # fmt: skip
         else:
             out.append(_fact(f"{prefix}.outage", f"{title}: feed gap", None, "-", None,
                              reason="information: canonical tables unchanged; the native "

@@ -12,12 +12,22 @@ from aleatoric.scenarios._labels import (
     scenario_labels,
     write_labels,
 )
+from aleatoric.scenarios._liquidations import (
+    LIQUIDATIONS_PATH,
+    LIQUIDATIONS_TABLE,
+    forced_orders,
+    liquidations,
+)
 from aleatoric.scenarios._place import place_scenarios, scenario_rows
 
 __all__ = [
     "LABELS_PATH",
     "LABELS_TABLE",
     "LABEL_SCHEMA",
+    "LIQUIDATIONS_PATH",
+    "LIQUIDATIONS_TABLE",
+    "forced_orders",
+    "liquidations",
     "place_scenarios",
     "scenario_labels",
     "scenario_rows",

@@ -12,7 +12,9 @@ snapshots, so a label says what a user's algorithm actually faced, not only what
   (both sides) inside the window over the same means outside every scenario window of the
   instrument (the calm reference);
 - ``mean_premium`` and ``peak_funding_rate``: the mean of ``last / index - 1`` and the
-  largest predicted funding rate of the ticker inside the window.
+  largest predicted funding rate of the ticker inside the window;
+- ``liquidated_volume``: base units the forced sells of a liquidation cascade filled inside
+  the window (the ``liquidations`` table, one row per forced order).
 
 Written once per dataset (``scenario_labels/part-00000.parquet``) after the canonical tables,
 from those tables, so it is identical for any worker count.
@@ -31,6 +33,7 @@ import pyarrow.parquet as pq
 
 from aleatoric.config import DatasetConfig
 from aleatoric.dataset import partition
+from aleatoric.scenarios._liquidations import LIQUIDATIONS_PATH, LIQUIDATIONS_TABLE, liquidations
 from aleatoric.sinks.parquet import (
     COMPRESSION,
     COMPRESSION_LEVEL,
@@ -60,6 +63,7 @@ LABEL_SCHEMA = pa.schema([
     pa.field("depth_multiple", pa.float64()),
     pa.field("mean_premium", pa.float64()),
     pa.field("peak_funding_rate", pa.float64()),
+    pa.field("liquidated_volume", pa.float64()),
 ])  # fmt: skip
 
 F64 = npt.NDArray[np.float64]
@@ -126,6 +130,12 @@ def _ticker(root: Path, venue: str, symbol: str, lo: int, hi: int) -> dict[str, 
 def scenario_labels(config: DatasetConfig, root: Path) -> pa.Table:
     """Return the label rows of every scenario of ``config``, measured on the data at ``root``."""
     rows: dict[str, list[object]] = {name: [] for name in LABEL_SCHEMA.names}
+    forced = liquidations(config, root)
+    liq = {
+        "ts": forced.column("ts_event").cast(pa.int64()).to_numpy(),
+        "size": forced.column("size").to_numpy(),
+        "symbol": np.asarray(forced.column("symbol").to_pylist(), dtype=object),
+    }
     for ref in config.instruments:
         scenarios = [o for o in config.overlays if o.is_scenario and o.instrument in (None, ref)]
         if not scenarios:
@@ -145,7 +155,11 @@ def scenario_labels(config: DatasetConfig, root: Path) -> pa.Table:
                 **_measure(book, lo, hi, calm),
                 **_ticker(root, ref.venue, ref.symbol, lo, hi),
             }  # fmt: skip
-            if overlay.kind != "flash-crash":
+            row["liquidated_volume"] = None
+            if overlay.kind == "liquidation-cascade":
+                lo_hi = (liq["ts"] >= lo) & (liq["ts"] < hi) & (liq["symbol"] == ref.symbol)
+                row["liquidated_volume"] = float(liq["size"][lo_hi].sum())
+            if overlay.kind not in ("flash-crash", "liquidation-cascade"):
                 row["recovered_share"] = None  # only a crash has a fall to regain
             if overlay.kind == "venue-outage":
                 # Canonical tables are unchanged by an outage: what it did is in the native
@@ -157,17 +171,25 @@ def scenario_labels(config: DatasetConfig, root: Path) -> pa.Table:
     return pa.table(rows, schema=LABEL_SCHEMA)
 
 
+def _write(root: Path, rel: str, name: str, table: pa.Table) -> FileEntry:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression=COMPRESSION, compression_level=COMPRESSION_LEVEL)
+    return FileEntry(
+        rel, name, file_sha256(path), path.stat().st_size, table.num_rows,
+        content_sha256(table), schema_fingerprint(table.schema),
+    )  # fmt: skip
+
+
 def write_labels(config: DatasetConfig, root: Path) -> list[FileEntry]:
-    """Write ``scenario_labels`` under ``root`` when ``config`` has scenarios; its entries."""
+    """Write ``scenario_labels`` under ``root`` when ``config`` has scenarios; its entries.
+
+    A dataset with a liquidation cascade also gets its ``liquidations`` table.
+    """
     table = scenario_labels(config, root)
     if table.num_rows == 0:
         return []
-    path = root / LABELS_PATH
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, path, compression=COMPRESSION, compression_level=COMPRESSION_LEVEL)
-    return [
-        FileEntry(
-            LABELS_PATH, LABELS_TABLE, file_sha256(path), path.stat().st_size, table.num_rows,
-            content_sha256(table), schema_fingerprint(table.schema),
-        )
-    ]  # fmt: skip
+    out = [_write(root, LABELS_PATH, LABELS_TABLE, table)]
+    if any(o.kind == "liquidation-cascade" for o in config.overlays):
+        out.append(_write(root, LIQUIDATIONS_PATH, LIQUIDATIONS_TABLE, liquidations(config, root)))
+    return out
