@@ -105,3 +105,65 @@ def test_bad_cascade_params_name_the_field(params: dict[str, float], words: str)
     with pytest.raises(ConfigError) as err:
         load_config(None, duration="30m", overlays=[overlay])
     assert words in str(err.value)
+
+
+# --- native liquidation streams, on each venue -------------------------------------------
+
+NATIVE = {"binance": "BTCUSDT", "bybit": "BTCUSDT", "okx": "BTC-USDT-SWAP", "hyperliquid": "BTC"}
+#: How each venue's liquidation stream is recognised in a capture line.
+STREAM = {"binance": '"e":"forceOrder"', "bybit": '"topic":"allLiquidation.',
+          "okx": '"channel":"liquidation-orders"'}  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=list(NATIVE))
+def native(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    venue = request.param
+    base = load_config(None, venue=venue, symbol=NATIVE[venue], duration="20m", segment="20m",
+                       warmup="5m", seed=5)  # fmt: skip
+    overlays = place_scenarios(["liquidation-cascade@2026-01-01T00:05Z"], base)
+    config = load_config(None, venue=venue, symbol=NATIVE[venue], duration="20m",
+                         segment="20m", warmup="5m", seed=5, overlays=overlays)  # fmt: skip
+    out = tmp_path_factory.mktemp("native") / venue
+    aleatoric.generate(config, out, formats=("parquet", "native"))
+    return out
+
+
+def test_each_venue_streams_its_liquidations_natively(native: Path) -> None:
+    import gzip
+    import json
+
+    from aleatoric.integrity import check_capture
+
+    venue = native.name
+    (capture,) = sorted((native / "native" / venue).glob("*.gz"))
+    with gzip.open(capture, "rt") as fh:
+        msgs = [json.loads(line.split(" ", 1)[1]) for line in fh]
+    liq = pl.read_parquet(native / LIQUIDATIONS_PATH)
+    assert liq.height > 50
+    ms = liq["ts_event"].cast(pl.Int64).to_numpy() // 1_000_000
+    if venue == "hyperliquid":  # no public liquidation stream: the fills are trades only
+        assert not any(
+            "liquidat" in json.dumps(m).lower() for m in msgs[:: max(1, len(msgs) // 5000)]
+        )
+    else:
+        found = [m for m in msgs if STREAM[venue] in json.dumps(m, separators=(",", ":"))]
+        if venue == "binance":  # the latest order of every second
+            assert len(found) == np.unique(ms // 1000).size
+            o = found[-1]["data"]["o"]
+            assert (o["S"], o["o"], o["f"], o["X"]) == ("SELL", "LIMIT", "IOC", "FILLED")
+            assert float(o["z"]) == pytest.approx(liq["size"][-1])
+        elif venue == "bybit":  # every 500 ms, every liquidation of the window
+            assert sum(len(m["data"]) for m in found) == liq.height
+            assert len(found) == np.unique(ms // 500).size
+            assert {d["S"] for m in found for d in m["data"]} == {"Buy"}  # longs liquidated
+            total = sum(float(d["v"]) for m in found for d in m["data"])
+            assert total == pytest.approx(liq["size"].sum(), rel=1e-6)
+        else:  # okx: the latest order per second, size in contracts (0.01 BTC)
+            assert len(found) == np.unique(ms // 1000).size
+            d = found[-1]["data"][0]["details"][0]
+            assert (d["side"], d["posSide"]) == ("sell", "long")
+            assert float(d["sz"]) * 0.01 == pytest.approx(liq["size"][-1])
+    # The capture still passes every rule (decoders skip the liquidation stream).
+    report = check_capture(capture, venue)
+    failed = {r.name: r.violations for r in report.results if r.violations}
+    assert not failed, failed

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,8 @@ class DayInput:
     trades: dict[str, I64]  # ts, seq, trade_id, price, size, side (0 buy, 1 sell)
     ticker: dict[str, npt.NDArray[np.generic]]  # ts, seq, mark, index, last, rate, ...
     funding: dict[str, npt.NDArray[np.generic]]  # ts, seq, rate, mark
+    #: A liquidation cascade's forced orders (``liquidations`` table): ts, price, size (floats).
+    liquidations: dict[str, npt.NDArray[np.generic]] = field(default_factory=lambda: _empty())
 
 
 def _read(
@@ -102,7 +104,34 @@ def load_day(root: Path, config: DatasetConfig, day: str) -> DayInput:
         "rate": f["funding_rate"].to_numpy().astype(np.float64),
         "mark": px.to_units(f["mark_price"].to_numpy()),
     }
-    return DayInput(day, config, inst, delta, trades, ticker, funding)
+    return DayInput(day, config, inst, delta, trades, ticker, funding,
+                    _liquidations(root, config, day))  # fmt: skip
+
+
+def _empty() -> dict[str, npt.NDArray[np.generic]]:
+    return {"ts": np.zeros(0, np.int64), "price": np.zeros(0), "size": np.zeros(0)}
+
+
+def _liquidations(
+    root: Path, config: DatasetConfig, day: str
+) -> dict[str, npt.NDArray[np.generic]]:
+    path = root / "liquidations" / "part-00000.parquet"
+    if not path.is_file():
+        return _empty()
+    frame = (
+        pl.read_parquet(path).with_columns(AS_NS)
+        .filter((pl.col("venue") == config.venue) & (pl.col("symbol") == config.symbol))
+        .with_columns(pl.col("ts_event").cast(pl.Int64))
+    )  # fmt: skip
+    lo = int(np.datetime64(day, "ns").astype(np.int64))
+    frame = frame.filter(
+        (pl.col("ts_event") >= lo) & (pl.col("ts_event") < lo + 86_400_000_000_000)
+    )
+    return {
+        "ts": frame["ts_event"].to_numpy().astype(np.int64),
+        "price": frame["price"].to_numpy().astype(np.float64),
+        "size": frame["size"].to_numpy().astype(np.float64),
+    }
 
 
 def iter_days(root: Path) -> Iterator[DayInput]:

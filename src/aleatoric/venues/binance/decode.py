@@ -42,7 +42,7 @@ def decode_message(local_ns: int, text: str, line_no: int, rows: DecodedRows) ->
                 "predicted_funding_rate": float(data["r"]),
                 "next_funding_ts": int(data["T"]) * NS_PER_MS,
             })  # fmt: skip
-        elif event in ("aggTrade", "bookTicker"):
+        elif event in ("aggTrade", "bookTicker", "forceOrder"):
             return  # derived streams: the canonical tables come from trade and depthUpdate
         else:
             rows.reject("unknown", line_no, f"event {event!r}")

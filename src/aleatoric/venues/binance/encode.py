@@ -29,6 +29,7 @@ from aleatoric.venues._book import L2Replay
 from aleatoric.venues._format import Formatter, fixed
 from aleatoric.venues._inputs import DayInput
 from aleatoric.venues._levels import NumberStyle, level_text, row_text
+from aleatoric.venues._liquidations import binance_liquidations
 from aleatoric.venues._registry import register_venue
 from aleatoric.venues._stream import Messages, depth_windows, last_per_level
 from aleatoric.venues.binance.decode import decode_message
@@ -119,6 +120,7 @@ class Encoder:
 
         self._trades(out, day, sym, low, px, qty, latency)
         self._mark(out, day, sym, low, latency)
+        out.add(*binance_liquidations(day), priority=5)
         return out
 
     def _rest_snapshot(self, snaps: Any, u: int, e_ms: int, t_ms: int, px: Any, qty: Any) -> str:

@@ -22,7 +22,7 @@ _TICKER_COLUMNS = {
     "openInterest": "open_interest",
 }
 #: Topics that carry nothing for the canonical tables.
-_SKIPPED = ("priceLimit", "orderbook.rpi")
+_SKIPPED = ("priceLimit", "orderbook.rpi", "allLiquidation")
 
 
 def _session(rows: DecodedRows) -> dict[str, Any]:

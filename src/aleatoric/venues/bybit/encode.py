@@ -34,6 +34,7 @@ from aleatoric.instruments import Grid
 from aleatoric.venues._format import Formatter
 from aleatoric.venues._inputs import DayInput
 from aleatoric.venues._levels import LevelText, NumberStyle, concat, level_text, row_text
+from aleatoric.venues._liquidations import bybit_liquidations
 from aleatoric.venues._registry import register_venue
 from aleatoric.venues._replay import RangeReplay, by_window
 from aleatoric.venues._stream import Messages, depth_windows
@@ -151,6 +152,7 @@ class Encoder:
         book = self._depth(out, day, px, qty)
         codes = self._trades(out, day, px, qty)
         self._tickers(out, day, book, codes, carried, px, qty)
+        out.add(*bybit_liquidations(day), priority=3)
         return out
 
     # -- orderbook.50 -------------------------------------------------------------------------

@@ -58,6 +58,8 @@ def decode_message(local_ns: int, text: str, line_no: int, rows: DecodedRows) ->
             rows.reject("unknown", line_no, "no channel")
             return
         channel = arg["channel"]
+        if channel == "liquidation-orders":
+            return  # a cascade's forced orders: the trades carry their fills
         inst_id = str(arg.get("instId", ""))
         data = msg["data"]
         if not isinstance(data, list):

@@ -36,6 +36,7 @@ from aleatoric.instruments import Grid
 from aleatoric.venues._format import Formatter
 from aleatoric.venues._inputs import DayInput
 from aleatoric.venues._levels import NumberStyle, level_text, row_text
+from aleatoric.venues._liquidations import okx_liquidations
 from aleatoric.venues._registry import register_venue
 from aleatoric.venues._replay import RangeReplay, by_window
 from aleatoric.venues._stream import Messages, depth_windows
@@ -113,6 +114,7 @@ class Encoder:
         self._trades(out, day, px, sz)
         self._funding(out, day)
         self._mark(out, day, px)
+        out.add(*okx_liquidations(day), priority=3)
         return out
 
     # -- books --------------------------------------------------------------------------------
