@@ -63,8 +63,9 @@ _run_steps: Any = run_steps
 class SegmentResult:
     """Everything a segment contributes to the dataset, before global counters are applied.
 
-    ``rows`` is in ``seq`` order (see :mod:`aleatoric.reactor.dtypes`); marker rows point into
-    the snapshot, ticker and funding arrays through their ``aux`` column.
+    ``rows`` is in ``seq`` order (see :mod:`aleatoric.reactor.dtypes`), stored column-major
+    (its bytes in row order are ``rows.tobytes()``); marker rows point into the snapshot,
+    ticker and funding arrays through their ``aux`` column.
     """
 
     index: int
@@ -291,9 +292,10 @@ class _Runner:
             tick_last=tick_last, fund_t=funding_times,
         )  # fmt: skip
         # Room for every row the run will likely emit (about 6 per arrival), so the buffer is
-        # rarely grown; growing never changes what is simulated.
+        # rarely grown; growing never changes what is simulated. Column-major, so the sinks
+        # take each column as one contiguous array without transposing the rows.
         emitted = int(np.count_nonzero(inputs.ev.t >= emit_from))
-        self.buffer = np.empty((6 * emitted + (1 << 16), 6), dtype=np.int64)
+        self.buffer = np.empty((6 * emitted + (1 << 16), 6), dtype=np.int64, order="F")
         self.n = 0
 
     def run(self, s_begin: int, s_end: int, progress: ProgressFn | None = None) -> None:
@@ -316,7 +318,7 @@ class _Runner:
             s = s_new
 
     def _reserve(self, capacity: int) -> None:
-        grown = np.empty((capacity, 6), dtype=np.int64)
+        grown = np.empty((capacity, 6), dtype=np.int64, order="F")
         grown[: self.n] = self.buffer[: self.n]
         self.buffer = grown
 

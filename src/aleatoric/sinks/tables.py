@@ -66,6 +66,13 @@ def _letters(codes: npt.NDArray[np.int64], table: dict[int, str]) -> pa.Array:
     return pa.array([table[k] for k in keys], type=pa.string()).take(pa.array(picked))
 
 
+def _rows_at(a: npt.NDArray[np.int64], at: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    # ``a[at]``, without the copy when ``at`` takes every row in order (it usually does).
+    if at.size == a.shape[0] and np.array_equal(at, np.arange(at.size)):
+        return a
+    return a[at]
+
+
 def segment_tables(
     result: SegmentResult,
     config: DatasetConfig,
@@ -73,8 +80,9 @@ def segment_tables(
     offsets: Offsets,
 ) -> dict[str, pa.Table]:
     """Return the segment's selected tables, rows in ``seq`` order."""
-    # Columns of the row buffer, each contiguous, so each table takes its rows by index.
-    columns = np.ascontiguousarray(result.rows.T)
+    # Columns of the row buffer, each contiguous, so each table takes its rows by index (the
+    # simulator's buffer is column-major: no copy; a row-major one is copied column by column).
+    columns = [np.ascontiguousarray(result.rows[:, k]) for k in range(result.rows.shape[1])]
     code = columns[d.COL_CODE]
     kind = code & 0xFF
     wanted = np.zeros(256, dtype=np.bool_)
@@ -123,9 +131,9 @@ def segment_tables(
             cols["side"] = _letters(side, {d.BID: "buy", d.ASK: "sell"})
         elif table == "book_snapshot":
             # Level-major copies, so each column is one contiguous run of the arrays.
-            px = np.ascontiguousarray(result.snapshot_price[aux].transpose(1, 2, 0))
+            px = np.ascontiguousarray(_rows_at(result.snapshot_price, aux).transpose(1, 2, 0))
             sz = size_grid.to_float(
-                np.ascontiguousarray(result.snapshot_size[aux].transpose(1, 2, 0))
+                np.ascontiguousarray(_rows_at(result.snapshot_size, aux).transpose(1, 2, 0))
             )
             # Zero under the nulls, as every Parquet reader gives them back, so the content
             # digest of a read-back table equals the written one.
