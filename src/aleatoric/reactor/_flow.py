@@ -104,15 +104,6 @@ def _lifetimes(rng: np.random.Generator, median_s: float, sigma: float, cap: int
     return np.clip(raw, 1e6, cap).astype(np.int64)
 
 
-def _delays(rng: np.random.Generator, preset: Preset, n: int) -> F64:
-    # Multi-exponential kernel: pick a timescale by weight, then an exponential delay.
-    w = np.asarray(preset.hawkes_weights, dtype=np.float64)
-    comp = np.searchsorted(np.cumsum(w / w.sum()), rng.random(n), side="right")
-    comp = np.minimum(comp, w.size - 1)
-    scales = np.asarray(preset.hawkes_timescales_s, dtype=np.float64) * 1e9
-    return np.asarray(rng.exponential(1.0, n) * scales[comp], dtype=np.float64)
-
-
 def _metaorders(
     rng: np.random.Generator, preset: Preset, rate: float, sell: float = 0.5
 ) -> tuple[F64, I8, F64]:
@@ -139,26 +130,38 @@ def _metaorders(
 def _offspring(
     rng: np.random.Generator, preset: Preset, t: F64, side: I8
 ) -> tuple[F64, I8, npt.NDArray[np.bool_]]:
-    # Cluster representation of the Hawkes process, generation by generation.
+    # Cluster representation of the Hawkes process, generation by generation. Per generation
+    # the draws are: offspring counts, the kernel component and the exponential delay of each
+    # offspring, then its kind and side uniforms (one call of 2n: the same numbers as two).
+    # Multi-exponential kernel: pick a timescale by weight, then an exponential delay.
+    w = np.asarray(preset.hawkes_weights, dtype=np.float64)
+    cdf = np.cumsum(w / w.sum())
+    scales = np.asarray(preset.hawkes_timescales_s, dtype=np.float64) * 1e9
+    branching, add_share = preset.market_branching, preset.hawkes_add_share
+    same_share = preset.market_same_side
+    undecided = np.int8(2)
     root = t.copy()
     times, sides, market = [], [], []
     while t.size:
-        kids = rng.poisson(preset.market_branching, t.size)
+        kids = rng.poisson(branching, t.size)
         parent = np.repeat(np.arange(t.size), kids)
-        if parent.size == 0:
+        n = parent.size
+        if n == 0:
             break
-        t = t[parent] + _delays(rng, preset, parent.size)
-        is_add = rng.random(parent.size) < preset.hawkes_add_share
-        same = rng.random(parent.size) < preset.market_same_side
-        side = np.where(same, side[parent], 2).astype(np.int8)
+        comp = np.minimum(np.searchsorted(cdf, rng.random(n), side="right"), w.size - 1)
+        t = t[parent] + rng.exponential(1.0, n) * scales[comp]
+        u = rng.random(2 * n)
+        is_add = u[:n] < add_share
+        side = np.where(u[n:] < same_share, side[parent], undecided)
         root = root[parent]
-        keep = t - root <= CLUSTER_HORIZON_NS
+        keep = np.flatnonzero(t - root <= CLUSTER_HORIZON_NS)
         t, side, root, is_add = t[keep], side[keep], root[keep], is_add[keep]
+        is_market = ~is_add
         times.append(t)
         sides.append(side)
-        market.append(~is_add)
+        market.append(is_market)
         # Only market orders beget further orders.
-        t, side, root = t[~is_add], side[~is_add], root[~is_add]
+        t, side, root = t[is_market], side[is_market], root[is_market]
     if not times:
         return np.zeros(0), np.zeros(0, np.int8), np.zeros(0, np.bool_)
     return np.concatenate(times), np.concatenate(sides), np.concatenate(market)
