@@ -23,6 +23,7 @@ from aleatoric._seeding import BLOCK_OFFSET, instrument_key
 from aleatoric.config import DatasetConfig, Preset, get_preset
 from aleatoric.instruments import Instrument, get_instrument, is_futures
 from aleatoric.reactor import dtypes as d
+from aleatoric.reactor._boundary import reconcile, snapshot_rows
 from aleatoric.reactor._flow import (
     NS_PER_MINUTE,
     STEP_NS,
@@ -33,7 +34,8 @@ from aleatoric.reactor._flow import (
 )
 from aleatoric.reactor._futures import FuturesTerms, activity_scale, futures_terms, sessions
 from aleatoric.reactor._gated import run_sessions
-from aleatoric.reactor._kernels._bundles import INF, S_ERROR, Arrivals, Markers, Steps
+from aleatoric.reactor._handoff import WarmStart, offer, take
+from aleatoric.reactor._kernels._bundles import INF, S_ERROR, Arrivals, Book, Markers, Steps
 from aleatoric.reactor._kernels.errors import KernelCodeError
 from aleatoric.reactor._kernels.run import run_steps
 from aleatoric.reactor._latent import latent_log_path
@@ -47,7 +49,7 @@ from aleatoric.reactor._perp import (
 )
 from aleatoric.reactor._scenarios import ScenarioWindow, scenario_windows
 from aleatoric.reactor._skeleton import Skeleton, build_skeleton
-from aleatoric.reactor._state import LiveOrders, empty_book, live_orders
+from aleatoric.reactor._state import empty_book, live_orders
 
 __all__ = ["SegmentResult", "segment_bounds", "segment_count", "simulate_segment"]
 
@@ -172,10 +174,13 @@ def _context(config: DatasetConfig, end_minute: int) -> _Context:
     )
 
 
-def _flows(ctx: _Context, first_minute: int, last_minute: int, bursts: F64) -> list[Flow]:
+def _flows(
+    ctx: _Context, first_minute: int, last_minute: int, bursts: F64, known: tuple[Flow, ...]
+) -> list[Flow]:
+    # ``known``: the flow of the first blocks, drawn before (a handed-over warm-up).
     cfg = ctx.config
     asset = ctx.preset.asset(ctx.inst.base)
-    return [
+    return list(known) + [
         draw_flow(
             ctx.preset,
             _flow_row(ctx, m, bursts[m - first_minute]),
@@ -187,7 +192,7 @@ def _flows(ctx: _Context, first_minute: int, last_minute: int, bursts: F64) -> l
             lot=ctx.lot,
             lifetime_cap_ns=cfg.warmup,
         )
-        for m in range(first_minute, last_minute)
+        for m in range(first_minute + len(known), last_minute)
     ]
 
 
@@ -207,9 +212,12 @@ class _Inputs:
     first_minute: int
     steps: Steps
     ev: Arrivals
+    flows: tuple[Flow, ...] = ()
 
 
-def _inputs(ctx: _Context, first_minute: int, last_minute: int) -> _Inputs:
+def _inputs(
+    ctx: _Context, first_minute: int, last_minute: int, known: tuple[Flow, ...] = ()
+) -> _Inputs:
     log_path, bursts = latent_log_path(
         ctx.skeleton,
         seed=ctx.config.seed,
@@ -219,7 +227,7 @@ def _inputs(ctx: _Context, first_minute: int, last_minute: int) -> _Inputs:
         ramp_steps=min(STEPS_PER_MINUTE // 2, int(ctx.preset.jump_ramp_s * 1e9) // STEP_NS + 1),
         burst_sigma=ctx.preset.burst_sigma,
     )
-    flows = _flows(ctx, first_minute, last_minute, bursts)
+    flows = _flows(ctx, first_minute, last_minute, bursts, known)
     t = np.concatenate([f.t for f in flows])
     ids = np.concatenate([f.id for f in flows])
     order = np.lexsort((ids, t))
@@ -265,7 +273,7 @@ def _inputs(ctx: _Context, first_minute: int, last_minute: int) -> _Inputs:
         scale=ctx.scale,
         sig=ctx.sig,
     )
-    return _Inputs(first_minute=first_minute, steps=steps, ev=ev)
+    return _Inputs(first_minute=first_minute, steps=steps, ev=ev, flows=tuple(flows))
 
 
 class _Runner:
@@ -280,10 +288,11 @@ class _Runner:
         snapshots: tuple[I64, I64, int],
         ticker: tuple[int, I64, I64, I64],
         funding_times: I64,
+        book: Book | None = None,
     ) -> None:
         self.ctx = ctx
         self.inputs = inputs
-        self.book = empty_book(int(inputs.steps.fair[0]))
+        self.book = empty_book(int(inputs.steps.fair[0])) if book is None else book
         snap_px, snap_sz, snap_dt = snapshots
         tick_dt, tick_bid, tick_ask, tick_last = ticker
         self.markers = Markers(
@@ -332,82 +341,6 @@ class _Runner:
         return self.buffer[: self.n]
 
 
-def _snapshot_rows(live: LiveOrders, ts: int) -> I64:
-    # The initial book as an MBO snapshot (adds) and an L2 snapshot (levels), one message each.
-    mbo_code = d.KIND_MBO | (d.ACTION_ADD << 8)
-    rows = [
-        (ts, mbo_code | (int(s) << 16) | (d.F_SNAPSHOT << 24), int(i), int(p), int(q), 0)
-        for i, s, p, q in zip(live.id, live.side, live.price, live.size, strict=True)
-    ]
-    if rows:
-        last = rows[-1]
-        rows[-1] = (last[0], last[1] | (d.F_LAST << 24), *last[2:])
-    levels: dict[tuple[int, int], tuple[int, int]] = {}
-    for s, p, q in zip(live.side, live.price, live.size, strict=True):
-        size, count = levels.get((int(s), int(p)), (0, 0))
-        levels[(int(s), int(p))] = (size + int(q), count + 1)
-    deltas = [
-        (ts, d.KIND_DELTA | (s << 16) | (d.F_SNAPSHOT << 24), 0, p, q, c)
-        for (s, p), (q, c) in levels.items()
-    ]
-    if deltas:
-        last = deltas[-1]
-        deltas[-1] = (last[0], last[1] | (d.F_LAST << 24), *last[2:])
-    return np.asarray(rows + deltas, dtype=np.int64).reshape(-1, 6)
-
-
-def _reconcile(true: LiveOrders, warm: LiveOrders, ts: int) -> I64:
-    # Rows that turn the true final book into the next segment's warm-up book. Per level, the
-    # common prefix of the two queues stays (with a modify where the size differs); the rest
-    # of the true queue is cancelled and the rest of the warm-up queue is added in order, so
-    # queue priority matches exactly. Cancels come first, then modifies, then adds: every
-    # intermediate book is a subset of one of the two uncrossed books, so never crossed.
-    def queues(book: LiveOrders) -> dict[tuple[int, int], list[tuple[int, int]]]:
-        out: dict[tuple[int, int], list[tuple[int, int]]] = {}
-        for i, s, p, q in zip(book.id, book.side, book.price, book.size, strict=True):
-            out.setdefault((int(s), int(p)), []).append((int(i), int(q)))
-        return out
-
-    tq, wq = queues(true), queues(warm)
-    cancels: list[tuple[int, int, int, int]] = []
-    modifies: list[tuple[int, int, int, int]] = []
-    adds: list[tuple[int, int, int, int]] = []
-    for level in sorted(set(tq) | set(wq)):
-        a, b = tq.get(level, []), wq.get(level, [])
-        j = 0
-        while j < min(len(a), len(b)) and a[j][0] == b[j][0]:
-            if a[j][1] != b[j][1]:
-                modifies.append((level[0], level[1], b[j][0], b[j][1]))
-            j += 1
-        cancels += [(level[0], level[1], oid, q) for oid, q in a[j:]]
-        adds += [(level[0], level[1], oid, q) for oid, q in b[j:]]
-    if not (cancels or modifies or adds):
-        return np.empty((0, 6), dtype=np.int64)
-    size = {level: sum(q for _, q in orders) for level, orders in tq.items()}
-    count = {level: len(orders) for level, orders in tq.items()}
-    rows: list[tuple[int, ...]] = []
-    for action, items in ((d.ACTION_CANCEL, cancels), (d.ACTION_MODIFY, modifies),
-                          (d.ACTION_ADD, adds)):  # fmt: skip
-        for side, price, oid, q in items:
-            level = (side, price)
-            before = {o: s for o, s in tq.get(level, [])}
-            if action == d.ACTION_CANCEL:
-                size[level] -= q
-                count[level] -= 1
-            elif action == d.ACTION_MODIFY:
-                size[level] += q - before[oid]
-            else:
-                size[level] = size.get(level, 0) + q
-                count[level] = count.get(level, 0) + 1
-            rows.append((ts, d.KIND_MBO | (action << 8) | (side << 16), oid, price, q, 0))
-            rows.append((ts, d.KIND_DELTA | (side << 16), 0, price, size[level], count[level]))
-    out = np.asarray(rows, dtype=np.int64)
-    kinds = out[:, d.COL_CODE] & 0xFF
-    out[np.flatnonzero(kinds == d.KIND_MBO)[-1], d.COL_CODE] |= d.F_LAST << 24
-    out[np.flatnonzero(kinds == d.KIND_DELTA)[-1], d.COL_CODE] |= d.F_LAST << 24
-    return out
-
-
 def _grid(start: int, end: int, step: int) -> I64:
     return np.arange(-(-start // step) * step, end, step, dtype=np.int64)
 
@@ -442,7 +375,11 @@ def simulate_segment(
     if ctx.futures is not None:
         fund_t = fund_t[:0]  # futures pay no funding
 
-    inputs = _inputs(ctx, first - warm, last)
+    # The warm-up, unless the previous segment ran it in this process (see ``_handoff``;
+    # futures sessions are run their own way and hand nothing over).
+    config_key = config.model_dump_json()
+    handed = take(config_key, index) if ctx.futures is None else None
+    inputs = _inputs(ctx, first - warm, last, handed.flows if handed else ())
     runner = _Runner(
         ctx,
         inputs,
@@ -450,15 +387,21 @@ def simulate_segment(
         snapshots=(snap_px, snap_sz, config.snapshot_interval),
         ticker=(config.ticker_interval, tick_bid, tick_ask, tick_last),
         funding_times=fund_t,
+        book=handed.book if handed else None,
     )
     warm_steps = warm * STEPS_PER_MINUTE
     total_steps = (last - first + warm) * STEPS_PER_MINUTE
     if ctx.futures is not None:
         _run_futures(ctx, runner, emit=(start_ns, end_ns), first_segment=index == 0)
     else:
-        runner.run(0, warm_steps)
+        if handed is None:
+            runner.run(0, warm_steps)
+        else:
+            k = handed.tick_bid.size
+            tick_bid[:k], tick_ask[:k] = handed.tick_bid, handed.tick_ask
+            tick_last[:k] = handed.tick_last
         if index == 0:
-            runner.append(_snapshot_rows(live_orders(runner.book), start_ns))
+            runner.append(snapshot_rows(live_orders(runner.book), start_ns))
         runner.run(warm_steps, total_steps, progress)
 
     # The next segment's warm-up, run here too, so the boundary can be made exact.
@@ -468,20 +411,37 @@ def simulate_segment(
         next_inputs = _slice_inputs(inputs, offset, ctx, last - warm)
     empty = np.zeros((0, 2, 1), dtype=np.int64)
     no_ticks = np.zeros(0, dtype=np.int64)
+    # When it is handed over, it records the ticker samples the next segment's warm-up records
+    # (they change nothing else).
+    n_ticks = _grid(end_ns - config.warmup, end_ns, config.ticker_interval).size
+    next_ticks = (
+        np.full(n_ticks, -1, dtype=np.int64),
+        np.full(n_ticks, -1, dtype=np.int64),
+        np.full(n_ticks, -1, dtype=np.int64),
+    )
+    hand_over = (
+        ctx.futures is None
+        and index + 1 < segment_count(config)
+        and last - first >= warm > 0
+        and end_ns == config.start_ns + last * NS_PER_MINUTE
+    )
     next_runner = _Runner(
         ctx,
         next_inputs,
         emit_from=_NO_EMIT,
         snapshots=(empty, empty.copy(), 0),
-        ticker=(0, no_ticks, no_ticks, no_ticks),
+        ticker=(config.ticker_interval, *next_ticks) if hand_over else (0, *(no_ticks,) * 3),
         funding_times=no_ticks,
     )
     if ctx.futures is not None:
         _run_futures(ctx, next_runner, emit=None, first_segment=False)
     else:
         next_runner.run(0, warm_steps)
-    recon = _reconcile(live_orders(runner.book), live_orders(next_runner.book), end_ns - 1)
+    recon = reconcile(live_orders(runner.book), live_orders(next_runner.book), end_ns - 1)
     runner.append(recon)
+    if hand_over:
+        flows = inputs.flows[len(inputs.flows) - warm :]
+        offer(config_key, index + 1, WarmStart(next_runner.book, flows, *next_ticks))
 
     ticker = _ticker(ctx, tick_t, tick_bid, tick_ask, tick_last, inputs)
     settled = (
@@ -519,7 +479,7 @@ def _run_futures(
 
     run_sessions(
         runner, sessions(ctx.futures, t0, t1), slice_from=slice_from, emit=emit,
-        snapshot_at_start=first_segment, snapshot_rows=_snapshot_rows, clear_rows=_reconcile,
+        snapshot_at_start=first_segment, snapshot_rows=snapshot_rows, clear_rows=reconcile,
         run_end=t1,
     )  # fmt: skip
 
