@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -16,17 +17,21 @@ import pyarrow.dataset as pads
 import pytest
 
 import aleatoric
+from aleatoric.integrations import export
 from aleatoric.integrity import check_instruments
 from aleatoric.reactor._futures import CARRY_MAX, CARRY_MIN
 
 pytest.importorskip("exchange_calendars")
 pytest.importorskip("pandas_market_calendars")
+dbn = pytest.importorskip("databento_dbn")
 
 HALT = 1_774_558_800_000_000_000  # 2026-03-26T21:00Z, the close before the daily halt
 OPEN = HALT + 3_600_000_000_000  # 22:00Z, the open after the 16:45 CT pre-open
 EXPIRY = 1_774_627_200_000_000_000  # 2026-03-27T16:00Z, MBTH6's last trade
-BASE = {"segment": "20m", "warmup": "5m", "seed": 3, "tables": ["mbo", "book_snapshot", "trades"]}
-HALT_SPAN = {"start": "2026-03-26T20:40Z", "duration": "1h40m"}
+SETTLE = 1_774_555_200_000_000_000  # 2026-03-26T20:00Z, 15:00 CT: the daily window's end
+TABLES = ["mbo", "book_snapshot", "trades", "ticker"]
+BASE = {"segment": "20m", "warmup": "5m", "seed": 3, "tables": TABLES}
+HALT_SPAN = {"start": "2026-03-26T19:50Z", "duration": "2h30m"}
 
 
 def _table(root: Path, table: str, symbol: str) -> dict[str, np.ndarray]:
@@ -85,7 +90,7 @@ def test_integrity_passes_with_the_session_rule(halt: Path) -> None:
 def test_a_trade_in_the_halt_fires_the_session_rule(halt: Path, tmp_path: Path) -> None:
     root = tmp_path / "ds"
     shutil.copytree(halt, root)
-    path = root / "trades/venue=cme/symbol=MBTJ6/date=2026-03-26/part-00000.parquet"
+    path = root / "trades/venue=cme/symbol=MBTJ6/date=2026-03-26/part-00003.parquet"
     frame = pl.read_parquet(path)
     last = frame.height - 1  # the segment ending at the close: its last trade, moved into the halt
     seq = int(frame["seq"][last])
@@ -139,14 +144,98 @@ def test_adding_the_future_leaves_the_perp_bytes_and_workers_do_not_matter(
     assert _digests(one, "MBTJ6") == _digests(halt, "MBTJ6")
 
 
-def test_no_event_after_the_last_trade(tmp_path: Path) -> None:
-    out = tmp_path / "expiry"
+def _settlements(root: Path, symbol: str) -> dict[str, np.ndarray]:
+    data = pads.dataset(root / "settlement", format="parquet", partitioning="hive").to_table()
+    data = data.filter(pads.field("symbol") == symbol)
+    return {c: data[c].to_numpy(zero_copy_only=False) for c in data.column_names}
+
+
+def test_daily_settlement_is_the_vwap_of_the_window(halt: Path) -> None:
+    trades = _table(halt, "trades", "MBTJ6")
+    ts = trades["ts_event"].astype(np.int64)
+    window = (ts >= SETTLE - 60_000_000_000) & (ts < SETTLE)
+    assert window.sum() > 10
+    vwap = np.sum(trades["price"][window] * trades["size"][window]) / trades["size"][window].sum()
+    table = pads.dataset(halt / "settlement", format="parquet", partitioning="hive").to_table()
+    rows = table.filter(pads.field("symbol") == "MBTJ6").to_pylist()
+    assert [(r["kind"], str(r["trade_date"]), r["tier"]) for r in rows] == [
+        ("daily", "2026-03-26", 1)
+    ]
+    assert abs(rows[0]["price"] - vwap) <= 2.5 and rows[0]["price"] % 5 == 0
+    assert rows[0]["price"] == 5 * np.floor(vwap / 5 + 0.5) or abs(vwap / 5 % 1 - 0.5) < 1e-9
+    assert int(rows[0]["ts_event"].timestamp()) * 10**9 == SETTLE + 60_000_000_000
+
+
+def _brr(ts: np.ndarray, price: np.ndarray, end: int) -> float:
+    # 12 five-minute partitions of the hour before ``end``; unit sizes: the median is the
+    # lowest price at which half the partition's prints are reached.
+    medians = []
+    for k in range(12):
+        lo = end - 3_600_000_000_000 + k * 300_000_000_000
+        p = np.sort(price[(ts >= lo) & (ts < lo + 300_000_000_000)])
+        if p.size:
+            medians.append(p[int(np.ceil(p.size / 2)) - 1])
+    return float(np.floor(np.mean(medians) * 100 + 0.5) / 100)
+
+
+@pytest.fixture(scope="module")
+def expiry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("expiry") / "ds"
     config = aleatoric.load_config(
-        venue="cme", symbol="MBTH6", start="2026-03-27T15:30Z", duration="50m", **BASE
-    )
+        instruments=["cme:MBTH6", "cme:MBTJ6"], start="2026-03-27T14:50Z", duration="1h20m",
+        **{**BASE, "tables": [*TABLES, "book_delta"]},
+    )  # fmt: skip
     aleatoric.generate(config, out)
+    return out
+
+
+def test_expiry_final_settlement_and_basis_convergence(expiry: Path) -> None:
+    out = expiry
     mbo = _table(out, "mbo", "MBTH6")
-    ts = _table(out, "trades", "MBTH6")["ts_event"].astype(np.int64)
+    trades = _table(out, "trades", "MBTH6")
+    ts = trades["ts_event"].astype(np.int64)
     assert ts.size > 100 and ts.max() < EXPIRY
     mts = mbo["ts_event"].astype(np.int64)
     assert mts.max() == EXPIRY and set(mbo["action"][mts == EXPIRY]) == {"C"}
+    assert _table(out, "trades", "MBTJ6")["ts_event"].astype(np.int64).max() > EXPIRY
+    ticker = _table(out, "ticker", "MBTH6")
+    tt = ticker["ts_event"].astype(np.int64)
+    final = _brr(tt, ticker["index_price"].astype(np.float64), EXPIRY)
+    rows = _settlements(out, "MBTH6")
+    assert list(rows["kind"]) == ["final"] and rows["price"][0] == final
+    # The basis over spot has converged: the last minute's trades sit on the spot index.
+    last, spot = ts >= EXPIRY - 60_000_000_000, tt >= EXPIRY - 60_000_000_000
+    basis = np.median(trades["price"][last]) / np.median(ticker["index_price"][spot]) - 1
+    assert abs(basis) < 0.001
+
+
+def _decode(path: Path) -> tuple[Any, list[Any]]:
+    decoder = dbn.DBNDecoder()
+    decoder.write(path.read_bytes())
+    first, *records = decoder.decode()
+    return first, records
+
+
+def test_dbn_export_reads_back_equal_rows(expiry: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dbn"
+    export(expiry, "dbn", out)
+    folder = out / "cme" / "MBTH6"
+    _, (definition,) = _decode(folder / "definition.dbn")
+    assert (definition.raw_symbol, definition.expiration) == ("MBTH6", EXPIRY)
+    assert definition.min_price_increment == 5 * 10**9  # $5 per bitcoin
+    assert definition.unit_of_measure_qty == 10**8  # 0.1 BTC a contract
+    _, trades = _decode(folder / "trades.dbn")
+    t = _table(expiry, "trades", "MBTH6")
+    assert len(trades) == t["seq"].size > 100
+    assert [r.ts_event for r in trades] == t["ts_event"].astype(np.int64).tolist()
+    assert [r.price for r in trades] == (np.rint(t["price"] / 5) * 5 * 10**9).astype(int).tolist()
+    assert [r.size for r in trades] == np.rint(t["size"] / 0.1).astype(int).tolist()
+    _, mbo = _decode(folder / "mbo.dbn")
+    m = _table(expiry, "mbo", "MBTH6")
+    assert [(r.ts_event, r.order_id, r.action, r.flags) for r in mbo] == list(
+        zip(m["ts_event"].astype(np.int64).tolist(), m["order_id"].tolist(),
+            m["action"].tolist(), m["flags"].tolist(), strict=True)
+    )  # fmt: skip
+    _, (stat,) = _decode(folder / "statistics.dbn")
+    final = _settlements(expiry, "MBTH6")["price"][0]
+    assert (stat.ts_event, stat.price, stat.stat_flags) == (EXPIRY, round(final * 10**9), 3)

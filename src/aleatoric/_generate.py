@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from aleatoric._outdir import OutputClaim, locked_dir, partial_dir, remove_stale, replace_dir
+from aleatoric._settlements import SETTLEMENT_TABLE, write_settlements
 from aleatoric.cache import CacheStore
 from aleatoric.config import DatasetConfig, InstrumentRef
 from aleatoric.dataset import Manifest, read_manifest, write_manifest
@@ -431,6 +432,7 @@ def _generate_into(
             files, segments = _run_parallel(config, tmp, workers, progress, cache)
         # Scenario labels are measured on the canonical tables just written.
         files += write_labels(config, tmp)
+        files += write_settlements(config, tmp)  # CME futures: daily and final settlements
         if "native" in formats:
             write_manifest(tmp, build_manifest(config, files, segments))
             files += _encode_native(tmp)
@@ -440,7 +442,8 @@ def _generate_into(
                 files = [
                     f
                     for f in files
-                    if f.table.startswith("native") or f.table in (LABELS_TABLE, "liquidations")
+                    if f.table.startswith("native")
+                    or f.table in (LABELS_TABLE, "liquidations", SETTLEMENT_TABLE)
                 ]
         files.sort(key=lambda f: f.path)
         manifest = build_manifest(config, files, segments)

@@ -28,8 +28,7 @@ import bisect
 import importlib
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,9 +36,16 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from aleatoric.instruments import Instrument
+from aleatoric.instruments import Instrument, is_futures
 from aleatoric.integrations._dataset import SourceDataset
+from aleatoric.integrations._dbn_meta import metadata_bytes
 from aleatoric.integrations._ohlcv import read_ohlcv
+from aleatoric.integrations.dbn_futures import (
+    contract_definition,
+    futures_statistics,
+    write_futures_dbn,
+)
+from aleatoric.tradfi import Contract, contract_of
 
 __all__ = ["DBN_SCHEMAS", "DBN_TABLES", "fixed_price", "metadata_bytes", "write_dbn"]
 
@@ -55,43 +61,10 @@ _U32 = 0xFFFFFFFF
 _MINUTE = 60_000_000_000
 
 
-@dataclass(frozen=True)
-class _Interval:
-    start_date: date
-    end_date: date
-    symbol: str
-
-
-@dataclass(frozen=True)
-class _Mapping:
-    raw_symbol: str
-    intervals: list[_Interval]
-
-
 def fixed_price(inst: Instrument) -> int:
     """Return the DBN fixed-point value of one tick of ``inst`` (1e-9 units)."""
     g = inst.price_grid
     return int(g.numerator * 10 ** (_SCALE - g.scale))
-
-
-def _day(ns: int) -> date:
-    return datetime.fromtimestamp(ns // 1_000_000_000, UTC).date()
-
-
-def metadata_bytes(
-    dataset: str, schema: Any, symbol: str, iid: int, start: int, last: int
-) -> bytes:
-    """Return the encoded DBN metadata of one instrument's file of ``schema``.
-
-    ``start`` and ``last`` are the first and last ``ts_event`` (ns); the raw symbol maps to
-    the instrument id from ``start``'s UTC date to the day after ``last``'s.
-    """
-    mapping = _Mapping(symbol, [_Interval(_day(start), _day(last) + timedelta(days=1), str(iid))])
-    meta = dbn.Metadata(
-        dataset, start, dbn.SType.RAW_SYMBOL, dbn.SType.INSTRUMENT_ID, schema,
-        symbols=[symbol], end=last + 1, mappings=[mapping],
-    )  # fmt: skip
-    return bytes(meta)
 
 
 class _Body:
@@ -253,6 +226,15 @@ def _definition(inst: Instrument, iid: int, ts: int) -> Any:
     )  # fmt: skip
 
 
+def _contract(source: SourceDataset, inst: Instrument) -> Contract | None:
+    # A futures contract (its year digit read near the dataset's start), else None.
+    if not is_futures(inst.venue):
+        return None
+    start = str(source.manifest.config.get("start", ""))[:10]
+    near = date.fromisoformat(start) if start else datetime.now(UTC).date()
+    return contract_of(inst.venue, inst.symbol, near)
+
+
 def _dataset_code(inst: Instrument) -> str:
     return f"ALTR.{inst.venue.upper()}"[:16]
 
@@ -298,8 +280,18 @@ def write_dbn(
             bodies["ohlcv-1m"].add(ohlcv.tobytes(), int(bars.start[0]), int(bars.start[-1]))
         counts["ohlcv-1m"] = len(records)
         first = min((b.first for b in bodies.values() if b.first is not None), default=0)
-        bodies["definition"].add(bytes(_definition(inst, iid, first)), first, first)
+        contract = _contract(source, inst)
+        definition = (
+            _definition(inst, iid, first)
+            if contract is None
+            else contract_definition(contract, iid, first)
+        )
+        bodies["definition"].add(bytes(definition), first, first)
         counts["definition"] = 1
+        stats = [] if contract is None else futures_statistics(source.root, contract, iid)
+        if contract is not None and stats:
+            write_futures_dbn(folder / "statistics.dbn", contract, iid, "statistics", stats)
+            counts["statistics"] = len(stats)
         schemas = {"definition": dbn.Schema.DEFINITION, "mbo": dbn.Schema.MBO,
                    "mbp-10": dbn.Schema.MBP_10, "trades": dbn.Schema.TRADES,
                    "ohlcv-1m": dbn.Schema.OHLCV_1M}  # fmt: skip

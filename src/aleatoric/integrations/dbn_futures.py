@@ -17,6 +17,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from aleatoric.integrations._dbn_meta import metadata_bytes
 from aleatoric.tradfi import Contract
 
 __all__ = [
@@ -24,6 +28,7 @@ __all__ = [
     "STAT_FINAL",
     "Settlement",
     "contract_definition",
+    "futures_statistics",
     "settlement_statistics",
     "write_futures_dbn",
 ]
@@ -101,8 +106,6 @@ def write_futures_dbn(
     path: Path, contract: Contract, instrument_id: int, schema: str, records: Sequence[Any]
 ) -> None:
     """Write ``records`` (definition or statistics) of ``contract`` as one DBN file."""
-    from aleatoric.integrations.dbn import metadata_bytes
-
     if not records:
         raise ValueError("records must not be empty")
     first = min(r.ts_event for r in records)
@@ -113,3 +116,21 @@ def write_futures_dbn(
         metadata_bytes(dataset, dbn.Schema.from_str(schema), contract.symbol, instrument_id,
                        first, last) + body
     )  # fmt: skip
+
+
+def futures_statistics(root: Path, contract: Contract, instrument_id: int) -> list[Any]:
+    """Return the settlement ``StatMsg`` records of ``contract`` from a dataset's table.
+
+    The dataset's ``settlement`` table (written by ``generate`` for CME monthly futures) is
+    read as it is: a record per row, ``ts_recv`` = ``ts_event`` (a published price).
+    """
+    path = root / f"settlement/venue={contract.product.venue}/symbol={contract.symbol}"
+    files = sorted(path.glob("*.parquet")) if path.is_dir() else []
+    settlements = []
+    for f in files:
+        t = pq.read_table(f)
+        ts = t.column("ts_event").cast(pa.int64()).to_pylist()
+        days, prices = t.column("trade_date").to_pylist(), t.column("price").to_pylist()
+        for i, kind in enumerate(t.column("kind").to_pylist()):
+            settlements.append(Settlement(ts[i], ts[i], days[i], prices[i], final=kind == "final"))
+    return settlement_statistics(contract, instrument_id, settlements)
