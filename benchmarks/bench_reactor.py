@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 import aleatoric
 from aleatoric.reactor import segment_count, simulate_segment
 from aleatoric.sinks import Offsets, segment_tables
-from aleatoric.sinks.parquet import COMPRESSION, COMPRESSION_LEVEL, ROW_GROUP_SIZE
+from aleatoric.sinks.parquet import writer_options
 
 
 def _timed_generate(config: aleatoric.DatasetConfig, workers: int) -> tuple[float, int]:
@@ -60,17 +60,14 @@ def main() -> None:
     core = time.perf_counter() - began
     print(f"reactor core      {rows / core:>14,.0f} events/s/core  ({rows:,} rows, {core:.2f} s)")
 
-    # 2. Baseline: the same tables written by bare PyArrow, with the sink's compression, level
-    #    and row groups.
+    # 2. Baseline: the same tables written by bare PyArrow, with the sink's writer options
+    #    (compression, level, row groups, encodings).
     tables = [segment_tables(r, config, inst, Offsets(0, 0)) for r in results]
     tmp = Path(tempfile.mkdtemp())
     began = time.perf_counter()
     for n, seg in enumerate(tables):
         for name, table in seg.items():
-            pq.write_table(
-                table, tmp / f"{name}-{n}.parquet", compression=COMPRESSION,
-                compression_level=COMPRESSION_LEVEL, row_group_size=ROW_GROUP_SIZE,
-            )  # fmt: skip
+            pq.write_table(table, tmp / f"{name}-{n}.parquet", **writer_options(table.schema))
     bare = time.perf_counter() - began
     shutil.rmtree(tmp)
     print(f"bare PyArrow      {rows / bare:>14,.0f} rows/s        ({bare:.2f} s)")

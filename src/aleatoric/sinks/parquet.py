@@ -1,8 +1,17 @@
 """Write canonical tables as hive-partitioned Parquet, with fixed writer settings.
 
 Layout: ``<root>/<table>/venue=<v>/symbol=<s>/date=<YYYY-MM-DD>/part-<segment>.parquet``.
-A segment that spans midnight writes one part per date. Writer options are constants so the
-bytes depend only on the rows and the PyArrow version (recorded in the manifest).
+A segment that spans midnight writes one part per date. Writer options are a function of the
+schema alone (:func:`writer_options`), so the bytes depend only on the rows and the PyArrow
+version (recorded in the manifest).
+
+Encodings: only columns with few distinct values (letters, flags, prices, sizes, counts,
+funding figures) are dictionary-encoded. On near-unique columns (timestamps, ``seq``, ids)
+the writer would build a dictionary, give it up at 1 MiB and write the rest plain, which
+took about a third of the write time; those integer columns are delta-encoded instead
+(``DELTA_BINARY_PACKED``, read by every Parquet reader of format 2.x: PyArrow, Polars,
+DuckDB, Spark, the Rust ``parquet`` crate, Arrow Go and Arrow C++). Readers get the same
+values either way.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -25,12 +35,42 @@ __all__ = [
     "file_sha256",
     "schema_fingerprint",
     "write_segment_tables",
+    "writer_options",
 ]
 
 NS_PER_DAY = 86_400_000_000_000
 ROW_GROUP_SIZE = 1 << 20
 COMPRESSION = "zstd"
 COMPRESSION_LEVEL = 3
+#: Columns (of any table) whose values repeat a lot: dictionary-encoded.
+DICTIONARY_COLUMNS = frozenset(
+    {"action", "side", "flags", "price", "size", "order_count", "funding_rate",
+     "predicted_funding_rate", "next_funding_ts"}
+)  # fmt: skip
+
+
+def _dictionary(field: pa.Field) -> bool:
+    # Snapshot prices repeat (a few hundred levels an hour); snapshot sizes barely do.
+    return field.name in DICTIONARY_COLUMNS or "_px_" in field.name
+
+
+def writer_options(schema: pa.Schema) -> dict[str, Any]:
+    """Return the ``pyarrow.parquet.write_table`` options of a canonical table's schema."""
+    dictionary = [f.name for f in schema if _dictionary(f)]
+    delta = {
+        f.name: "DELTA_BINARY_PACKED"
+        for f in schema
+        if not _dictionary(f) and (pa.types.is_integer(f.type) or pa.types.is_timestamp(f.type))
+    }
+    return {
+        "compression": COMPRESSION,
+        "compression_level": COMPRESSION_LEVEL,
+        "row_group_size": ROW_GROUP_SIZE,
+        "write_statistics": True,
+        "store_schema": True,
+        "use_dictionary": dictionary,
+        "column_encoding": delta,
+    }
 
 
 @dataclass(frozen=True)
@@ -125,15 +165,7 @@ def write_segment_tables(
             )
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(
-                part,
-                path,
-                compression=COMPRESSION,
-                compression_level=COMPRESSION_LEVEL,
-                row_group_size=ROW_GROUP_SIZE,
-                write_statistics=True,
-                store_schema=True,
-            )
+            pq.write_table(part, path, **writer_options(part.schema))
             entries.append(
                 FileEntry(
                     rel, name, file_sha256(path), path.stat().st_size, part.num_rows,
