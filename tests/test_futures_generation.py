@@ -239,3 +239,23 @@ def test_dbn_export_reads_back_equal_rows(expiry: Path, tmp_path: Path) -> None:
     _, (stat,) = _decode(folder / "statistics.dbn")
     final = _settlements(expiry, "MBTH6")["price"][0]
     assert (stat.ts_event, stat.price, stat.stat_flags) == (EXPIRY, round(final * 10**9), 3)
+
+
+def test_sgx_perpetual_pauses_between_the_t_and_t1_sessions(tmp_path: Path) -> None:
+    # SGX Bitcoin perpetual: T session until 16:00 SGT (08:00Z), T+1 from 16:05 SGT.
+    out = tmp_path / "sgx"
+    config = aleatoric.load_config(
+        venue="sgx", symbol="BTCPERP", start="2026-03-26T07:50Z", duration="20m",
+        **{**BASE, "segment": "10m"},
+    )  # fmt: skip
+    aleatoric.generate(config, out)
+    close, reopen = 1_774_512_000_000_000_000, 1_774_512_300_000_000_000
+    ts = _table(out, "trades", "BTCPERP")["ts_event"].astype(np.int64)
+    assert (ts < close).sum() > 100 and (ts >= reopen).sum() > 100
+    assert not np.any((ts >= close) & (ts < reopen))
+    mbo = _table(out, "mbo", "BTCPERP")
+    mts = mbo["ts_event"].astype(np.int64)
+    assert not np.any((mts > close) & (mts < reopen))
+    assert set(mbo["action"][mts == close]) == {"C"}
+    (report,) = check_instruments(out, rules=["session_open", "price_on_tick"])
+    assert report.passed
