@@ -59,8 +59,9 @@ def main() -> None:
         ratios = []
         for seed in range(1, args.seeds + 1):
             skeleton, params = _skeleton(
-                preset, asset.sigma_scale, float(asset.initial_price), seed, key, n, 0, "crypto"
-            )
+                preset, "BTC", asset.sigma_scale, float(asset.initial_price), seed, key, n, 0,
+                "crypto", (),
+            )  # fmt: skip
             path = skeleton.log_price_start[HISTORY_MINUTES : HISTORY_MINUTES + n + 1]
             r1 = np.diff(path)
             rate = (params.market_rate + params.meta_rate)[HISTORY_MINUTES : HISTORY_MINUTES + n]

@@ -69,7 +69,7 @@ def test_co_jump_share_matches_the_configuration(run) -> None:  # type: ignore[n
     p_btc = regime.participation(loadings["BTC"])
     for name in tuple(loadings)[1:]:
         p = regime.participation(loadings[name])
-        want = rate_c * p * p_btc / (rate_c * p + loadings[name].idio_jumps_per_day)
+        want = rate_c * p * p_btc / (rate_c * p + regime.idio_rate(loadings[name]))
         own = path.jumps[name]
         got = (own & path.jumps["BTC"]).sum() / own.sum()
         assert abs(got - want) < 0.06, (name, got, want)
@@ -82,7 +82,7 @@ def test_co_jumps_are_stronger_in_the_volatile_regime() -> None:
         p_btc = regime.participation(loadings["BTC"])
         shares[regime_name] = [
             regime.common_jumps_per_day * regime.participation(x) * p_btc
-            / (regime.common_jumps_per_day * regime.participation(x) + x.idio_jumps_per_day)
+            / (regime.common_jumps_per_day * regime.participation(x) + regime.idio_rate(x))
             for x in loadings.values()
         ]  # fmt: skip
     assert all(v > c for v, c in zip(shares["volatile"], shares["calm"], strict=True))

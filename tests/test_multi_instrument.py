@@ -115,8 +115,11 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     report = runner.invoke(app, ["report", str(out), "--format", "json"])
     assert report.exit_code in (0, 1, 3), report.output
     cards = [json.loads(line) for line in report.output.splitlines() if line.strip()]
+    # One card per instrument, then the cross-asset card across them.
     assert [(c["venue"], c["symbol"]) for c in cards] == [
-        ("binance", "BTCUSDT"), ("okx", "ETH-USDT-SWAP")]  # fmt: skip
+        ("binance", "BTCUSDT"), ("okx", "ETH-USDT-SWAP"), ("*", "cross-asset")]  # fmt: skip
+    assert [f["name"] for f in cards[-1]["facts"]][:3] == [
+        "cross_correlation_1m", "cross_correlation_5m", "cross_correlation_1h"]  # fmt: skip
     html = runner.invoke(app, ["report", str(out), "--out", str(tmp_path / "r.html")])
     assert html.exit_code == 2 and "name one of" in html.output
 

@@ -35,6 +35,9 @@ class Stream(IntEnum):
     BASKET_FACTOR = 9  #: per day: a shared factor of a basket (market returns, common jumps)
     BASKET_ASSET = 10  #: per day: one asset's own draws in a basket (idiosyncratic part)
     SCENARIO = 11  #: per scenario window (its first minute): the shape of a stress scenario
+    MARKET = 12  #: per day: the skeleton's shared market draws (volatility, factor, jumps)
+    ASSET = 13  #: per day: the skeleton's draws of one asset (own returns, jumps, basis)
+    VENUE = 14  #: per day: one instrument's premium over its asset's efficient price
 
 
 def instrument_key(venue: str, symbol: str) -> int:

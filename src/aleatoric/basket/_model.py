@@ -25,7 +25,13 @@ import numpy.typing as npt
 from aleatoric._seeding import Stream, asset_key, factor_key, stream_rng
 from aleatoric.basket._params import AssetLoading, BasketRegime
 
-__all__ = ["MINUTES_PER_DAY", "BasketPath", "basket_returns", "implied_correlation"]
+__all__ = [
+    "MINUTES_PER_DAY",
+    "BasketPath",
+    "basket_returns",
+    "correlation_at_horizon",
+    "implied_correlation",
+]
 
 F64 = npt.NDArray[np.float64]
 B8 = npt.NDArray[np.bool_]
@@ -80,7 +86,7 @@ def _own_day(seed: int, day: int, base: str, load: AssetLoading, regime: BasketR
     u = rng.random(MINUTES_PER_DAY)
     z = rng.standard_normal(MINUTES_PER_DAY)
     m = np.exp(_SIZE_NOISE * z - 0.5 * _SIZE_NOISE**2)
-    count = rng.poisson(load.idio_jumps_per_day / MINUTES_PER_DAY, MINUTES_PER_DAY)
+    count = rng.poisson(regime.idio_rate(load) / MINUTES_PER_DAY, MINUTES_PER_DAY)
     size = rng.laplace(0.0, 1.0, MINUTES_PER_DAY) * regime.idio_jump_scale * load.jump_size
     return _Own(e, u, m, count > 0, size)
 
@@ -161,11 +167,55 @@ def implied_correlation(
         for b, j in enumerate(names):
             lj, pj = loadings[j], regime.participation(loadings[j])
             if a == b:
-                rate_i = -math.expm1(-li.idio_jumps_per_day / MINUTES_PER_DAY)
+                rate_i = -math.expm1(-regime.idio_rate(li) / MINUTES_PER_DAY)
                 idio = rate_i * 2.0 * (regime.idio_jump_scale * li.jump_size) ** 2
                 cov[a, b] = sigmas[i] ** 2 + rate_c * pi * li.jump_size**2 * ej2 * em2 + idio
             else:
                 diff = sigmas[i] * sigmas[j] * li.beta * lj.beta
                 cov[a, b] = diff + rate_c * pi * pj * li.jump_size * lj.jump_size * ej2
+    sd = np.sqrt(np.diag(cov))
+    return names, cov / np.outer(sd, sd)
+
+
+def correlation_at_horizon(
+    loadings: dict[str, AssetLoading],
+    sigmas: dict[str, float],
+    regime: BasketRegime,
+    minutes: int,
+    *,
+    jump_rate_scale: float = 1.0,
+) -> tuple[tuple[str, ...], F64]:
+    """Return the model's correlation matrix of returns summed over ``minutes`` minutes.
+
+    This is the reactor's form (``reactor/_market.py``): asset ``i`` follows the factor with a
+    pure delay of ``d_i`` minutes (``lag_share``), so over ``h`` minutes the factor parts of
+    assets ``i`` and ``j`` overlap for ``h - |d_i - d_j|`` minutes: below an hour the
+    correlation is lower than at long horizons (the Epps effect of the model), and minute
+    returns stay uncorrelated in time. ``jump_rate_scale`` multiplies every jump rate (the
+    mean activity when jumps arrive faster in volatile minutes).
+    """
+    if minutes < 1:
+        raise ValueError(f"minutes must be 1 or more, was {minutes}")
+    names = tuple(loadings)
+    h = float(minutes)
+    rate_c = -math.expm1(-regime.common_jumps_per_day * jump_rate_scale / MINUTES_PER_DAY)
+    ej2 = 2.0 * regime.common_jump_scale**2
+    em2 = math.exp(_SIZE_NOISE**2)
+    k = len(names)
+    cov = np.empty((k, k))
+    for a, i in enumerate(names):
+        li, pi = loadings[i], regime.participation(loadings[i])
+        for b, j in enumerate(names):
+            lj, pj = loadings[j], regime.participation(loadings[j])
+            f_cov = h - abs(round(li.lag_share * 60) - round(lj.lag_share * 60)) / 60.0
+            if a == b:
+                rate_i = -math.expm1(-regime.idio_rate(li) * jump_rate_scale / MINUTES_PER_DAY)
+                idio = rate_i * 2.0 * (regime.idio_jump_scale * li.jump_size) ** 2
+                diff = sigmas[i] ** 2 * h
+                common = rate_c * pi * li.jump_size**2 * ej2 * em2
+                cov[a, b] = diff + h * (common + idio)
+            else:
+                diff = sigmas[i] * sigmas[j] * li.beta * lj.beta * f_cov
+                cov[a, b] = diff + h * rate_c * pi * pj * li.jump_size * lj.jump_size * ej2
     sd = np.sqrt(np.diag(cov))
     return names, cov / np.outer(sd, sd)

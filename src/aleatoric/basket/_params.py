@@ -8,7 +8,15 @@ from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AssetLoading", "BasketRegime", "asset_loading", "basket_assets", "basket_regime"]
+__all__ = [
+    "AssetLoading",
+    "BasketRegime",
+    "VenueLink",
+    "asset_loading",
+    "basket_assets",
+    "basket_regime",
+    "venue_link",
+]
 
 
 class AssetLoading(BaseModel):
@@ -32,10 +40,32 @@ class BasketRegime(BaseModel):
     common_jump_scale: float = Field(ge=0)
     idio_jump_scale: float = Field(ge=0)
     loading_boost: float = Field(ge=0, le=1)
+    idio_rate_scale: float = Field(1.0, ge=0)
+    venue_premium_std_bps: float = Field(0.0, ge=0)
+    venue_premium_timescale_min: float = Field(60.0, gt=0)
+    venue_premium_cap_bps: float = Field(3.0, ge=0)
 
     def participation(self, loading: AssetLoading) -> float:
         """Return the chance that an asset takes part in a common jump in this regime."""
         return loading.jump_loading + self.loading_boost * (1.0 - loading.jump_loading)
+
+    def idio_rate(self, loading: AssetLoading) -> float:
+        """Return the asset's own jumps per day in this regime.
+
+        Calm markets have more of their jumps alone (news on one token), stressed ones move
+        together: with the same own rate in both, the share of jumps shared with the leader
+        barely differs between regimes.
+        """
+        return loading.idio_jumps_per_day * self.idio_rate_scale
+
+
+class VenueLink(BaseModel):
+    """How one venue's prices follow an asset's efficient price (lead-lag and fees)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    delay_ms: float = Field(ge=0, le=1000)
+    taker_fee_bps: float = Field(ge=0)
 
 
 @cache
@@ -45,6 +75,12 @@ def _load() -> tuple[dict[str, AssetLoading], dict[str, BasketRegime]]:
     assets = {k: AssetLoading.model_validate(v) for k, v in raw["assets"].items()}
     regimes = {k: BasketRegime.model_validate(v) for k, v in raw["regimes"].items()}
     return assets, regimes
+
+
+@cache
+def _venues() -> dict[str, VenueLink]:
+    text = resources.files("aleatoric.basket").joinpath("data/basket.toml").read_text()
+    return {k: VenueLink.model_validate(v) for k, v in tomllib.loads(text)["venues"].items()}
 
 
 def basket_assets() -> tuple[str, ...]:
@@ -66,3 +102,11 @@ def basket_regime(name: str) -> BasketRegime:
     if name not in regimes:
         raise KeyError(f"no basket regime {name!r}; allowed: {', '.join(regimes)}")
     return regimes[name]
+
+
+def venue_link(venue: str) -> VenueLink:
+    """Return how venue ``venue`` follows efficient prices; the error lists the allowed names."""
+    links = _venues()
+    if venue not in links:
+        raise KeyError(f"no venue link for {venue!r}; allowed: {', '.join(links)}")
+    return links[venue]

@@ -18,8 +18,10 @@ from rich.markup import escape
 from aleatoric.cli._console import make_console
 from aleatoric.cli._errors import fail
 
-__all__ = ["EXIT_CODES", "ReportFormat", "register", "report_cmd"]
+__all__ = ["CROSS", "EXIT_CODES", "ReportFormat", "register", "report_cmd"]
 
+#: The name that selects the cross-asset scorecard of a dataset of several instruments.
+CROSS = "cross-asset"
 #: Exit code of each verdict (2 is unusable input).
 EXIT_CODES = {"PASS": 0, "FAIL": 1, "INSUFFICIENT DATA": 3}
 
@@ -52,12 +54,14 @@ def report_cmd(
     """Score a dataset's realism: stylized facts of returns, spreads, trades and funding.
 
     A dataset of several instruments is scored instrument by instrument (one JSON line each
-    with --format json), unless --instrument names one; --out and --against need one.
+    with --format json), then across them (cross-asset correlation, co-jumps, lead-lag,
+    no-arbitrage band: --instrument cross-asset alone), unless --instrument names one; --out
+    and --against need one.
     Exits 0 when every applicable band passes, 1 when one fails, 2 on unusable input, 3 when
     the dataset is too short to judge some facts (INSUFFICIENT DATA); with several
     instruments, the worst of their codes (1 before 3).
     """
-    from aleatoric.realism import DatasetError, compare_with, scorecard
+    from aleatoric.realism import DatasetError, compare_with
     from aleatoric.realism._report import MissingExtraError, ensure_matplotlib
 
     console = make_console()
@@ -65,12 +69,12 @@ def report_cmd(
     if instrument is None:
         names = _instruments(dataset)
         if len(names) > 1 and out is None and against is None:
-            codes = [_score(dataset, name, fmt, console) for name in names]
+            codes = [_score(dataset, name, fmt, console) for name in [*names, CROSS]]
             raise typer.Exit(code=1 if 1 in codes else max(codes))
     try:
         if out is not None:
             ensure_matplotlib()
-        card = scorecard(dataset, instrument)
+        card = _card(dataset, instrument)
         comparison = compare_with(card, against) if against is not None else None
     except (MissingExtraError, DatasetError) as exc:
         raise fail(exc) from None
@@ -101,6 +105,13 @@ def report_cmd(
     raise typer.Exit(code=EXIT_CODES[card.verdict])
 
 
+def _card(dataset: Path, name: str | None) -> Any:
+    # One instrument's scorecard, or the cross-asset one.
+    from aleatoric.realism import cross_scorecard, scorecard
+
+    return cross_scorecard(dataset) if name == CROSS else scorecard(dataset, name)
+
+
 def _instruments(dataset: Path) -> list[str]:
     # The dataset's instruments; an unreadable dataset is reported by the scorecard itself.
     from aleatoric.dataset import open_dataset
@@ -114,10 +125,10 @@ def _instruments(dataset: Path) -> list[str]:
 
 def _score(dataset: Path, name: str, fmt: ReportFormat, console: Any) -> int:
     # One instrument of several: its card, as a table or one JSON line; its exit code.
-    from aleatoric.realism import DatasetError, render_terminal, scorecard
+    from aleatoric.realism import DatasetError, render_terminal
 
     try:
-        card = scorecard(dataset, name)
+        card = _card(dataset, name)
     except DatasetError as exc:
         raise fail(exc) from None
     if fmt is ReportFormat.json:

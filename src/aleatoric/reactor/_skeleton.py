@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numba as nb
 import numpy as np
@@ -30,6 +31,8 @@ from aleatoric.reactor._scenarios import ScenarioWindow, basis_offset, crash_dri
 __all__ = [
     "HISTORY_MINUTES",
     "MAX_JUMPS_PER_MINUTE",
+    "MINUTES_PER_DAY",
+    "Market",
     "Shocks",
     "Skeleton",
     "build_skeleton",
@@ -62,6 +65,7 @@ class Skeleton:
     log_oi_start: F64
     season: F64  # log multiplier of activity from the intraday profile (beyond volatility)
     drift: F64 | None = None  # scenarios: log-price drift per minute, even in clock time
+    premium_start: F64 | None = None  # the venue's own premium over its asset (log), if any
 
     @property
     def minutes(self) -> int:
@@ -159,6 +163,27 @@ def _draw(preset: Preset, *, seed: int, instrument: int, days: int) -> Shocks:
     return Shocks(eps_vol, z, u_jump, jump_sizes, jump_at, eps_basis, eps_oi)
 
 
+class Market(Protocol):
+    """Shared draws of a market of several assets and venues (``reactor/_market.py``).
+
+    The seam where an instrument's own shocks give way to its asset's and the market's, so
+    that instruments of one dataset co-move while each is still built alone. It sits between
+    the draw and the overlay: scenarios transform the market's shocks like the instrument's.
+    """
+
+    def shocks(self, own: Shocks) -> Shocks:
+        """Return the shocks with the shared parts in place of the instrument's own."""
+        ...
+
+    def jumps(self, intensity: F64) -> F64:
+        """Return the jump in log price of every minute, given the jump intensity multiplier."""
+        ...
+
+    def finish(self, skeleton: Skeleton) -> Skeleton:
+        """Return the skeleton with the venue's own premium added."""
+        ...
+
+
 def _overlay(
     shocks: Shocks, scenarios: tuple[ScenarioWindow, ...], *, seed: int, instrument: int
 ) -> Shocks:
@@ -206,6 +231,7 @@ def _integrate(
     sigma_scale: float,
     initial_price: float,
     season: F64,
+    market: Market | None = None,
 ) -> Skeleton:
     k = len(preset.vol_stds)
     seasonal = preset.season_sigma_amplitude * season
@@ -225,10 +251,16 @@ def _integrate(
     # inside each minute by the bridge (not in bursty business time, so the book can follow).
     drift = None if shocks.drift is None else shocks.drift[:n]
     # Jumps come with volatility, whatever the response of trading activity to it.
-    lam = preset.jump_rate_per_day / MINUTES_PER_DAY * (sigma / ref_sigma) ** preset.jump_exponent
-    counts = _poisson_inverse(shocks.u_jump[:n], lam, MAX_JUMPS_PER_MINUTE)
-    mask = np.arange(MAX_JUMPS_PER_MINUTE)[None, :] < counts[:, None]
-    jump = preset.jump_scale * sigma_scale * np.where(mask, shocks.jump_sizes[:n], 0.0).sum(axis=1)
+    intensity = (sigma / ref_sigma) ** preset.jump_exponent
+    if market is not None:
+        # One volatility path for the market, so one jump intensity shared by every asset.
+        jump = market.jumps(intensity)
+    else:
+        lam = preset.jump_rate_per_day / MINUTES_PER_DAY * intensity
+        counts = _poisson_inverse(shocks.u_jump[:n], lam, MAX_JUMPS_PER_MINUTE)
+        mask = np.arange(MAX_JUMPS_PER_MINUTE)[None, :] < counts[:, None]
+        sizes = np.where(mask, shocks.jump_sizes[:n], 0.0).sum(axis=1)
+        jump = preset.jump_scale * sigma_scale * sizes
 
     log_price = np.empty(n + 1)
     log_price[0] = 0.0
@@ -270,26 +302,29 @@ def build_skeleton(
     start_minute_of_day: int = 0,
     seasonality: str = "crypto",
     scenarios: tuple[ScenarioWindow, ...] = (),
+    market: Market | None = None,
 ) -> Skeleton:
     """Return the skeleton from the origin up to dataset minute ``end_minute`` (exclusive).
 
     The values for a minute never depend on ``end_minute``: a longer skeleton extends a
-    shorter one exactly.
+    shorter one exactly. With ``market``, volatility, returns and jumps come from the shared
+    market and the instrument's asset instead of the instrument's own stream; scenarios
+    overlay them all the same.
     """
     n = end_minute + HISTORY_MINUTES
     days = -(-n // MINUTES_PER_DAY)
-    shocks = _overlay(
-        _draw(preset, seed=seed, instrument=instrument, days=days),
-        scenarios,
-        seed=seed,
-        instrument=instrument,
-    )
+    shocks = _draw(preset, seed=seed, instrument=instrument, days=days)
+    if market is not None:
+        shocks = market.shocks(shocks)
+    shocks = _overlay(shocks, scenarios, seed=seed, instrument=instrument)
     origin = (start_minute_of_day - HISTORY_MINUTES) % MINUTES_PER_DAY
-    return _integrate(
+    skeleton = _integrate(
         preset,
         shocks,
         n=n,
         sigma_scale=sigma_scale,
         initial_price=initial_price,
         season=seasonal_profile(seasonality, origin, n),
+        market=market,
     )
+    return skeleton if market is None else market.finish(skeleton)

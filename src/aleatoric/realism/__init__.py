@@ -17,6 +17,7 @@ from aleatoric.realism._cross import (
     correlation_matrix,
     lead_lag,
 )
+from aleatoric.realism._cross_card import CROSS_FACT_NAMES, cross_facts, cross_scorecard
 from aleatoric.realism._facts import (
     ALL_FACT_NAMES,
     FACT_NAMES,
@@ -30,6 +31,7 @@ from aleatoric.realism._report import MissingExtraError, render_html, render_ter
 
 __all__ = [
     "ALL_FACT_NAMES",
+    "CROSS_FACT_NAMES",
     "FACT_NAMES",
     "TICK_FACT_NAMES",
     "Comparison",
@@ -48,6 +50,8 @@ __all__ = [
     "compute_facts",
     "correlation_by_horizon",
     "correlation_matrix",
+    "cross_facts",
+    "cross_scorecard",
     "lead_lag",
     "load_observations",
     "render_html",

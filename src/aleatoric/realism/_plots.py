@@ -302,8 +302,12 @@ def fact_figure(
     ``other`` (label and series of a second dataset, in compare mode) is overlaid on the
     figures of the tick-level facts.
     """
+    from aleatoric.realism._cross_plots import cross_figure
     from aleatoric.realism._tick_plots import TICK_FIGURES, tick_figure
 
+    cross = cross_figure(fact)
+    if cross is not None:
+        return cross
     draw = _FIGURES.get(fact.name)
     if data is None or (draw is None and fact.name not in TICK_FIGURES):
         return _message("no series to plot")
