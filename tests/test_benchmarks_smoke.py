@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from benchmarks import bench_cache, bench_native, bench_scaling
+from benchmarks import bench_cache, bench_native, bench_scaling, bench_versus
 
 import aleatoric
 
@@ -36,3 +36,9 @@ def test_scaling_benchmark_runs_are_identical(tmp_path: Path) -> None:
     assert one["rows"] == two["rows"] > 0
     assert bench_scaling.digests(tmp_path / "w1") == bench_scaling.digests(tmp_path / "w2")
     assert 0 < bench_scaling.peak_gib(one, 1) < 64 and bench_scaling.peak_gib(two, 2) > 0
+
+
+def test_versus_benchmark_extracts_a_commits_package(tmp_path: Path) -> None:
+    src = bench_versus.extract("HEAD", tmp_path)
+    assert (src / "aleatoric" / "__init__.py").is_file()
+    assert (src / "aleatoric" / "reactor" / "_driver.py").is_file()
