@@ -168,3 +168,23 @@ def test_settlement_table_of_a_week_to_expiry() -> None:
     assert set(table.column("symbol").to_pylist()) == {"MBTF6"}
     with pytest.raises(TradfiError, match="contract: settlement tables cover CME monthly"):
         settlement_table(contract("sgx:CN", 2026, 3), 0, 1, trades=trades)
+
+
+def test_settlement_table_leaves_out_what_the_range_cannot_settle() -> None:
+    from aleatoric.tradfi import Prints, contract, settlement_table
+
+    mbt = contract("cme:MBT", 2026, 1)  # last trade Friday 2026-01-30 16:00 UTC
+    trades = Prints.of([utc("2026-01-28T20:59:30")], [90000.0], [1.0])
+    # From the end of Monday's window (its minute lies before the range) to after the last
+    # trade but without the reference hour's first half: Tuesday has no print at all.
+    table = settlement_table(
+        mbt, utc("2026-01-26T21:00:00"), utc("2026-01-31T00:00:00"), trades=trades,
+        spot=Prints.of([utc("2026-01-30T15:40:00")], [95000.0], [1.0]),
+    )  # fmt: skip
+    rows = [(str(r["trade_date"]), r["kind"], r["tier"]) for r in table.to_pylist()]
+    assert rows == [("2026-01-28", "daily", 1), ("2026-01-30", "final", 0)]
+    later = settlement_table(
+        mbt, utc("2026-01-30T15:30:00"), utc("2026-01-31T00:00:00"), trades=trades,
+        spot=Prints.of([utc("2026-01-30T15:40:00")], [95000.0], [1.0]),
+    )  # fmt: skip
+    assert later.num_rows == 0  # the reference hour starts before the range

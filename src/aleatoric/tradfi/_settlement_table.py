@@ -74,10 +74,13 @@ def settlement_table(
 ) -> pa.Table:
     """Return the daily and final settlements of ``contract`` in ``[start_ns, end_ns)``.
 
-    Daily rows are stamped ``publish_delay_ns`` after their window closes; tier 3 uses the
-    reference rate of ``spot`` on that day and ``rate`` as the carry. The final row is stamped
-    at the last trade, priced at the reference rate of ``spot`` for the hour before 16:00
-    London on the last trading day. ``kind`` is ``daily`` or ``final`` (tier 0).
+    A daily row needs its whole window in the range and something to settle from (a trade, a
+    two-sided quote or a spot price); a final row needs the reference rate's whole hour in
+    the range and a spot print in it. Daily rows are stamped ``publish_delay_ns`` after their
+    window closes; tier 3 uses the reference rate of ``spot`` on that day and ``rate`` as the
+    carry. The final row is stamped at the last trade, priced at the reference rate of
+    ``spot`` for the hour before 16:00 London on the last trading day. ``kind`` is ``daily``
+    or ``final`` (tier 0).
     """
     product = contract.product
     if product.venue != "cme" or product.kind != "monthly":
@@ -99,25 +102,33 @@ def settlement_table(
     for d in sorted(closes):
         day = np.datetime64(d, "D").astype(date)
         end = min(int(datetime.combine(day, time(15, 0), _CT).timestamp()) * _NS, closes[d])
-        if not (start_ns <= end <= end_ns) or end > last_trade:
-            continue
+        if not (start_ns <= end - 60 * _NS and end <= end_ns) or end > last_trade:
+            continue  # the whole window lies in the range, before the last trade
         days_left = int((expiry_day - np.datetime64(day)).astype(np.int64))
         try:
             ref = reference_rate(spot.ts, spot.price, spot.size, end_ns=brr_end_ns(day))
         except TradfiError:
             ref = None
-        s = cme_daily_settlement(
-            day, product.tick_size, trade_ts=trades.ts, trade_price=trades.price,
-            trade_size=trades.size, quote_ts=quotes.ts, bid=quotes.price, ask=quotes.size,
-            prior_settle=prior_settle, reference_rate=ref, days_to_expiry=days_left, rate=rate,
-            window=(end - 60 * _NS, end),
-        )  # fmt: skip
+        try:
+            s = cme_daily_settlement(
+                day, product.tick_size, trade_ts=trades.ts, trade_price=trades.price,
+                trade_size=trades.size, quote_ts=quotes.ts, bid=quotes.price, ask=quotes.size,
+                prior_settle=prior_settle, reference_rate=ref, days_to_expiry=days_left,
+                rate=rate, window=(end - 60 * _NS, end),
+            )  # fmt: skip
+        except TradfiError:
+            continue  # no trade, no quote and no spot price: nothing to settle from
         prior_settle = s.price
         rows.append({"ts_event": end + publish_delay_ns, "trade_date": day, "kind": "daily",
                      "price": s.price, "tier": s.tier, "volume": s.volume})  # fmt: skip
-    if start_ns <= last_trade < end_ns:
-        day = expiry_day.astype(date)
-        final = reference_rate(spot.ts, spot.price, spot.size, end_ns=brr_end_ns(day))
+    day = expiry_day.astype(date)
+    final: float | None = None
+    if start_ns <= brr_end_ns(day) - 3600 * _NS and last_trade < end_ns:
+        try:
+            final = reference_rate(spot.ts, spot.price, spot.size, end_ns=brr_end_ns(day))
+        except TradfiError:
+            final = None  # no spot print in the hour: no final row
+    if final is not None:
         rows.append({"ts_event": last_trade, "trade_date": day, "kind": "final",
                      "price": final, "tier": 0, "volume": 0.0})  # fmt: skip
     rows.sort(key=lambda r: (r["ts_event"], r["kind"]))
