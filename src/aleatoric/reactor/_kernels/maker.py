@@ -105,6 +105,20 @@ def _top_up_impl(
 _top_up = kernel()(_top_up_impl)
 
 
+def _clear_impl(book: Book, steps: Steps, s: int, side: int, px: int) -> bool:
+    # Whether a quote at ``px`` on ``side`` would leave the book uncrossed. A scenario's wide
+    # spread (``width`` > 1) leaves room for others' orders inside the maker's quotes; when
+    # the spread narrows again such an order may stand at or beyond the new quote, and the
+    # maker then leaves that quote for a later step. Outside that case it is always clear.
+    other = _best_px(book, ASK if side == BID else BID)
+    if other < 0:
+        return True
+    return other > px if side == BID else other < px
+
+
+_clear = kernel(inline=True)(_clear_impl)
+
+
 def _move_impl(
     book: Book, steps: Steps, out: I64, n: int, on: bool, ts: int, s: int, to: int, k: int
 ) -> int:
@@ -195,9 +209,11 @@ def _requote_impl(book: Book, steps: Steps, out: I64, n: int, on: bool, ts: int,
     # latent price depletes it and moves the price (see ``react``).
     gap = f - 0.5 * (c + a)
     hold = steps.hold * steps.band[s]
-    if gap >= -hold or book.sc[S_BEST_BID] + base < c:
+    if (gap >= -hold or book.sc[S_BEST_BID] + base < c) and _clear(book, steps, s, BID, c):
         n = _top_up(book, steps, out, n, on, ts, s, BID, c, steps.dyn_id[s] + 2)
-    if gap <= hold or book.sc[S_BEST_ASK] < 0 or book.sc[S_BEST_ASK] + base > a:
+    if (
+        gap <= hold or book.sc[S_BEST_ASK] < 0 or book.sc[S_BEST_ASK] + base > a
+    ) and _clear(book, steps, s, ASK, a):
         n = _top_up(book, steps, out, n, on, ts, s, ASK, a, steps.dyn_id[s] + 3)
     return n
 
@@ -246,9 +262,9 @@ def _react_impl(
     base = book.sc[S_BASE]
     if c - base < 0 or a - base >= book.lv_size.shape[1]:
         return n
-    if _best_px(book, BID) < c:
+    if _best_px(book, BID) < c and _clear(book, steps, s, BID, c):
         n = _top_up(book, steps, out, n, on, ts, s, BID, c, rid)
-    if _best_px(book, ASK) < 0 or _best_px(book, ASK) > a:
+    if (_best_px(book, ASK) < 0 or _best_px(book, ASK) > a) and _clear(book, steps, s, ASK, a):
         n = _top_up(book, steps, out, n, on, ts, s, ASK, a, rid + 1)
     return n
 
