@@ -211,9 +211,9 @@ def _requote_impl(book: Book, steps: Steps, out: I64, n: int, on: bool, ts: int,
     hold = steps.hold * steps.band[s]
     if (gap >= -hold or book.sc[S_BEST_BID] + base < c) and _clear(book, steps, s, BID, c):
         n = _top_up(book, steps, out, n, on, ts, s, BID, c, steps.dyn_id[s] + 2)
-    if (
-        gap <= hold or book.sc[S_BEST_ASK] < 0 or book.sc[S_BEST_ASK] + base > a
-    ) and _clear(book, steps, s, ASK, a):
+    if (gap <= hold or book.sc[S_BEST_ASK] < 0 or book.sc[S_BEST_ASK] + base > a) and _clear(
+        book, steps, s, ASK, a
+    ):
         n = _top_up(book, steps, out, n, on, ts, s, ASK, a, steps.dyn_id[s] + 3)
     return n
 
