@@ -260,3 +260,20 @@ def test_sgx_perpetual_pauses_between_the_t_and_t1_sessions(tmp_path: Path) -> N
     assert set(mbo["action"][mts == close]) == {"C"}
     (report,) = check_instruments(out, rules=["session_open", "price_on_tick"])
     assert report.passed
+
+
+def test_cme_trades_through_the_former_halt_in_the_24_7_regime(tmp_path: Path) -> None:
+    # From 2026-05-29 16:00 CT, CME crypto trades around the clock (but for a weekly window):
+    # Tuesday 2026-06-16 16:00-17:00 CT (21:00-22:00Z) is open, in a session that began days
+    # before the dataset.
+    out = tmp_path / "continuous"
+    config = aleatoric.load_config(
+        venue="cme", symbol="MBTN6", start="2026-06-16T20:50Z", duration="20m",
+        **{**BASE, "segment": "10m"},
+    )  # fmt: skip
+    aleatoric.generate(config, out)
+    ts = _table(out, "trades", "MBTN6")["ts_event"].astype(np.int64)
+    former_halt = 1_781_643_600_000_000_000  # 2026-06-16T21:00Z
+    assert (ts < former_halt).sum() > 100 and (ts >= former_halt).sum() > 100
+    mbo = _table(out, "mbo", "MBTN6")
+    assert int(mbo["flags"][0]) & 32  # the dataset opens on a snapshot of the running book

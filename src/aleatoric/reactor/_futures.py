@@ -151,8 +151,8 @@ def sessions(terms: FuturesTerms, t0: int, t1: int) -> tuple[Session, ...]:
     out: list[Session] = []
     for o, c in zip(opens.tolist(), closes.tolist(), strict=True):
         c = min(c, terms.last_trade_ns)
-        if c <= max(o, t0) or o >= t1 or o <= lo:
-            continue
+        if c <= max(o, t0) or o >= t1:
+            continue  # a session open at the timeline's start (24/7 weeks) starts at t0
         k = np.flatnonzero(pre_e == o)
         build = int(pre_s[k[0]]) if k.size else o
         out.append(Session(build=max(build, t0), open=o, close=c))
