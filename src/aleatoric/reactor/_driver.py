@@ -364,8 +364,10 @@ def simulate_segment(
     # Markers: snapshots and tickers on epoch-aligned grids, funding on the UTC interval grid.
     snap_t = _grid(start_ns, end_ns, config.snapshot_interval)
     depth = config.snapshot_depth
-    snap_px = np.full((snap_t.size, 2, depth), -1, dtype=np.int64)
-    snap_sz = np.zeros((snap_t.size, 2, depth), dtype=np.int64)
+    # Level-major ([side, level, snapshot]), so each snapshot column of the table is one
+    # contiguous run; the result shows them as [snapshot, side, level].
+    snap_px = np.full((2, depth, snap_t.size), -1, dtype=np.int64)
+    snap_sz = np.zeros((2, depth, snap_t.size), dtype=np.int64)
     run_t0 = start_ns - config.warmup
     tick_t = _grid(run_t0, end_ns, config.ticker_interval)
     tick_bid = np.full(tick_t.size, -1, dtype=np.int64)
@@ -409,7 +411,7 @@ def simulate_segment(
     if next_inputs is None:
         offset = (last - first) * STEPS_PER_MINUTE  # steps of [last - warm, last) in `inputs`
         next_inputs = _slice_inputs(inputs, offset, ctx, last - warm)
-    empty = np.zeros((0, 2, 1), dtype=np.int64)
+    empty = np.zeros((2, 1, 0), dtype=np.int64)
     no_ticks = np.zeros(0, dtype=np.int64)
     # When it is handed over, it records the ticker samples the next segment's warm-up records
     # (they change nothing else).
@@ -455,8 +457,8 @@ def simulate_segment(
         start_ns=start_ns,
         end_ns=end_ns,
         rows=runner.rows(),
-        snapshot_price=snap_px,
-        snapshot_size=snap_sz,
+        snapshot_price=snap_px.transpose(2, 0, 1),
+        snapshot_size=snap_sz.transpose(2, 0, 1),
         ticker=ticker,
         funding_rate=settled,
         funding_mark=np.asarray(ticker["mark_price"][tick_pos], dtype=np.float64),

@@ -25,7 +25,7 @@ __all__ = ["GatedRunner", "run_sessions"]
 
 I64 = npt.NDArray[np.int64]
 _NONE = np.zeros(0, dtype=np.int64)
-_NO_LEVELS = np.zeros((0, 2, 1), dtype=np.int64)
+_NO_LEVELS = np.zeros((2, 1, 0), dtype=np.int64)  # [side, level, snapshot]: none
 EMPTY = LiveOrders(id=_NONE, side=np.zeros(0, dtype=np.int8), price=_NONE, size=_NONE)
 
 

@@ -190,7 +190,7 @@ class Markers(NamedTuple):
 
     emit_from: int
     snap_dt: int
-    snap_px: I64
+    snap_px: I64  # [side, level, snapshot]: level-major, each column of the table contiguous
     snap_sz: I64
     tick_t0: int
     tick_dt: int

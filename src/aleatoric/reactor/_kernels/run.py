@@ -144,9 +144,9 @@ def _marks_impl(book: Book, mk: Markers, out: I64, n: int, t_mark: int, t_snap: 
                 n = emit(out, n, t_tick, KIND_TICKER, 0, 0, 0, 0, 0, 0, i)
     if t_snap == t_mark:
         j = (t_snap - mk.emit_from) // mk.snap_dt
-        if 0 <= j < mk.snap_px.shape[0]:
-            record_levels(book, BID, mk.snap_px[j, 0], mk.snap_sz[j, 0])
-            record_levels(book, ASK, mk.snap_px[j, 1], mk.snap_sz[j, 1])
+        if 0 <= j < mk.snap_px.shape[2]:
+            record_levels(book, BID, mk.snap_px[BID, :, j], mk.snap_sz[BID, :, j])
+            record_levels(book, ASK, mk.snap_px[ASK, :, j], mk.snap_sz[ASK, :, j])
             n = emit(out, n, t_snap, KIND_SNAPSHOT, 0, 0, 0, 0, 0, 0, j)
     if t_fund == t_mark:
         for k in range(mk.fund_t.shape[0]):
