@@ -167,7 +167,7 @@ async def test_validate_config_reports_fields_with_allowed_values(server: MCPSer
     assert ok["fits_inline_sample"] and ok["estimated_rows"] > 0
     errors = {e["field"]: e for e in bad.structured_content["errors"]}
     assert not bad.is_error and not bad.structured_content["ok"]
-    assert errors["venue"]["allowed"] == ["binance", "bybit", "okx", "hyperliquid"]
+    assert errors["venue"]["allowed"] == ["binance", "bybit", "okx", "hyperliquid", "cme", "sgx"]
     assert errors["duration"]["message"] == "must be positive, was -5m"
     assert {"calm", "volatile"} <= set(errors["preset"]["allowed"])
     assert "venue" in errors["colour"]["allowed"]
