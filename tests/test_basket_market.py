@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from aleatoric.basket import asset_loading, basket_regime
 from aleatoric.cli import app
 from aleatoric.config import get_preset
 from aleatoric.reactor._market import market_skeleton
+from aleatoric.reactor._scenarios import ScenarioWindow
 from aleatoric.reactor._skeleton import HISTORY_MINUTES, Skeleton
 from aleatoric.realism import cross_scorecard
 from aleatoric.realism._cross_card import band_fact, correlation_fact, expected_correlation
@@ -126,3 +128,27 @@ def test_generated_basket_co_moves_and_keeps_other_instruments_bytes(tmp_path: P
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
     assert [c["symbol"] for c in lines][-1] == "cross-asset"
     assert len(lines) == 7
+
+
+def test_a_crash_has_one_shape_on_every_venue_of_an_asset() -> None:
+    crash = ScenarioWindow(kind="flash-crash", first_minute=30, minutes=20, intensity=1.0,
+                           params=(("drop", 0.08), ("fall_min", 5.0), ("half_life_min", 10.0),
+                                   ("recovery", 0.5)))  # fmt: skip
+    p = get_preset("calm")
+    a = p.asset("BTC")
+
+    def sk(venue: str, base: str = "BTC") -> Skeleton:
+        symbol = {"hyperliquid": base}.get(venue, f"{base}USDT")
+        return market_skeleton(
+            p, base=base, sigma_scale=a.sigma_scale, initial_price=float(a.initial_price),
+            seed=4, instrument=instrument_key(venue, symbol), end_minute=120, scenarios=(crash,),
+        )  # fmt: skip
+
+    one, two, eth = sk("binance"), sk("hyperliquid"), sk("binance", "ETH")
+    assert one.drift is not None and two.drift is not None and eth.drift is not None
+    # One efficient price: the crash falls in the same legs on both venues ...
+    assert np.array_equal(one.drift, two.drift)
+    assert np.array_equal(one.log_price_start, two.log_price_start)
+    # ... by the configured depth, in legs of the asset's own (ETH's differ).
+    assert math.isclose(math.exp(one.drift.sum(where=one.drift < 0)), 0.92, rel_tol=0.02)
+    assert not np.array_equal(one.drift, eth.drift)

@@ -32,13 +32,19 @@ from aleatoric.reactor._flow import (
     FlowRow,
     draw_flow,
 )
-from aleatoric.reactor._futures import FuturesTerms, activity_scale, futures_terms, sessions
+from aleatoric.reactor._futures import (
+    REFERENCE_VENUE,
+    FuturesTerms,
+    activity_scale,
+    futures_terms,
+    sessions,
+)
 from aleatoric.reactor._gated import run_sessions
 from aleatoric.reactor._handoff import WarmStart, offer, take
 from aleatoric.reactor._kernels._bundles import INF, S_ERROR, Arrivals, Book, Markers, Steps
 from aleatoric.reactor._kernels.errors import KernelCodeError
 from aleatoric.reactor._kernels.run import run_steps
-from aleatoric.reactor._latent import latent_log_path
+from aleatoric.reactor._market import market_skeleton, venue_log_path
 from aleatoric.reactor._params import FlowParams, flow_params
 from aleatoric.reactor._perp import (
     FundingPath,
@@ -48,7 +54,7 @@ from aleatoric.reactor._perp import (
     settled_rates,
 )
 from aleatoric.reactor._scenarios import ScenarioWindow, scenario_windows
-from aleatoric.reactor._skeleton import Skeleton, build_skeleton
+from aleatoric.reactor._skeleton import Skeleton
 from aleatoric.reactor._state import empty_book, live_orders
 
 __all__ = ["SegmentResult", "segment_bounds", "segment_count", "simulate_segment"]
@@ -102,6 +108,7 @@ def segment_bounds(config: DatasetConfig, index: int) -> tuple[int, int]:
 @lru_cache(maxsize=4)
 def _skeleton(
     preset: str,
+    base: str,
     sigma_scale: float,
     price: float,
     seed: int,
@@ -112,8 +119,9 @@ def _skeleton(
     scenarios: tuple[ScenarioWindow, ...],
 ) -> tuple[Skeleton, FlowParams]:
     p = get_preset(preset)
-    skeleton = build_skeleton(
+    skeleton = market_skeleton(
         p,
+        base=base,
         sigma_scale=sigma_scale,
         initial_price=price,
         seed=seed,
@@ -154,7 +162,7 @@ def _context(config: DatasetConfig, end_minute: int) -> _Context:
     day_minute = (config.start_ns // NS_PER_MINUTE) % 1440
     terms = futures_terms(inst, config.start_ns, config.seed) if is_futures(inst.venue) else None
     skeleton, params = _skeleton(
-        config.preset, asset.sigma_scale, float(asset.initial_price), config.seed,
+        config.preset, inst.base, asset.sigma_scale, float(asset.initial_price), config.seed,
         key if terms is None else terms.latent_key, end_minute, day_minute, config.seasonality,
         scenario_windows(config),
     )  # fmt: skip
@@ -218,12 +226,15 @@ class _Inputs:
 def _inputs(
     ctx: _Context, first_minute: int, last_minute: int, known: tuple[Flow, ...] = ()
 ) -> _Inputs:
-    log_path, bursts = latent_log_path(
+    log_path, bursts = venue_log_path(
         ctx.skeleton,
         seed=ctx.config.seed,
-        instrument=ctx.latent_key,
+        base=ctx.inst.base,
+        # A future reads the reference perpetual's path (its premium is removed with its basis).
+        venue=ctx.inst.venue if ctx.futures is None else REFERENCE_VENUE,
         first_minute=first_minute,
         last_minute=last_minute,
+        origin_ns=ctx.config.start_ns,
         ramp_steps=min(STEPS_PER_MINUTE // 2, int(ctx.preset.jump_ramp_s * 1e9) // STEP_NS + 1),
         burst_sigma=ctx.preset.burst_sigma,
     )

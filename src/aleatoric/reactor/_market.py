@@ -215,7 +215,9 @@ def market_skeleton(
 
     Every instrument of one base asset gets the same volatility, returns and jumps (one
     efficient price); its basis differs from the asset's by the venue's own premium.
-    Scenarios overlay the market's shocks as they would the instrument's own.
+    Scenarios overlay the market's shocks as they would the instrument's own; a crash's
+    shape is drawn with the asset's key, so a crash that applies to several venues of one
+    asset moves them as one efficient price.
     """
     days = -(-(end_minute + HISTORY_MINUTES) // MINUTES_PER_DAY)
     draws = draw_market(preset, seed=seed, base=base, instrument=instrument, days=days)
@@ -230,6 +232,7 @@ def market_skeleton(
         seasonality=seasonality,
         scenarios=scenarios,
         market=draws,
+        scenario_key=asset_key(base),
     )
 
 

@@ -303,20 +303,28 @@ def build_skeleton(
     seasonality: str = "crypto",
     scenarios: tuple[ScenarioWindow, ...] = (),
     market: Market | None = None,
+    scenario_key: int | None = None,
 ) -> Skeleton:
     """Return the skeleton from the origin up to dataset minute ``end_minute`` (exclusive).
 
     The values for a minute never depend on ``end_minute``: a longer skeleton extends a
     shorter one exactly. With ``market``, volatility, returns and jumps come from the shared
     market and the instrument's asset instead of the instrument's own stream; scenarios
-    overlay them all the same.
+    overlay them all the same, their shapes drawn with ``scenario_key`` (default: the
+    instrument's key; the market passes the asset's, so one crash has one shape on every
+    venue of the asset).
     """
     n = end_minute + HISTORY_MINUTES
     days = -(-n // MINUTES_PER_DAY)
     shocks = _draw(preset, seed=seed, instrument=instrument, days=days)
     if market is not None:
         shocks = market.shocks(shocks)
-    shocks = _overlay(shocks, scenarios, seed=seed, instrument=instrument)
+    shocks = _overlay(
+        shocks,
+        scenarios,
+        seed=seed,
+        instrument=instrument if scenario_key is None else scenario_key,
+    )
     origin = (start_minute_of_day - HISTORY_MINUTES) % MINUTES_PER_DAY
     skeleton = _integrate(
         preset,
