@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -13,10 +14,19 @@ import pytest
 
 import aleatoric
 from aleatoric.realism import TICK_FACT_NAMES, _model, compare_with, scorecard
-from aleatoric.realism._book import finish_grid, new_state, replay
+from aleatoric.realism._book import (
+    FULL_LEVELS,
+    ST_FEWEST,
+    ST_MESSAGES,
+    ST_SHALLOW,
+    finish_grid,
+    new_state,
+    replay,
+)
 from aleatoric.realism._tick import GRID_NS, Events, TickObservations, aggressor_events
 from aleatoric.realism._tick_facts import (
     ASSET_SIZE_SCALE,
+    book_depth_fact,
     burstiness_fact,
     impact_fact,
     mid_change_fact,
@@ -265,6 +275,20 @@ def test_replay_kernel_best_levels_depth_and_ofi() -> None:
     # the bid level 5 empties -> bid 4: - old bid queue 2.5 -> 1.0
     assert ofi[0] == pytest.approx(0.5 + 3.0 - 2.5)
     assert n == 3 and ch_px[:n].tolist() == [[5, 6], [5, 7], [4, 7]]
+    # Every message end had one or two levels a side: all shallow, fewest one level.
+    assert si[ST_MESSAGES] == 4 and si[ST_SHALLOW] == 4 and si[ST_FEWEST] == 1
+
+
+def test_book_depth_counts_states_without_the_full_depth() -> None:
+    full = make_tick()
+    fact = book_depth_fact(full)
+    assert fact.passed is True and fact.value == 100.0
+    # 0.2 % of book states with a side of 3 levels: fails the >= 99.9 % band.
+    n = full.messages
+    thin = dataclasses.replace(full, shallow=n // 500, fewest=3)
+    fact = book_depth_fact(thin)
+    assert fact.passed is False and fact.value == pytest.approx(99.8)
+    assert fact.details["fewest_levels"] == 3 and fact.details["full_levels"] == FULL_LEVELS
 
 
 @pytest.fixture(scope="module")
@@ -289,6 +313,9 @@ def test_replayed_grid_matches_the_snapshots(engine_and_capture: tuple[Path, Pat
     same_bid = snap["bid_px_00"].to_numpy()[ok] == pytest.approx(tick.bid[k[ok]])
     same_sz = snap["ask_sz_00"].to_numpy()[ok] == pytest.approx(tick.ask_size[k[ok]])
     assert same_bid and same_sz
+    # The engine's book keeps the full depth on both sides (replayed from every message end).
+    depth = card.fact("book_depth")
+    assert tick.shallow == 0 and tick.fewest >= FULL_LEVELS and depth.passed is True
 
 
 def test_normalized_capture_scores_like_the_engine_output(

@@ -84,10 +84,9 @@ def test_frames_follow_bybit_rules(captures: list[Path]) -> None:
                 assert len(p.split(".")[1]) == 2
                 assert q == "0" or len(q.split(".")[1]) == 3
         snap = books[0][1]["data"]
-        # Up to 50 levels a side: the venue sends what the book holds (the order-flow model's
-        # book can hold fewer than 50 levels on a side for a while; docs/realism.md).
-        assert 0 < len(snap["b"]) <= 50 and 0 < len(snap["a"]) <= 50
-        assert max(len(snap["b"]), len(snap["a"])) == 50
+        # The full 50 levels a side, as the venue sends (the book keeps a deep side beyond the
+        # touch; docs/realism.md, `book_depth`).
+        assert len(snap["b"]) == len(snap["a"]) == 50
         assert all(q != "0" for _, q in snap["b"] + snap["a"])
         assert any(q == "0" for _, m in books for _, q in m["data"]["b"] + m["data"]["a"])
 

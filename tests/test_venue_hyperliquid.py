@@ -101,8 +101,8 @@ def test_frames_follow_hyperliquid_rules(dataset: Path) -> None:
         data = m["data"]
         assert list(data) == ["coin", "time", "levels"] and recv > data["time"] * 1_000_000
         bids, asks = data["levels"]
-        # Up to 20 levels a side: what the book holds (it can hold fewer on a side for a while).
-        assert 0 < len(bids) <= 20 and 0 < len(asks) <= 20
+        # The full 20 levels a side in every message (the book keeps a deep side).
+        assert len(bids) == len(asks) == 20
         for level in bids + asks:
             assert list(level) == ["px", "sz", "n"]
             assert PRICE.match(level["px"]) and _valid_price(level["px"], coin)
@@ -111,7 +111,7 @@ def test_frames_follow_hyperliquid_rules(dataset: Path) -> None:
         bid_px = [float(lv["px"]) for lv in bids]
         ask_px = [float(lv["px"]) for lv in asks]
         assert bid_px == sorted(bid_px, reverse=True) and ask_px == sorted(ask_px)
-        assert len(set(bid_px)) == len(bid_px) and len(set(ask_px)) == len(ask_px)
+        assert len(set(bid_px)) == 20 and len(set(ask_px)) == 20
         assert bid_px[0] < ask_px[0]
     levels = [lv for _, _, m in books for side in m["data"]["levels"] for lv in side]
     assert all(_trimmed(lv["px"]) and _trimmed(lv["sz"]) for lv in levels)

@@ -199,6 +199,13 @@ def draw_flow(
     size_limit = lots(rng, n_limit, median=p.limit_size_median, sigma=p.limit_size_sigma,
                       **limit_kw)  # fmt: skip
     life_limit = _lifetimes(rng, p.lifetime_median_s, p.lifetime_sigma, lifetime_cap_ns, n_limit)
+    # Deep orders (further than ``deep_from_bps`` behind the touch) rest ``deep_life_factor``
+    # times longer (up to the warm-up), as the far book of a real venue does: the levels a
+    # sweep or a fast move eats are backed by many more, so a side keeps its depth.
+    deep = ~at_touch & (lomax > p.deep_from_bps)
+    life_limit = np.where(
+        deep, np.minimum(life_limit * p.deep_life_factor, lifetime_cap_ns), life_limit
+    ).astype(np.int64)
 
     # 2. Per step: the market maker's quote sizes and lifetimes, the latent price's instant.
     depth = max(row.mm_depth * size_scale / lot, 1.0)

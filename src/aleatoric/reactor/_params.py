@@ -35,8 +35,9 @@ class FlowParams:
 
     ``width`` is the maker's spread in price steps (1 unless a scenario widens it) and
     ``meta_sell`` the probability that a metaorder sells (0.5 unless a crash pushes it);
-    ``touch`` multiplies the share of limit orders placed at the quote; ``protect`` is the
-    market order price protection (a fraction of the price; 0 = none).
+    ``touch`` multiplies the share of limit orders placed at the quote; ``protect`` is how
+    far beyond the market maker's quote a market order fills at most (a fraction of the
+    price; 0 = no limit): the preset's sweep limit, the venue's price protection in a scenario.
     """
 
     limit_rate: F64
@@ -86,6 +87,8 @@ def _overlay(
         params.touch[lo:hi] *= v["depth"]
         params.band_frac[lo:hi] *= v["band"]
         params.width[lo:hi] = np.maximum(params.width[lo:hi], v["spread"])
+        # A stressed book is walked as far as the venue's price protection allows.
+        params.protect[lo:hi] = PRICE_PROTECTION
         if w.kind in ("flash-crash", "liquidation-cascade"):
             fall = min(n, lo + w.fall_minutes)
             if skeleton.drift is not None:
@@ -130,6 +133,9 @@ def flow_params(
         # Venues refuse market fills far from the mark (Binance's percent-price filter,
         # Hyperliquid's oracle band): a large child order meeting a thin stretch of book
         # expires beyond PRICE_PROTECTION instead of walking to a price the venue would reject.
-        protect=np.full(skeleton.sigma.shape, PRICE_PROTECTION),
+        # Outside stress scenarios aggressive orders are marketable limit orders priced at most
+        # ``sweep_limit_bps`` beyond the quote (execution algorithms cap their slippage): the
+        # rest expires, and the book beyond that price stays.
+        protect=np.full(skeleton.sigma.shape, min(PRICE_PROTECTION, 1e-4 * preset.sweep_limit_bps)),
     )
     return _overlay(params, skeleton, scenarios, key)

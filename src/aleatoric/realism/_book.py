@@ -22,10 +22,13 @@ import numpy.typing as npt
 
 __all__ = [
     "DEPTH_LEVELS",
+    "FULL_LEVELS",
     "N_STATE",
     "ST_CROSSED",
     "ST_EMPTY",
+    "ST_FEWEST",
     "ST_MESSAGES",
+    "ST_SHALLOW",
     "finish_grid",
     "new_state",
     "replay",
@@ -33,6 +36,9 @@ __all__ = [
 
 #: Levels counted in the top-of-book depth (non-empty levels, not ticks).
 DEPTH_LEVELS = 10
+#: Levels a side must hold for a full book: the depth every venue feed of a BTC perpetual
+#: shows in full (20 on Binance and Hyperliquid, more on Bybit and OKX).
+FULL_LEVELS = 20
 # Integer state slots.
 ST_BEST_BID = 0  # price index of the best bid, -1 when the side is empty
 ST_BEST_ASK = 1  # price index of the best ask, n when the side is empty
@@ -44,7 +50,9 @@ ST_TOP_ASK = 6  # best ask at the last message end (n empty)
 ST_MESSAGES = 7  # message ends at or after the grid start
 ST_EMPTY = 8  # of which with an empty side
 ST_CROSSED = 9  # of which crossed (best bid >= best ask)
-N_STATE = 10
+ST_SHALLOW = 10  # of which with fewer than FULL_LEVELS levels on a side
+ST_FEWEST = 11  # fewest levels on a side at a message end
+N_STATE = 12
 # Float state slots: sizes at the best levels at the last message end.
 SF_TOP_BID_SZ = 0
 SF_TOP_ASK_SZ = 1
@@ -57,6 +65,7 @@ def new_state(n_prices: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.floa
     si = np.zeros(N_STATE, dtype=np.int64)
     si[ST_BEST_BID] = si[ST_TOP_BID] = -1
     si[ST_BEST_ASK] = si[ST_TOP_ASK] = n_prices
+    si[ST_FEWEST] = 2**62
     return si, np.zeros(2, dtype=np.float64)
 
 
@@ -171,6 +180,11 @@ def replay(  # type: ignore[no-untyped-def]  # pragma: no cover
                 si[ST_EMPTY] += 1
             elif b >= a:
                 si[ST_CROSSED] += 1
+            fewest = min(si[ST_N_BID], si[ST_N_ASK])
+            if fewest < FULL_LEVELS:
+                si[ST_SHALLOW] += 1
+            if fewest < si[ST_FEWEST]:
+                si[ST_FEWEST] = fewest
         was_valid = pb >= 0 and pa < n and pb < pa
         if valid and was_valid:
             sec = (t - grid_start) // 1_000_000_000

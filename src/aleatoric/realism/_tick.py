@@ -22,9 +22,12 @@ import pyarrow.parquet as pq
 from aleatoric.dataset import partition
 from aleatoric.realism._book import (
     DEPTH_LEVELS,
+    FULL_LEVELS,
     ST_CROSSED,
     ST_EMPTY,
+    ST_FEWEST,
     ST_MESSAGES,
+    ST_SHALLOW,
     finish_grid,
     new_state,
     replay,
@@ -109,7 +112,9 @@ class TickObservations:
     per side (NaN while a side is empty or the book is crossed). ``ofi`` is the best-level
     order-flow imbalance per second from ``start_ns``; ``change_ts``/``change_mid`` every change
     of a best price. ``messages``/``empty``/``crossed`` count book states (message ends or
-    snapshots) and those with an empty side or crossed.
+    snapshots) and those with an empty side or crossed; ``shallow`` those with fewer than
+    ``full_levels`` levels on a side (the full depth a venue feed shows, or every level of a
+    shallower snapshot) and ``fewest`` the fewest levels seen on a side.
     """
 
     source: str
@@ -131,6 +136,9 @@ class TickObservations:
     events: Events
     #: Spans ``[lo, hi)`` of stress scenarios masked out of the grid and the events.
     stressed: tuple[tuple[int, int], ...] = ()
+    shallow: int = 0
+    fewest: int = 0
+    full_levels: int = FULL_LEVELS
 
     @property
     def mid(self) -> F64:
@@ -276,6 +284,8 @@ def _from_deltas(files: list[Path], start_ns: int, end_ns: int, tick: float, eve
         empty=int(si[ST_EMPTY]),
         crossed=int(si[ST_CROSSED]),
         events=events,
+        shallow=int(si[ST_SHALLOW]),
+        fewest=int(si[ST_FEWEST]) if si[ST_MESSAGES] else 0,
     )
 
 
@@ -284,14 +294,29 @@ def _depth_expr(side: str, names: set[str]) -> pl.Expr:
     return pl.sum_horizontal([pl.col(c).fill_null(0.0) for c in cols]).alias(f"{side}_depth")
 
 
+def _levels_expr(side: str, names: set[str]) -> pl.Expr:
+    # Non-empty levels of a side in a snapshot (a missing level is null).
+    cols = [c for c in sorted(names) if c.startswith(f"{side}_px_")]
+    return pl.sum_horizontal([pl.col(c).is_not_null().cast(pl.Int64) for c in cols]).alias(
+        f"{side}_levels"
+    )
+
+
 def _from_snapshots(files: list[Path], start_ns: int, end_ns: int, events: Events
                     ) -> TickObservations:  # fmt: skip
     names = set(pl.read_parquet_schema(files[0]))
     columns = ["ts_event", "seq", "bid_px_00", "ask_px_00", "bid_sz_00", "ask_sz_00"]
     depth = [_depth_expr("bid", names), _depth_expr("ask", names)]
+    full = min(FULL_LEVELS, sum(1 for c in names if c.startswith("bid_px_")))
+    counts = [_levels_expr("bid", names), _levels_expr("ask", names)]
     frame = (
-        pl.scan_parquet(files).select(*columns, *depth).with_columns(AS_NS).sort("seq").collect()
+        pl.scan_parquet(files)
+        .select(*columns, *depth, *counts)
+        .with_columns(AS_NS)
+        .sort("seq")
+        .collect()
     )
+    fewest = np.minimum(frame["bid_levels"].to_numpy(), frame["ask_levels"].to_numpy())
     ts = frame["ts_event"].cast(pl.Int64).to_numpy()
     bid = frame["bid_px_00"].cast(pl.Float64).to_numpy()
     ask = frame["ask_px_00"].cast(pl.Float64).to_numpy()
@@ -328,7 +353,8 @@ def _from_snapshots(files: list[Path], start_ns: int, end_ns: int, events: Event
         ofi=ofi,
         change_ts=ts[changed], change_mid=mid[changed],
         messages=int(ts.size), empty=int(empty_mask.sum()), crossed=int(crossed_mask.sum()),
-        events=events,
+        events=events, shallow=int((fewest < full).sum()),
+        fewest=int(fewest.min()) if fewest.size else 0, full_levels=full,
     )  # fmt: skip
 
 

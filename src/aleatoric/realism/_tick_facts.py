@@ -60,6 +60,7 @@ MIN_DURATION_S: dict[str, float] = {
     "trade_impact": 30 * MINUTE,
     "kurtosis_1s": DAY,
     "book_sides": MINUTE,
+    "book_depth": 10 * MINUTE,
     "volatility_memory": DAY,
     "intraday_volume": DAY,
 }
@@ -346,6 +347,18 @@ def book_sides_fact(tick: TickObservations) -> Fact:
                  crossed=tick.crossed, source=tick.source)  # fmt: skip
 
 
+def book_depth_fact(tick: TickObservations) -> Fact:
+    """Book states with the full depth (20 levels, or a shallower snapshot's) on both sides."""
+    name, title, band = "book_depth", "Book states with the full depth on both sides", ">= 99.9 %"
+    if not tick.messages:
+        return _fact(name, title, None, band, None, tick.duration_s, reason="no book states")
+    share = 1.0 - tick.shallow / tick.messages
+    return _fact(name, title, 100.0 * share, band, share >= 0.999, tick.duration_s,
+                 display=f"{100.0 * share:.2f}% (fewest {tick.fewest} levels)",
+                 shallow=tick.shallow, fewest_levels=tick.fewest,
+                 full_levels=tick.full_levels, source=tick.source)  # fmt: skip
+
+
 def volatility_memory_fact(obs: Observations, duration: float) -> Fact:
     """ACF of |1 min returns| >= 0.2 at lag 1 and >= 0.05 at lag 60 (long memory)."""
     name, title = "volatility_memory", "|r| ACF of 1 min returns"
@@ -407,6 +420,7 @@ def compute_tick_facts(obs: Observations) -> tuple[Fact, ...]:
         impact_fact(tick),
         kurtosis_1s_fact(tick),
         book_sides_fact(tick),
+        book_depth_fact(tick),
         volatility_memory_fact(obs, duration),
         intraday_volume_fact(obs, duration),
     )

@@ -285,6 +285,20 @@ def _book_sides(fact: Fact, series: Series) -> Figure:
     return fig
 
 
+def _book_depth(fact: Fact, series: Series) -> Figure:
+    fig, ax = _ax()
+    ticks = _ticks(series)
+    for i, (label, t, _) in enumerate(ticks):
+        share = 100.0 * (1.0 - t.shallow / t.messages) if t.messages else 0.0
+        ax.bar([i], [share], width=0.6, label=f"{label}: fewest {t.fewest} levels")
+    ax.axhline(99.9, color="C3", lw=0.8, ls="--", label="band >= 99.9 %")
+    ax.set_xticks(range(len(ticks)), [label for label, _, _ in ticks])
+    ax.set(ylabel="% of book states with the full depth on both sides")
+    ax.set_ylim(min(99.0, ax.get_ylim()[0]), 100.05)
+    _legend(ax, 8)
+    return fig
+
+
 def _volatility_memory(fact: Fact, series: Series) -> Figure:
     fig, ax = _ax()
     lags = np.arange(1, 121)
@@ -330,6 +344,7 @@ TICK_FIGURES: dict[str, Callable[[Fact, Series], Figure]] = {
     "trade_impact": _impact,
     "kurtosis_1s": _kurtosis_1s,
     "book_sides": _book_sides,
+    "book_depth": _book_depth,
     "volatility_memory": _volatility_memory,
     "intraday_volume": _intraday_volume,
 }

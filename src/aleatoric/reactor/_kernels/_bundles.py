@@ -152,7 +152,7 @@ class Steps(NamedTuple):
     latent price; ``width`` is the market maker's spread in price steps (its ask is ``width``
     steps above its bid; 1 outside stress scenarios); ``protect`` (ticks, 0 = none) is the
     venue's market order price protection: a market order does not fill further than this from
-    the latent price, its remainder expires (set inside stress scenarios only);
+    the market maker's quote, its remainder expires;
     ``mm_size``/``mm_life`` are the sizes and lifetimes of the market maker's new quotes
     ``[step, side]``; ``decay`` is the inventory kept per step; ``hold`` is the share of the
     band beyond which the maker stops refilling the quote the latent price leans against;

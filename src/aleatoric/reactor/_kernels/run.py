@@ -107,11 +107,14 @@ def _one_event_impl(
             side = BID if ev.dist[i] < 0.5 + steps.lean[s] * x else ASK
         limit_lvl = book.lv_size.shape[1] - 1 if side == BID else 0
         if steps.protect[s] > 0.0:
-            # Price protection: the remainder beyond ``protect`` of the latent price expires.
+            # Price protection: the remainder beyond ``protect`` of the market maker's quote
+            # expires (the quote, not the latent price, which can run ahead of the book in a
+            # jump: the book beyond the limit stays).
             if side == BID:
-                limit_lvl = min(limit_lvl, int(latent + steps.protect[s]) - book.sc[S_BASE])
+                top = ask_of(steps, s, c) + steps.protect[s]
+                limit_lvl = min(limit_lvl, int(top) - book.sc[S_BASE])
             else:
-                limit_lvl = max(limit_lvl, int(latent - steps.protect[s]) + 1 - book.sc[S_BASE])
+                limit_lvl = max(limit_lvl, int(c - steps.protect[s]) + 1 - book.sc[S_BASE])
         n = sweep(book, out, n, on, t_arr, side, limit_lvl, int(ev.size[i]), int(ev.id[i]), True)
         if ev.side[i] < 2:
             # Only orders whose side was drawn with the flow shift the maker's fair value, so
