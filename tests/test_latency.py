@@ -125,7 +125,7 @@ def test_delays_depend_on_the_minute_only() -> None:
         (
             {"kind": "jitter"},
             "overlays.0.kind",
-            "allowed: flash-crash, funding-squeeze, latency, liquidity-void",
+            "allowed: flash-crash, funding-squeeze, latency, liquidation-cascade, liquidity-void, venue-outage",
         ),
     ],
 )
