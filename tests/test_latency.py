@@ -125,7 +125,8 @@ def test_delays_depend_on_the_minute_only() -> None:
         (
             {"kind": "jitter"},
             "overlays.0.kind",
-            "allowed: flash-crash, funding-squeeze, latency, liquidation-cascade, liquidity-void, venue-outage",
+            "allowed: flash-crash, funding-squeeze, latency, liquidation-cascade, liquidity-void, "
+            "venue-outage",
         ),
     ],
 )
