@@ -114,19 +114,10 @@ def _segments(frames: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 def _ccxt(venue: str, frames: list[dict[str, Any]]) -> tuple[Any, Any]:
-    ccxtpro = pytest.importorskip("ccxt.pro")
-    from tests.conformance.ccxt_harness import feed_order_book, install_fake_transport, swap_market
+    pytest.importorskip("ccxt.pro")
+    from tests.conformance.ccxt_harness import swap_book
 
-    if venue == "bybit":
-        ex = ccxtpro.bybit()
-        ex.set_markets([swap_market("BTCUSDT", "BTC/USDT:USDT", "BTC", "USDT", price=0.1,
-                                    amount=0.001)])  # fmt: skip
-    else:
-        ex = ccxtpro.okx()
-        ex.set_markets([swap_market("BTC-USDT-SWAP", "BTC/USDT:USDT", "BTC", "USDT", price=0.1,
-                                    amount=0.01, contract_size=0.01)])  # fmt: skip
-    install_fake_transport(ex)
-    return asyncio.run(feed_order_book(ex, "BTC/USDT:USDT", frames))
+    return swap_book(venue, frames)
 
 
 @pytest.mark.slow

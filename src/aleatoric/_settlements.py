@@ -17,20 +17,12 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as pads
-import pyarrow.parquet as pq
 
 from aleatoric.config import DatasetConfig
 from aleatoric.dataset import partition
 from aleatoric.instruments import get_instrument, is_futures
 from aleatoric.reactor._futures import futures_terms
-from aleatoric.sinks.parquet import (
-    COMPRESSION,
-    COMPRESSION_LEVEL,
-    FileEntry,
-    content_sha256,
-    file_sha256,
-    schema_fingerprint,
-)
+from aleatoric.sinks.parquet import FileEntry, write_table_file
 from aleatoric.tradfi import Prints, settlement_table
 
 __all__ = ["SETTLEMENT_TABLE", "write_settlements"]
@@ -86,13 +78,5 @@ def write_settlements(config: DatasetConfig, root: Path) -> list[FileEntry]:
             continue
         table = contract_settlements(config, root, ref.venue, ref.symbol)
         rel = f"{partition(SETTLEMENT_TABLE, ref.venue, ref.symbol)}/part-00000.parquet"
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, path, compression=COMPRESSION, compression_level=COMPRESSION_LEVEL)
-        entries.append(
-            FileEntry(
-                rel, SETTLEMENT_TABLE, file_sha256(path), path.stat().st_size, table.num_rows,
-                content_sha256(table), schema_fingerprint(table.schema),
-            )
-        )  # fmt: skip
+        entries.append(write_table_file(root, rel, SETTLEMENT_TABLE, table))
     return entries

@@ -113,3 +113,23 @@ def binance_book(
             ex, "BTC/USDT:USDT", depth, ack=lambda sent: {"result": None, "id": sent["id"]}
         )
     )
+
+
+def swap_book(venue: str, frames: Iterable[Any]) -> tuple[Any, BaseException | None]:
+    """Run ccxt.pro's Bybit or OKX BTC/USDT:USDT swap book over decoded ``frames``.
+
+    These two venues resync by sending a new snapshot on the same stream, so the frames
+    alone rebuild the book. Returns the final book (or None) and the watch error.
+    """
+    import ccxt.pro as ccxtpro
+
+    if venue == "bybit":
+        ex = ccxtpro.bybit()
+        ex.set_markets([swap_market("BTCUSDT", "BTC/USDT:USDT", "BTC", "USDT", price=0.1,
+                                    amount=0.001)])  # fmt: skip
+    else:
+        ex = ccxtpro.okx()
+        ex.set_markets([swap_market("BTC-USDT-SWAP", "BTC/USDT:USDT", "BTC", "USDT", price=0.1,
+                                    amount=0.01, contract_size=0.01)])  # fmt: skip
+    install_fake_transport(ex)
+    return asyncio.run(feed_order_book(ex, "BTC/USDT:USDT", frames))

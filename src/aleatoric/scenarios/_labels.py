@@ -29,19 +29,11 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.dataset as pads
-import pyarrow.parquet as pq
 
 from aleatoric.config import DatasetConfig
 from aleatoric.dataset import partition
 from aleatoric.scenarios._liquidations import LIQUIDATIONS_PATH, LIQUIDATIONS_TABLE, liquidations
-from aleatoric.sinks.parquet import (
-    COMPRESSION,
-    COMPRESSION_LEVEL,
-    FileEntry,
-    content_sha256,
-    file_sha256,
-    schema_fingerprint,
-)
+from aleatoric.sinks.parquet import FileEntry, write_table_file
 
 __all__ = ["LABELS_PATH", "LABELS_TABLE", "LABEL_SCHEMA", "scenario_labels", "write_labels"]
 
@@ -171,16 +163,6 @@ def scenario_labels(config: DatasetConfig, root: Path) -> pa.Table:
     return pa.table(rows, schema=LABEL_SCHEMA)
 
 
-def _write(root: Path, rel: str, name: str, table: pa.Table) -> FileEntry:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, path, compression=COMPRESSION, compression_level=COMPRESSION_LEVEL)
-    return FileEntry(
-        rel, name, file_sha256(path), path.stat().st_size, table.num_rows,
-        content_sha256(table), schema_fingerprint(table.schema),
-    )  # fmt: skip
-
-
 def write_labels(config: DatasetConfig, root: Path) -> list[FileEntry]:
     """Write ``scenario_labels`` under ``root`` when ``config`` has scenarios; its entries.
 
@@ -189,7 +171,11 @@ def write_labels(config: DatasetConfig, root: Path) -> list[FileEntry]:
     table = scenario_labels(config, root)
     if table.num_rows == 0:
         return []
-    out = [_write(root, LABELS_PATH, LABELS_TABLE, table)]
+    out = [write_table_file(root, LABELS_PATH, LABELS_TABLE, table)]
     if any(o.kind == "liquidation-cascade" for o in config.overlays):
-        out.append(_write(root, LIQUIDATIONS_PATH, LIQUIDATIONS_TABLE, liquidations(config, root)))
+        out.append(
+            write_table_file(
+                root, LIQUIDATIONS_PATH, LIQUIDATIONS_TABLE, liquidations(config, root)
+            )
+        )
     return out

@@ -35,6 +35,7 @@ __all__ = [
     "file_sha256",
     "schema_fingerprint",
     "write_segment_tables",
+    "write_table_file",
     "writer_options",
 ]
 
@@ -129,6 +130,21 @@ def file_sha256(path: Path) -> str:
         while block := fh.read(1 << 20):
             h.update(block)
     return h.hexdigest()
+
+
+def write_table_file(root: Path, rel: str, name: str, table: pa.Table) -> FileEntry:
+    """Write a small whole table (labels, settlements) at ``root / rel``; its manifest entry.
+
+    These tables are written once per dataset after the segments, so they take the plain
+    compression settings rather than the segment writer's per-column encodings.
+    """
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression=COMPRESSION, compression_level=COMPRESSION_LEVEL)
+    return FileEntry(
+        rel, name, file_sha256(path), path.stat().st_size, table.num_rows,
+        content_sha256(table), schema_fingerprint(table.schema),
+    )  # fmt: skip
 
 
 def _date(ns: int) -> str:
