@@ -1,6 +1,6 @@
 """`aleatoric latency fit` recovers the configured model; `netem` maps it; bad input is exit 2.
 
-Tolerances (stated in docs/latency.md) for 20 minutes of one instrument (about 100 000
+Tolerances (stated in docs/latency.md) for 2 hours of one instrument (about 600 000
 events): median delay within 3 %, d_min within 5 % of the median delay, sigma within 10 %,
 tau within 30 %, tail_p within 50 % and tail_alpha within 35 % when at least 100 events lie
 beyond the body, and a Kolmogorov-Smirnov distance of the body from its normal law under 0.03.
@@ -27,7 +27,7 @@ from aleatoric.sinks import Offsets, segment_tables
 
 def _config(**extra: object) -> DatasetConfig:
     return aleatoric.load_config(
-        venue="binance", symbol="BTCUSDT", duration="35m", segment="35m", warmup="5m", seed=21,
+        venue="binance", symbol="BTCUSDT", duration="2h", segment="2h", warmup="5m", seed=21,
         **extra,
     )  # fmt: skip
 
