@@ -132,25 +132,29 @@ def _move_impl(
     ids = steps.dyn_id[s] + 4 * k
     if to > book.sc[S_CENTER]:
         n = _top_up(book, steps, out, n, on, ts, s, ASK, new_a, ids + 3)
-        n = pull_maker(book, out, n, on, ts, ASK, to - base, steps.take)
+        # Everything below the new ask is stale: with a scenario's wide spread (``width`` > 1)
+        # that includes the levels inside it, else it is the levels up to the new bid.
+        top = new_a - 1 - base
+        n = pull_maker(book, out, n, on, ts, ASK, top, steps.take)
         lvl = book.sc[S_BEST_ASK]
         qty = 0
-        while 0 <= lvl <= to - base and lvl < nl:
+        while 0 <= lvl <= top and lvl < nl:
             qty += book.lv_size[ASK, lvl]
             lvl += 1
         if qty > 0:
-            n = sweep(book, out, n, on, ts, BID, to - base, qty, ids, False)
+            n = sweep(book, out, n, on, ts, BID, top, qty, ids, False)
         n = _top_up(book, steps, out, n, on, ts, s, BID, to, ids + 2)
     else:
         n = _top_up(book, steps, out, n, on, ts, s, BID, to, ids + 2)
-        n = pull_maker(book, out, n, on, ts, BID, new_a - base, steps.take)
+        bottom = to + 1 - base  # everything above the new bid is stale (as above)
+        n = pull_maker(book, out, n, on, ts, BID, bottom, steps.take)
         lvl = book.sc[S_BEST_BID]
         qty = 0
-        while lvl >= new_a - base and lvl >= 0:
+        while lvl >= bottom and lvl >= 0:
             qty += book.lv_size[BID, lvl]
             lvl -= 1
         if qty > 0:
-            n = sweep(book, out, n, on, ts, ASK, new_a - base, qty, ids + 1, False)
+            n = sweep(book, out, n, on, ts, ASK, bottom, qty, ids + 1, False)
         n = _top_up(book, steps, out, n, on, ts, s, ASK, new_a, ids + 3)
     book.sc[S_CENTER] = to
     return n
